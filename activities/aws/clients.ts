@@ -1,0 +1,87 @@
+// AWS clients for the worker. Hub and spokes (DESIGN.md §4): the worker's own identity is the
+// broker; in each target account it assumes SafeguardExecution (with the ExternalId) and caches
+// those credentials until shortly before they expire. The endpoint comes from configuration so the
+// same code runs against the sandbox and real AWS.
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@smithy/types';
+
+export interface AwsConfig {
+  region: string;
+  /** Sandbox or VPC endpoint; undefined means the SDK's default AWS endpoints. */
+  endpoint?: string;
+  /** Broker credentials; undefined means the SDK's default provider chain. */
+  brokerCredentials?: AwsCredentialIdentity;
+}
+
+export interface AccountTarget {
+  accountId: string;
+  executionRoleArn: string;
+  externalId: string;
+}
+
+export interface AccountClients {
+  iam: IAMClient;
+  ssm: SSMClient;
+}
+
+/** Re-assume this long before the cached execution-role credentials expire. */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+
+export class AwsClients {
+  private readonly cache = new Map<string, { clients: AccountClients; expiresAt: number }>();
+  private readonly broker: STSClient;
+
+  constructor(private readonly config: AwsConfig) {
+    this.broker = new STSClient(this.options(config.brokerCredentials));
+  }
+
+  brokerSts(): STSClient {
+    return this.broker;
+  }
+
+  stsWith(credentials: AwsCredentialIdentity): STSClient {
+    return new STSClient(this.options(credentials));
+  }
+
+  ssmWith(credentials: AwsCredentialIdentity): SSMClient {
+    return new SSMClient(this.options(credentials));
+  }
+
+  async forAccount(target: AccountTarget): Promise<AccountClients> {
+    const key = `${target.accountId}|${target.executionRoleArn}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.expiresAt - REFRESH_MARGIN_MS > Date.now()) return hit.clients;
+    const out = await this.broker.send(
+      new AssumeRoleCommand({
+        RoleArn: target.executionRoleArn,
+        RoleSessionName: 'safeguard-worker',
+        ExternalId: target.externalId,
+        DurationSeconds: 3600,
+      }),
+    );
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole on ${target.executionRoleArn} returned no credentials`);
+    const creds: AwsCredentialIdentity = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}) };
+    const clients = { iam: new IAMClient(this.options(creds)), ssm: new SSMClient(this.options(creds)) };
+    this.cache.set(key, { clients, expiresAt: c.Expiration?.getTime() ?? Date.now() + 15 * 60_000 });
+    return clients;
+  }
+
+  private options(credentials: AwsCredentialIdentity | undefined) {
+    return {
+      region: this.config.region,
+      ...(this.config.endpoint ? { endpoint: this.config.endpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+      // Activities own retries (with Temporal's backoff and visibility); the SDK tries twice.
+      maxAttempts: 2,
+    };
+  }
+}
+
+export function roleNameFromArn(roleArn: string): string {
+  const name = roleArn.split('/').pop();
+  if (!name || !roleArn.startsWith('arn:aws:iam::')) throw new Error(`not a role ARN: ${roleArn}`);
+  return name;
+}

@@ -1,0 +1,520 @@
+// Append-only, hash-chained evidence store (DESIGN.md §2 "Audit controls", invariant 9).
+//
+// One JSON object per line in <dir>/evidence.jsonl:
+//   { seq, at, id, kind, prevHash, hash, record }
+// hash = sha256(canonicalJson({ seq, at, id, kind, prevHash, record })), prevHash = the previous
+// line's hash ("0" * 64 for the first line). Changing, deleting or reordering any line breaks
+// the chain, which verify() reports with the line number. The head hash returned by verify()
+// can be anchored elsewhere (a Temporal history, a ticket) to also detect truncation of the tail.
+//
+// Invariants:
+// - The file is only ever appended to: never rewritten, truncated or renamed.
+// - One writer at a time: an in-process promise queue plus an exclusive lock file for other
+//   processes, so the chain never forks.
+// - append() is idempotent by id, because an activity may be retried after it already wrote.
+// - No secret ever enters the file: every record passes assertNoSecrets first.
+
+import { createHash, randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { assertNoSecrets, SecretDetectedError } from '../../config/redact';
+import { canonicalJson } from './canonical-json';
+import { EvidenceInputError, EvidenceIoError, EvidenceLockError, EvidenceSecretError } from './errors';
+
+export const DEFAULT_EVIDENCE_DIR = '.data/evidence';
+export const EVIDENCE_FILE = 'evidence.jsonl';
+export const LOCK_FILE = 'evidence.jsonl.lock';
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface EvidenceEntry {
+  seq: number;
+  at: string;
+  id: string;
+  kind: string;
+  prevHash: string;
+  hash: string;
+  record: Record<string, unknown>;
+}
+
+export interface AppendInput {
+  id: string;
+  kind: string;
+  record: Record<string, unknown>;
+}
+
+export interface AppendResult {
+  seq: number;
+  hash: string;
+  duplicate: boolean;
+}
+
+export interface ListFilter {
+  kind?: string;
+  /** Inclusive lower bound on `at`. */
+  since?: Date;
+  /** Exclusive upper bound on `at`. */
+  until?: Date;
+}
+
+export interface VerifyProblem {
+  seq?: number;
+  /** 1-based line number in evidence.jsonl. */
+  line: number;
+  problem: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Number of well-formed entries read. */
+  entries: number;
+  problems: VerifyProblem[];
+  /** Hash of the last well-formed entry. */
+  headHash?: string;
+}
+
+export interface EvidenceStoreOptions {
+  /** Clock for `at`; injectable for tests. */
+  now?: () => Date;
+  /** A lock file older than this is considered abandoned by a crashed writer. Default 30 s. */
+  lockStaleMs?: number;
+  /** Give up acquiring the lock after this long. Default 60 s. */
+  lockTimeoutMs?: number;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const ID_MAX = 512;
+const KIND_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** The hash of one entry: sha256 over the canonical JSON of everything except `hash`. */
+export function entryHash(e: Omit<EvidenceEntry, 'hash'>): string {
+  return sha256Hex(
+    canonicalJson({ seq: e.seq, at: e.at, id: e.id, kind: e.kind, prevHash: e.prevHash, record: e.record }),
+  );
+}
+
+/** What the writer knows about the file so far; advanced incrementally by reading new bytes. */
+interface TailState {
+  /** Bytes of complete lines consumed so far. */
+  offset: number;
+  /** File size seen at the last refresh (offset plus any unterminated line). */
+  end: number;
+  lastSeq: number;
+  lastHash: string;
+  ids: Map<string, { seq: number; hash: string }>;
+  /** Bytes after the last newline (an unterminated line, e.g. from a crash mid-write). */
+  partial: boolean;
+}
+
+export class EvidenceStore {
+  readonly dir: string;
+  readonly file: string;
+  private readonly lockPath: string;
+  private readonly now: () => Date;
+  private readonly lockStaleMs: number;
+  private readonly lockTimeoutMs: number;
+  private queue: Promise<unknown> = Promise.resolve();
+  private tail: TailState = freshTail();
+
+  constructor(dir: string = DEFAULT_EVIDENCE_DIR, options: EvidenceStoreOptions = {}) {
+    this.dir = path.resolve(dir);
+    this.file = path.join(this.dir, EVIDENCE_FILE);
+    this.lockPath = path.join(this.dir, LOCK_FILE);
+    this.now = options.now ?? (() => new Date());
+    this.lockStaleMs = options.lockStaleMs ?? 30_000;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
+  }
+
+  /**
+   * Appends one record. Idempotent by `id`: if an entry with this id exists, returns it with
+   * `duplicate: true` and writes nothing (the stored record wins, even if the new one differs).
+   * Throws EvidenceSecretError if the record holds a secret-looking value.
+   */
+  append(input: AppendInput): Promise<AppendResult> {
+    let prepared: AppendInput;
+    try {
+      prepared = prepare(input);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const run = this.queue.then(() => this.withLock(() => this.appendLocked(prepared)));
+    // The queue must survive a failed append, or every later append would fail too.
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Well-formed entries in file order, optionally filtered. Unparsable lines are skipped (verify() reports them). */
+  async list(filter: ListFilter = {}): Promise<EvidenceEntry[]> {
+    const text = await this.readAll();
+    const since = filter.since?.getTime();
+    const until = filter.until?.getTime();
+    const out: EvidenceEntry[] = [];
+    for (const raw of splitLines(text).lines) {
+      const parsed = parseEntry(raw);
+      if (!parsed.entry) continue;
+      const e = parsed.entry;
+      if (filter.kind !== undefined && filter.kind !== '' && e.kind !== filter.kind) continue;
+      const t = Date.parse(e.at);
+      if (since !== undefined && !(t >= since)) continue;
+      if (until !== undefined && !(t < until)) continue;
+      out.push(e);
+    }
+    return out;
+  }
+
+  /** Re-reads the whole file and checks every hash, link, sequence number and id. */
+  async verify(): Promise<VerifyResult> {
+    return verifyText(await this.readAll());
+  }
+
+  /** Whether the evidence file exists (an auditor pointed at the wrong directory must be told). */
+  async exists(): Promise<boolean> {
+    try {
+      await fs.access(this.file);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async readAll(): Promise<string> {
+    try {
+      return await fs.readFile(this.file, 'utf8');
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return '';
+      throw new EvidenceIoError(`cannot read ${this.file}`, { cause: err });
+    }
+  }
+
+  private async appendLocked(input: AppendInput): Promise<AppendResult> {
+    await this.refreshTail();
+    const existing = this.tail.ids.get(input.id);
+    if (existing) return { seq: existing.seq, hash: existing.hash, duplicate: true };
+
+    const base = {
+      seq: this.tail.lastSeq + 1,
+      at: this.now().toISOString(),
+      id: input.id,
+      kind: input.kind,
+      prevHash: this.tail.lastHash,
+      record: input.record,
+    };
+    const hash = entryHash(base);
+    const entry: EvidenceEntry = {
+      seq: base.seq,
+      at: base.at,
+      id: base.id,
+      kind: base.kind,
+      prevHash: base.prevHash,
+      hash,
+      record: base.record,
+    };
+    // A crash mid-write can leave an unterminated line; end it so this entry starts on its own
+    // line. The broken line stays in the file (never rewritten) and verify() reports it.
+    const line = `${this.tail.partial ? '\n' : ''}${JSON.stringify(entry)}\n`;
+    const bytes = Buffer.from(line, 'utf8');
+
+    const created = this.tail.offset === 0 && !(await this.exists());
+    let fh: FileHandle | undefined;
+    try {
+      fh = await fs.open(this.file, 'a', 0o640);
+      await fh.write(bytes, 0, bytes.length);
+      await fh.sync();
+    } catch (err) {
+      throw new EvidenceIoError(`cannot append to ${this.file}`, { cause: err });
+    } finally {
+      await fh?.close();
+    }
+    if (created) await fsyncDir(this.dir);
+
+    this.tail.end += bytes.length;
+    this.tail.offset = this.tail.end;
+    this.tail.lastSeq = entry.seq;
+    this.tail.lastHash = entry.hash;
+    this.tail.partial = false;
+    this.tail.ids.set(entry.id, { seq: entry.seq, hash: entry.hash });
+    return { seq: entry.seq, hash: entry.hash, duplicate: false };
+  }
+
+  /** Reads bytes appended since the last call (by this or another process). Must hold the lock. */
+  private async refreshTail(): Promise<void> {
+    let size: number;
+    try {
+      size = (await fs.stat(this.file)).size;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) {
+        this.tail = freshTail();
+        return;
+      }
+      throw new EvidenceIoError(`cannot stat ${this.file}`, { cause: err });
+    }
+    // The file shrank: someone truncated it behind our back. Rebuild from what is there; the
+    // chain will show the damage in verify().
+    if (size < this.tail.end) this.tail = freshTail();
+    if (size === this.tail.offset && !this.tail.partial) return;
+
+    // Re-read from the start of the last unterminated line, if any, so it can complete.
+    const start = this.tail.offset;
+    const fh = await fs.open(this.file, 'r');
+    let chunk: Buffer;
+    try {
+      chunk = Buffer.alloc(size - start);
+      let read = 0;
+      while (read < chunk.length) {
+        const { bytesRead } = await fh.read(chunk, read, chunk.length - read, start + read);
+        if (bytesRead === 0) break;
+        read += bytesRead;
+      }
+      chunk = chunk.subarray(0, read);
+    } finally {
+      await fh.close();
+    }
+    const lastNl = chunk.lastIndexOf(0x0a);
+    const complete = lastNl >= 0 ? chunk.subarray(0, lastNl + 1) : Buffer.alloc(0);
+    for (const raw of complete.toString('utf8').split('\n')) {
+      if (raw.trim() === '') continue;
+      const { entry } = parseEntry(raw);
+      if (!entry) continue;
+      if (!this.tail.ids.has(entry.id)) this.tail.ids.set(entry.id, { seq: entry.seq, hash: entry.hash });
+      if (entry.seq > this.tail.lastSeq) {
+        this.tail.lastSeq = entry.seq;
+        this.tail.lastHash = entry.hash;
+      }
+    }
+    this.tail.offset = start + complete.length;
+    this.tail.end = start + chunk.length;
+    this.tail.partial = complete.length < chunk.length;
+  }
+
+  private async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    await fs.mkdir(this.dir, { recursive: true });
+    const token = await this.acquireLock();
+    try {
+      return await fn();
+    } finally {
+      await this.releaseLock(token);
+    }
+  }
+
+  private async acquireLock(): Promise<string> {
+    const token = `${process.pid}:${randomUUID()}`;
+    const deadline = Date.now() + this.lockTimeoutMs;
+    let delay = 2;
+    for (;;) {
+      try {
+        const fh = await fs.open(this.lockPath, 'wx', 0o640);
+        try {
+          await fh.writeFile(`${token}\n`, 'utf8');
+        } finally {
+          await fh.close();
+        }
+        return token;
+      } catch (err) {
+        if (!isErrno(err, 'EEXIST')) throw new EvidenceIoError(`cannot create lock ${this.lockPath}`, { cause: err });
+      }
+      await this.breakStaleLock();
+      if (Date.now() > deadline) {
+        throw new EvidenceLockError(`timed out after ${this.lockTimeoutMs} ms waiting for ${this.lockPath}`);
+      }
+      await sleep(delay + Math.random() * delay);
+      delay = Math.min(delay * 2, 50);
+    }
+  }
+
+  /**
+   * Removes a lock left by a crashed writer. Rename-then-check so that two processes breaking
+   * the same stale lock cannot delete a fresh lock the other has just taken: whoever renames
+   * a lock that turns out not to be the stale one puts it back.
+   */
+  private async breakStaleLock(): Promise<void> {
+    let stale: { mtimeMs: number; content: string };
+    try {
+      const st = await fs.stat(this.lockPath);
+      if (Date.now() - st.mtimeMs < this.lockStaleMs) return;
+      stale = { mtimeMs: st.mtimeMs, content: await fs.readFile(this.lockPath, 'utf8') };
+    } catch {
+      return;
+    }
+    const aside = `${this.lockPath}.stale-${process.pid}-${randomUUID()}`;
+    try {
+      await fs.rename(this.lockPath, aside);
+    } catch {
+      return;
+    }
+    try {
+      const content = await fs.readFile(aside, 'utf8');
+      if (content !== stale.content) {
+        await fs.link(aside, this.lockPath).catch(() => undefined);
+      }
+    } finally {
+      await fs.unlink(aside).catch(() => undefined);
+    }
+  }
+
+  private async releaseLock(token: string): Promise<void> {
+    try {
+      const content = await fs.readFile(this.lockPath, 'utf8');
+      if (content.trim() === token) await fs.unlink(this.lockPath);
+    } catch {
+      // Lock already gone (broken as stale); nothing to release.
+    }
+  }
+}
+
+function freshTail(): TailState {
+  return { offset: 0, end: 0, lastSeq: 0, lastHash: GENESIS_HASH, ids: new Map(), partial: false };
+}
+
+/** Validates the input and normalises the record to exactly what JSON will store. */
+function prepare(input: AppendInput): AppendInput {
+  if (typeof input?.id !== 'string' || input.id.length === 0 || input.id.length > ID_MAX || /[\r\n]/.test(input.id)) {
+    throw new EvidenceInputError(`evidence id must be a non-empty single-line string of at most ${ID_MAX} chars`);
+  }
+  if (typeof input.kind !== 'string' || !KIND_PATTERN.test(input.kind)) {
+    throw new EvidenceInputError(`evidence kind ${JSON.stringify(input.kind)} must match ${KIND_PATTERN}`);
+  }
+  if (input.record === null || typeof input.record !== 'object' || Array.isArray(input.record)) {
+    throw new EvidenceInputError('evidence record must be a plain object');
+  }
+  let record: Record<string, unknown>;
+  try {
+    // Hash what will be stored: Dates become strings, undefined disappears.
+    record = JSON.parse(canonicalJson(input.record)) as Record<string, unknown>;
+  } catch (err) {
+    throw new EvidenceInputError('evidence record is not serialisable to JSON', { cause: err });
+  }
+  try {
+    assertNoSecrets({ id: input.id, kind: input.kind, record }, `evidence ${input.kind} ${input.id}`);
+  } catch (err) {
+    if (err instanceof SecretDetectedError) {
+      throw new EvidenceSecretError(`refusing to store evidence: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+  return { id: input.id, kind: input.kind, record };
+}
+
+function splitLines(text: string): { lines: string[]; unterminated: boolean } {
+  if (text === '') return { lines: [], unterminated: false };
+  const lines = text.split('\n');
+  const unterminated = !text.endsWith('\n');
+  if (!unterminated) lines.pop();
+  return { lines, unterminated };
+}
+
+type ParseResult = { entry: EvidenceEntry; problem?: undefined } | { entry?: undefined; problem: string; seq?: number };
+
+function parseEntry(raw: string): ParseResult {
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return { problem: 'unparsable line (not JSON)' };
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { problem: 'malformed entry: not an object' };
+  const o = v as Record<string, unknown>;
+  const seq = Number.isSafeInteger(o.seq) && (o.seq as number) > 0 ? (o.seq as number) : undefined;
+  const bad = (field: string): ParseResult =>
+    seq === undefined ? { problem: `malformed entry: bad ${field}` } : { problem: `malformed entry: bad ${field}`, seq };
+  if (seq === undefined) return bad('seq');
+  if (typeof o.at !== 'string' || Number.isNaN(Date.parse(o.at))) return bad('at');
+  if (typeof o.id !== 'string' || o.id === '') return bad('id');
+  if (typeof o.kind !== 'string' || o.kind === '') return bad('kind');
+  if (typeof o.prevHash !== 'string' || !HEX64.test(o.prevHash)) return bad('prevHash');
+  if (typeof o.hash !== 'string' || !HEX64.test(o.hash)) return bad('hash');
+  if (o.record === null || typeof o.record !== 'object' || Array.isArray(o.record)) return bad('record');
+  return {
+    entry: {
+      seq,
+      at: o.at,
+      id: o.id,
+      kind: o.kind,
+      prevHash: o.prevHash,
+      hash: o.hash,
+      record: o.record as Record<string, unknown>,
+    },
+  };
+}
+
+/** Verifies the text of an evidence file. Exported for tools that verify a copy, not a store. */
+export function verifyText(text: string): VerifyResult {
+  const problems: VerifyProblem[] = [];
+  const { lines, unterminated } = splitLines(text);
+  const ids = new Map<string, number>();
+  let entries = 0;
+  let maxSeq = 0;
+  let prevHash: string = GENESIS_HASH;
+  let headHash: string | undefined;
+
+  lines.forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim() === '') {
+      problems.push({ line, problem: 'empty line' });
+      return;
+    }
+    const parsed = parseEntry(raw);
+    if (!parsed.entry) {
+      const p: VerifyProblem = { line, problem: parsed.problem };
+      if (parsed.seq !== undefined) p.seq = parsed.seq;
+      problems.push(p);
+      return;
+    }
+    const e = parsed.entry;
+    const at = (problem: string): void => {
+      problems.push({ seq: e.seq, line, problem });
+    };
+    entries++;
+
+    if (entryHash(e) !== e.hash) at('hash mismatch: the entry was changed after it was written');
+    if (e.prevHash !== prevHash) {
+      at(
+        prevHash === GENESIS_HASH
+          ? 'broken link: the first entry must have prevHash 0…0'
+          : `broken link: prevHash does not match the hash of the previous line`,
+      );
+    }
+    if (e.seq <= maxSeq) at(`seq out of order: ${e.seq} after ${maxSeq}`);
+    else if (e.seq !== maxSeq + 1) {
+      at(e.seq === maxSeq + 2 ? `seq gap: ${maxSeq + 1} is missing` : `seq gap: ${maxSeq + 1}..${e.seq - 1} are missing`);
+    }
+    const firstLine = ids.get(e.id);
+    if (firstLine !== undefined) at(`duplicate id ${JSON.stringify(e.id)} (first on line ${firstLine})`);
+    else ids.set(e.id, line);
+
+    maxSeq = Math.max(maxSeq, e.seq);
+    prevHash = e.hash;
+    headHash = e.hash;
+  });
+
+  if (unterminated && lines.length > 0) {
+    problems.push({ line: lines.length, problem: 'last line is not terminated by a newline (interrupted write?)' });
+  }
+  const result: VerifyResult = { ok: problems.length === 0, entries, problems };
+  if (headHash !== undefined) result.headHash = headHash;
+  return result;
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  // Makes the new file's directory entry durable; not supported on every platform.
+  let fh: FileHandle | undefined;
+  try {
+    fh = await fs.open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // best effort
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}

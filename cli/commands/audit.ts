@@ -1,0 +1,125 @@
+// `safeguard audit verify|list`: what an auditor runs against an evidence directory.
+// Exit codes: 0 ok, 1 verification failed / evidence missing, 2 bad arguments.
+// Commander wiring lives elsewhere; these functions take an output sink so they are testable.
+
+import path from 'node:path';
+import { EVIDENCE_FILE, EvidenceStore } from '../../activities/evidence/store';
+import type { EvidenceEntry, ListFilter } from '../../activities/evidence/store';
+
+export interface AuditOutput {
+  stdout(s: string): void;
+  stderr(s: string): void;
+}
+
+export async function runAuditVerify(dir: string, opts: { json?: boolean }, out: AuditOutput): Promise<number> {
+  const store = new EvidenceStore(dir);
+  if (!(await store.exists())) {
+    const msg = `no evidence file: ${path.join(store.dir, EVIDENCE_FILE)} does not exist`;
+    if (opts.json) out.stdout(JSON.stringify({ ok: false, entries: 0, problems: [{ line: 0, problem: msg }] }));
+    else out.stderr(`error: ${msg}`);
+    return 1;
+  }
+  let result;
+  try {
+    result = await store.verify();
+  } catch (err) {
+    out.stderr(`error: cannot verify ${store.file}: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  if (opts.json) {
+    out.stdout(JSON.stringify(result));
+    return result.ok ? 0 : 1;
+  }
+  if (result.ok) {
+    const head = result.headHash ? result.headHash.slice(0, 12) : 'none';
+    out.stdout(`evidence: ${result.entries} entries, chain intact, head ${head}`);
+    return 0;
+  }
+  for (const p of result.problems) {
+    out.stdout(`${EVIDENCE_FILE}:${p.line}: ${p.seq !== undefined ? `seq ${p.seq}: ` : ''}${p.problem}`);
+  }
+  out.stderr(
+    `evidence: chain BROKEN — ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.entries} entries`,
+  );
+  return 1;
+}
+
+export async function runAuditList(
+  dir: string,
+  opts: { kind?: string; since?: string; until?: string; json?: boolean },
+  out: AuditOutput,
+): Promise<number> {
+  const filter: ListFilter = {};
+  if (opts.kind !== undefined && opts.kind !== '') filter.kind = opts.kind;
+  for (const which of ['since', 'until'] as const) {
+    const raw = opts[which];
+    if (raw === undefined) continue;
+    const date = parseIsoDate(raw);
+    if (!date) {
+      out.stderr(
+        `error: invalid --${which} ${JSON.stringify(raw)}: expected an ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T09:30:00Z`,
+      );
+      return 2;
+    }
+    filter[which] = date;
+  }
+  if (filter.since && filter.until && filter.since.getTime() >= filter.until.getTime()) {
+    out.stderr(`error: --since ${opts.since} must be before --until ${opts.until}`);
+    return 2;
+  }
+
+  const store = new EvidenceStore(dir);
+  if (!(await store.exists())) {
+    out.stderr(`error: no evidence file: ${store.file} does not exist`);
+    return 1;
+  }
+  let entries: EvidenceEntry[];
+  try {
+    entries = await store.list(filter);
+  } catch (err) {
+    out.stderr(`error: cannot read ${store.file}: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  for (const e of entries) out.stdout(opts.json ? JSON.stringify(e) : formatEntry(e));
+  return 0;
+}
+
+/** One human-readable line: seq, at, kind, id and a short summary of well-known record fields. */
+export function formatEntry(e: EvidenceEntry): string {
+  const summary = (['outcome', 'requester', 'role'] as const)
+    .filter((k) => e.record[k] !== undefined && e.record[k] !== null)
+    .map((k) => `${k}=${summaryValue(e.record[k])}`)
+    .join(' ');
+  return [String(e.seq).padStart(6), e.at, e.kind, e.id, summary].filter((s) => s !== '').join('  ');
+}
+
+function summaryValue(v: unknown): string {
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  const oneLine = s.replace(/\s+/g, ' ');
+  return oneLine.length > 60 ? `${oneLine.slice(0, 59)}…` : oneLine;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * Strict ISO 8601 date or date-time. A date alone is midnight UTC; a time without an offset is
+ * UTC too (audits compare against UTC `at` stamps). Rejects impossible dates like 2026-02-30,
+ * which Date.parse would silently roll over.
+ */
+export function parseIsoDate(raw: string): Date | undefined {
+  const m = ISO_DATE.exec(raw.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, hh, mi, ss, zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
+    return undefined;
+  }
+  if (hh === undefined) return calendar;
+  if (Number(hh) > 23 || Number(mi) > 59 || (ss !== undefined && Number(ss) > 59)) return undefined;
+  const normalised = `${raw.trim().replace(' ', 'T')}${zone === undefined ? 'Z' : ''}`;
+  const t = Date.parse(normalised);
+  return Number.isNaN(t) ? undefined : new Date(t);
+}

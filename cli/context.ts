@@ -1,0 +1,54 @@
+// Where the CLI's connection and configuration come from: the environment (production), or the stack
+// file a running `npm run dev` wrote (the embedded default). The stack file also marks the sandbox,
+// the only place `--as <person>` is honoured.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { parseEnv } from '../config/env';
+import { loadPolicyFile } from '../config/policy';
+import type { Policy } from '../config/policy-types';
+import { connectionOptions, temporalTarget } from '../config/temporal';
+import { BreakGlassClient } from '../client/break-glass-client';
+import type { StackInfo } from '../dev/stack';
+import { REPO_ROOT } from '../dev/temporal-server';
+
+export interface CliContext {
+  policy: Policy;
+  policyFile: string;
+  breakGlass: BreakGlassClient;
+  temporal: Client;
+  /** Set when talking to the embedded default: identities may come from sandbox keys. */
+  sandbox?: { stack: StackInfo };
+  aws: { region: string; endpoint?: string };
+  close(): Promise<void>;
+}
+
+export function defaultStackFile(): string {
+  return process.env.SAFEGUARD_STACK_FILE ?? path.join(REPO_ROOT, '.data', 'stack.json');
+}
+
+export function findRunningStack(file: string = defaultStackFile()): StackInfo | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const info = JSON.parse(fs.readFileSync(file, 'utf8')) as StackInfo;
+  return info;
+}
+
+/** Builds a context from a stack (dev, demo, tests) or, without one, from the environment. */
+export async function openContext(stack: StackInfo | undefined = process.env.TEMPORAL_ADDRESS ? undefined : findRunningStack()): Promise<CliContext> {
+  const env = parseEnv();
+  const target = stack ? { address: stack.temporalAddress, namespace: stack.namespace, tls: false } : temporalTarget(env);
+  const policyFile = stack?.policyFile ?? path.resolve(env.SAFEGUARD_POLICY);
+  const policy = loadPolicyFile(policyFile);
+  const connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: 5000 });
+  const temporal = new Client({ connection, namespace: target.namespace });
+  const endpoint = stack?.awsEndpoint ?? env.SAFEGUARD_AWS_ENDPOINT;
+  return {
+    policy,
+    policyFile,
+    temporal,
+    breakGlass: new BreakGlassClient(temporal, stack?.taskQueue ?? env.SAFEGUARD_TASK_QUEUE),
+    ...(stack ? { sandbox: { stack } } : {}),
+    aws: { region: stack?.region ?? env.AWS_REGION, ...(endpoint ? { endpoint } : {}) },
+    close: () => connection.close(),
+  };
+}

@@ -1,0 +1,45 @@
+// Errors people see from the CLI (and later Slack and the api): a stable code and a message that
+// says what to do. Refusals from workflow Update validators are mapped onto the same codes.
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+
+export type SafeguardErrorCode =
+  | 'UNKNOWN_ROLE'
+  | 'NOT_ALLOWED_TO_REQUEST'
+  | 'INVALID_DURATION'
+  | 'DURATION_OVER_MAXIMUM'
+  | 'REASON_TOO_SHORT'
+  | 'REASON_TOO_LONG'
+  | 'TICKET_REQUIRED'
+  | 'INVALID_TICKET'
+  | 'UNKNOWN_PERSON'
+  | 'IDENTITY_UNVERIFIED'
+  | 'SANDBOX_ONLY'
+  | 'WORKFLOW_NOT_FOUND'
+  | 'INVALID_ID'
+  | 'REFUSED'
+  | 'NO_STACK';
+
+export class SafeguardError extends Error {
+  constructor(
+    readonly code: SafeguardErrorCode,
+    message: string,
+    options?: { cause?: unknown; refusal?: string },
+  ) {
+    super(message, options);
+    this.name = 'SafeguardError';
+    this.refusal = options?.refusal;
+  }
+  readonly refusal: string | undefined;
+}
+
+/** Turns Temporal client errors into SafeguardErrors a person can read. */
+export function explainTemporalError(err: unknown, workflowId: string): unknown {
+  if (err instanceof WorkflowNotFoundError || (err instanceof Error && /not found/i.test(err.message) && /workflow/i.test(err.message))) {
+    return new SafeguardError('WORKFLOW_NOT_FOUND', `no break-glass request with id ${workflowId}`, { cause: err });
+  }
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    return new SafeguardError('REFUSED', err.cause.message, { cause: err, ...(err.cause.type ? { refusal: err.cause.type } : {}) });
+  }
+  return err;
+}

@@ -1,0 +1,55 @@
+// `npm run dev`: the embedded default, kept running. Temporal dev server (SQLite under .data/, Web UI
+// on :8233), the AWS sandbox and a worker; the CLI finds them through .data/stack.json.
+import path from 'node:path';
+import { startStack } from './stack';
+import { REPO_ROOT } from './temporal-server';
+
+async function main(): Promise<void> {
+  const port = Number(process.env.SAFEGUARD_TEMPORAL_PORT ?? 7233);
+  const uiPort = Number(process.env.SAFEGUARD_UI_PORT ?? 8233);
+  const stack = await startStack({
+    dataDir: path.join(REPO_ROOT, '.data'),
+    temporalPort: port,
+    uiPort,
+    log: (m) => process.stdout.write(`safeguard: ${m}\n`),
+  });
+  const i = stack.info;
+  process.stdout.write(
+    [
+      '',
+      `Safeguard is ready.`,
+      `  Temporal   ${i.temporalAddress}   Web UI ${i.uiUrl ?? '(headless)'}`,
+      `  AWS        sandbox at ${i.awsEndpoint} (moto + gateway), account 123456789012`,
+      `  Policy     ${path.relative(REPO_ROOT, i.policyFile)}   Evidence ${path.relative(REPO_ROOT, i.evidenceDir)}/`,
+      `  Worker log ${path.relative(REPO_ROOT, stack.worker?.logFile ?? '')}`,
+      '',
+      'Try it from another terminal (people: alice, dave request; bob, carol approve):',
+      '  bin/safeguard breakglass request --as alice --role BreakGlassAdmin --duration 2m --reason "orders DB is down, need a restart"',
+      '  bin/safeguard breakglass approve --as bob <id>',
+      '  bin/safeguard breakglass status <id>',
+      '  bin/safeguard breakglass list --active',
+      '  bin/safeguard audit verify',
+      '',
+      'Ctrl-C stops everything; the Temporal history stays in .data/temporal.db.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('safeguard: stopping\n');
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  stack.worker?.process.once('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`safeguard: the worker exited (${signal ?? code}); see ${stack.worker?.logFile}\n`);
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`safeguard dev: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

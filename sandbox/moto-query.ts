@@ -1,0 +1,63 @@
+// Raw query-protocol calls to moto for the sandbox's own needs (identity lookups, trust policies,
+// EC2 without an SDK client). moto routes on the credential scope's service name and does not
+// verify signatures, so a SigV4-shaped Authorization header naming the access key is enough.
+
+import http from 'node:http';
+
+export interface MotoQueryResult {
+  status: number;
+  text: string;
+}
+
+export function motoQuery(
+  endpoint: string,
+  service: string,
+  accessKeyId: string,
+  params: Record<string, string>,
+  region = 'us-east-1',
+): Promise<MotoQueryResult> {
+  const body = new URLSearchParams(params).toString();
+  const date = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      new URL('/', endpoint),
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+          'x-amz-date': date,
+          authorization:
+            `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${date.slice(0, 8)}/${region}/${service}/aws4_request, ` +
+            `SignedHeaders=content-type;host;x-amz-date, Signature=${'0'.repeat(64)}`,
+        },
+        timeout: 15_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`moto ${service}:${params['Action'] ?? '?'} timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Text of the first `<tag>…</tag>` in an XML document, entity-decoded. */
+export function xmlText(xml: string, tag: string): string | undefined {
+  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
+  if (!m) return undefined;
+  return (m[1] ?? '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+export function escapeXml(s: string): string {
+  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] ?? c);
+}

@@ -1,0 +1,39 @@
+// The worker process: configuration from the environment (config/env.ts), broker credentials from
+// the AWS SDK's default chain (environment, profile, instance role). `npm run worker`.
+import path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { LogLevel } from '@temporalio/worker';
+import { parseEnv } from '../config/env';
+import { createLogger } from '../config/logger';
+import { connectionOptions, temporalTarget } from '../config/temporal';
+import { createSafeguardWorker } from './worker';
+
+async function main(): Promise<void> {
+  const env = parseEnv();
+  const logger = createLogger('worker', env.LOG_LEVEL);
+  // Forward the SDK's own (replay-aware) logs to the same structured logger.
+  Runtime.install({
+    logger: new DefaultLogger((env.LOG_LEVEL === 'silent' ? 'ERROR' : env.LOG_LEVEL.toUpperCase()) as LogLevel, (entry) => {
+      const level = entry.level === 'TRACE' ? 'trace' : (entry.level.toLowerCase() as 'debug' | 'info' | 'warn' | 'error');
+      logger[level]({ ...entry.meta, sdk: true }, entry.message);
+    }),
+  });
+  const target = temporalTarget(env);
+  const connection = await NativeConnection.connect(connectionOptions(target));
+  const worker = await createSafeguardWorker({
+    connection,
+    namespace: target.namespace,
+    taskQueue: env.SAFEGUARD_TASK_QUEUE,
+    aws: { region: env.AWS_REGION, ...(env.SAFEGUARD_AWS_ENDPOINT ? { endpoint: env.SAFEGUARD_AWS_ENDPOINT } : {}) },
+    evidenceDir: env.SAFEGUARD_EVIDENCE_DIR ?? path.join(env.SAFEGUARD_DATA_DIR, 'evidence'),
+    logger,
+  });
+  logger.info({ taskQueue: env.SAFEGUARD_TASK_QUEUE, temporal: target.address }, 'worker started');
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`safeguard worker: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

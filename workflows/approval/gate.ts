@@ -1,0 +1,116 @@
+// The approval gate shared by every workflow that needs people to decide: N-of-M distinct approvers
+// from an eligible pool, never the requester, idempotent repeats, deny needs a reason. Plain and
+// deterministic so it runs inside workflow code and is unit-tested without Temporal.
+import { ApplicationFailure } from '@temporalio/workflow';
+
+export type RoundKind = 'grant' | 'ratification' | 'extension';
+
+export interface ApprovalRoundConfig {
+  kind: RoundKind;
+  requester: string;
+  eligible: readonly string[];
+  quorum: number;
+  openedAt: string;
+  deadlineAt: string;
+}
+
+export interface Decision {
+  by: string;
+  at: string;
+  comment?: string;
+}
+
+export interface ApprovalSnapshot {
+  kind: RoundKind;
+  quorum: number;
+  eligible: string[];
+  approvals: Decision[];
+  denial?: Decision & { reason: string };
+  state: 'open' | 'approved' | 'denied' | 'expired';
+  openedAt: string;
+  deadlineAt: string;
+}
+
+/** Stable failure types, so the CLI and Slack can tell people exactly why a decision was refused. */
+export const DecisionErrors = {
+  selfApproval: 'SelfApproval',
+  notApprover: 'NotAnApprover',
+  notOpen: 'NoDecisionPending',
+  reasonRequired: 'ReasonRequired',
+} as const;
+
+export const MIN_DENY_REASON_LENGTH = 3;
+
+function refuse(type: string, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+export class ApprovalRound {
+  private readonly approvals = new Map<string, Decision>();
+  private denial?: Decision & { reason: string };
+  private expired = false;
+
+  constructor(readonly config: ApprovalRoundConfig) {}
+
+  get state(): ApprovalSnapshot['state'] {
+    if (this.denial) return 'denied';
+    if (this.approvals.size >= this.config.quorum) return 'approved';
+    return this.expired ? 'expired' : 'open';
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  get approvers(): string[] {
+    return [...this.approvals.keys()];
+  }
+
+  /** Throws the refusal a person should see; used by Update validators, so nothing is recorded. */
+  validateApprove(by: string): void {
+    this.validateDecider(by);
+    if (!this.isOpen && !this.approvals.has(by)) refuse(DecisionErrors.notOpen, `this ${this.config.kind} is already ${this.state}`);
+  }
+
+  validateDeny(by: string, reason: string): void {
+    this.validateDecider(by);
+    if (!this.isOpen) refuse(DecisionErrors.notOpen, `this ${this.config.kind} is already ${this.state}`);
+    if (reason.trim().length < MIN_DENY_REASON_LENGTH) refuse(DecisionErrors.reasonRequired, 'a denial needs a reason');
+  }
+
+  /** Returns true when the approval was new; a repeat by the same person changes nothing. */
+  approve(by: string, at: string, comment?: string): boolean {
+    this.validateApprove(by);
+    if (this.approvals.has(by)) return false;
+    this.approvals.set(by, comment === undefined ? { by, at } : { by, at, comment });
+    return true;
+  }
+
+  deny(by: string, at: string, reason: string): void {
+    this.validateDeny(by, reason);
+    this.denial = { by, at, reason };
+  }
+
+  expire(): void {
+    if (this.isOpen) this.expired = true;
+  }
+
+  snapshot(): ApprovalSnapshot {
+    const snap: ApprovalSnapshot = {
+      kind: this.config.kind,
+      quorum: this.config.quorum,
+      eligible: this.config.eligible.filter((p) => p !== this.config.requester),
+      approvals: [...this.approvals.values()],
+      state: this.state,
+      openedAt: this.config.openedAt,
+      deadlineAt: this.config.deadlineAt,
+    };
+    if (this.denial) snap.denial = this.denial;
+    return snap;
+  }
+
+  private validateDecider(by: string): void {
+    if (by === this.config.requester) refuse(DecisionErrors.selfApproval, 'you cannot decide on your own request');
+    if (!this.config.eligible.includes(by)) refuse(DecisionErrors.notApprover, `${by} is not an approver for this role`);
+  }
+}

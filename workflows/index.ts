@@ -1,0 +1,3 @@
+// The single workflowsPath entry: nothing but workflow code below this folder.
+export { breakGlassWorkflow } from './break-glass/break-glass.workflow';
+export { revocationCleanupWorkflow } from './break-glass/revocation-cleanup.workflow';
