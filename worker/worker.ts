@@ -1,6 +1,7 @@
 // Builds the Safeguard worker from its parts; main.ts (production), the dev stack and the tests all
 // call this, so they run the same workflows and activities.
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection} from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { AwsClients } from '../activities/aws/clients';

@@ -22,7 +22,7 @@ export function roleSnapshot(overrides: Partial<RoleSnapshot> = {}): RoleSnapsho
 }
 
 let n = 0;
-export function breakGlassInput(overrides: Partial<BreakGlassInput> & { role?: Partial<RoleSnapshot> } = {}): BreakGlassInput {
+export function breakGlassInput(overrides: Omit<Partial<BreakGlassInput>, "role"> & { role?: Partial<RoleSnapshot> } = {}): BreakGlassInput {
   const { role, ...rest } = overrides;
   n += 1;
   const short = `${Date.now().toString(16).slice(-5)}${n.toString(16).padStart(3, '0')}`;

@@ -56,7 +56,6 @@ const REVOCATION_ALERT_AFTER = 3;
 export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakGlassResult> {
   const s = new BreakGlassState(input, Date.now());
   const role = input.role;
-  const account = { accountId: role.accountId, executionRoleArn: role.executionRoleArn, externalId: role.externalId };
   s.log(Date.now(), 'requested', input.requester, input.reason);
 
   setHandler(statusQuery, () => s.snapshot());
