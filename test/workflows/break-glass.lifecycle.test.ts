@@ -6,7 +6,7 @@ import type { BreakGlassResult } from '../../workflows/break-glass/definitions';
 import { breakGlassInput } from '../support/break-glass-input';
 import { fakeActivities } from '../support/fake-activities';
 import { createTestWorker, startTimeSkipping } from '../support/time-skipping';
-import { MIN, activityCalls, expectRefused, notificationEvents, resultOf, runBreakGlass, timelineEvents, waitActive } from './harness';
+import { MIN, activityCalls, terminateLeftovers, expectRefused, notificationEvents, resultOf, runBreakGlass, timelineEvents, waitActive } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -22,6 +22,11 @@ async function withWorker<T>(activities: object, fn: (taskQueue: string) => Prom
   return worker.runUntil(fn(taskQueue));
 }
 
+async function withWorkerOn<T>(taskQueue: string, activities: object, fn: () => Promise<T>): Promise<T> {
+  const worker: Worker = await createTestWorker(env, taskQueue, activities);
+  return worker.runUntil(fn());
+}
+
 test('an approved grant expires and is revoked with a verified receipt', async () => {
   const { activities, state } = fakeActivities();
   const input = breakGlassInput();
@@ -32,7 +37,7 @@ test('an approved grant expires and is revoked with a verified receipt', async (
     const status = await handle.query(statusQuery);
     expect(['pending', 'active']).toContain(status.phase);
     const res = (await handle.result()) as BreakGlassResult;
-    await env.client.workflow.getHandle(`${input.grantId}-cleanup`).terminate().catch(() => undefined);
+    await terminateLeftovers(env, input.grantId);
     return res;
   });
   expect(result.status.outcome).toBe('revoked');
@@ -67,6 +72,30 @@ test('the requester cannot approve even when they are in the approver pool', asy
     expect(status.approval?.eligible).toEqual(['bob']);
     await handle.terminate('test over');
   });
+});
+
+test('decisions that arrive with the first workflow task are judged against the open round', async () => {
+  // The workflow is started while no worker polls, so the Updates are delivered together with the
+  // start: setHandler dispatches them before the workflow body has run any further.
+  const input = breakGlassInput({ role: { quorum: 2 } });
+  const taskQueue = `tq-first-${input.grantId}`;
+  const handle = await env.client.workflow.start('breakGlassWorkflow', { taskQueue, workflowId: input.grantId, args: [input] });
+  const self = handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice' }] }).catch((err: unknown) => err);
+  const bob = handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+  await new Promise((r) => setTimeout(r, 1000));
+  const { activities } = fakeActivities();
+  try {
+    await withWorkerOn(taskQueue, activities, async () => {
+      const selfErr = await self;
+      await expectRefused(Promise.reject(selfErr), 'SelfApproval');
+      expect(await bob).toMatchObject({ accepted: true, duplicate: false, approvals: 1, quorum: 2, decided: false });
+      const status = await handle.query(statusQuery);
+      expect(status.phase).toBe('pending');
+      expect(status.approval?.approvals.map((a) => a.by)).toEqual(['bob']);
+    });
+  } finally {
+    await terminateLeftovers(env, input.grantId);
+  }
 });
 
 test('a person outside the approver pool is refused', async () => {

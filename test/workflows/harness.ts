@@ -40,8 +40,19 @@ export async function runBreakGlass<T>(
       return fn({ handle, input, state, taskQueue });
     });
   } finally {
+    await terminateLeftovers(env, input.grantId);
+  }
+}
+
+/**
+ * Terminates the workflow and its cleanup child if still running. A workflow left open on a task
+ * queue whose worker is gone would get timer-fired workflow tasks nobody completes, and the
+ * time-skipping server stops skipping while a workflow task is outstanding: later tests would hang.
+ */
+export async function terminateLeftovers(env: TestWorkflowEnvironment, workflowId: string): Promise<void> {
+  for (const id of [workflowId, `${workflowId}-cleanup`]) {
     await env.client.workflow
-      .getHandle(`${input.grantId}-cleanup`)
+      .getHandle(id)
       .terminate('test over')
       .catch(() => undefined);
   }

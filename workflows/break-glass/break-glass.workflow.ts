@@ -57,6 +57,9 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
   const s = new BreakGlassState(input, Date.now());
   const role = input.role;
   s.log(Date.now(), 'requested', input.requester, input.reason);
+  // Open the grant round before any handler is set: setHandler dispatches the Updates that arrived
+  // with the first workflow task at once, and their validators must find the round to decide on.
+  if (role.mode === 'approval') s.openRound('grant', Date.now(), Date.now() + role.approvalTimeoutMs);
 
   setHandler(statusQuery, () => s.snapshot());
   setHandler(credentialsIssuedSignal, (issue) => {
@@ -187,9 +190,8 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
 /** Waits for the grant round to be decided; reminders go out while it is open. */
 async function awaitGrantDecision(s: BreakGlassState): Promise<Outcome | 'approved'> {
   const role = s.input.role;
-  const opened = Date.now();
-  const deadline = opened + role.approvalTimeoutMs;
-  const round = s.openRound('grant', opened, deadline);
+  const round = s.grantRound ?? s.openRound('grant', Date.now(), Date.now() + role.approvalTimeoutMs);
+  const deadline = Date.parse(round.config.deadlineAt);
   await notify(s, 'approval-needed');
   while (round.isOpen && !s.revokeRequest) {
     const remaining = deadline - Date.now();
