@@ -1,7 +1,7 @@
 // Three tiers (STYLE.md): unit (pure logic), workflow (time-skipping server, real worker, swapped
 // activities), integration (dev server + AWS sandbox). Temporal tiers run serially (--runInBand in
 // package.json) because the native bridge and the servers are shared, heavy resources on 2 cores.
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 const common = { testEnvironment: 'node', transform: { '^.+\\.ts$': tsJest }, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {

@@ -11,6 +11,8 @@ import { connectionOptions, temporalTarget } from '../config/temporal';
 import { BreakGlassClient } from '../client/break-glass-client';
 import type { StackInfo } from '../dev/stack';
 import { REPO_ROOT } from '../dev/temporal-server';
+import type { ApiTarget } from './api-client';
+import { dataConverterWithCodec, keyRingFromEnv, loadKeyFile } from '../codec';
 
 export interface CliContext {
   policy: Policy;
@@ -20,6 +22,8 @@ export interface CliContext {
   /** Set when talking to the embedded default: identities may come from sandbox keys. */
   sandbox?: { stack: StackInfo };
   aws: { region: string; endpoint?: string };
+  /** The Safeguard api, when one is configured: people's actions and credential vending go there. */
+  api?: ApiTarget;
   close(): Promise<void>;
 }
 
@@ -40,15 +44,22 @@ export async function openContext(stack: StackInfo | undefined = process.env.TEM
   const policyFile = stack?.policyFile ?? path.resolve(env.SAFEGUARD_POLICY);
   const policy = loadPolicyFile(policyFile);
   const connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: 5000 });
-  const temporal = new Client({ connection, namespace: target.namespace });
+  const keyring = stack?.codecKeyFile ? loadKeyFile(stack.codecKeyFile) : keyRingFromEnv();
+  const temporal = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterWithCodec(keyring) });
   const endpoint = stack?.awsEndpoint ?? env.SAFEGUARD_AWS_ENDPOINT;
+  const region = stack?.region ?? env.AWS_REGION;
+  const apiUrl = stack?.apiUrl ?? env.SAFEGUARD_API_URL;
+  const api: ApiTarget | undefined = apiUrl
+    ? { url: apiUrl, serverId: stack?.apiServerId ?? env.SAFEGUARD_API_SERVER_ID, stsEndpoint: endpoint ?? `https://sts.${region}.amazonaws.com`, region }
+    : undefined;
   return {
+    ...(api ? { api } : {}),
     policy,
     policyFile,
     temporal,
     breakGlass: new BreakGlassClient(temporal, stack?.taskQueue ?? env.SAFEGUARD_TASK_QUEUE),
     ...(stack ? { sandbox: { stack } } : {}),
-    aws: { region: stack?.region ?? env.AWS_REGION, ...(endpoint ? { endpoint } : {}) },
+    aws: { region, ...(endpoint ? { endpoint } : {}) },
     close: () => connection.close(),
   };
 }

@@ -38,3 +38,14 @@ export async function resolveCaller(ctx: CliContext, as?: string): Promise<Calle
   if (!person) throw new SafeguardError('UNKNOWN_PERSON', `your AWS identity ${arn} is not mapped to a person in ${ctx.policyFile}`);
   return { person: person.id, arn };
 }
+
+/** The credentials that sign this caller's presigned identity requests to the api. */
+export async function callerCredentials(ctx: CliContext, as?: string): Promise<AwsCredentialIdentity> {
+  if (as !== undefined) return sandboxCredentials(ctx, as);
+  const sts = new STSClient({ region: ctx.aws.region });
+  try {
+    return await sts.config.credentials();
+  } finally {
+    sts.destroy();
+  }
+}

@@ -10,7 +10,11 @@ import { approve, deny, extend, formatList, formatStatus, list, requestAccess, r
 import { runPolicyValidate } from './commands/policy-validate';
 import { openContext } from './context';
 import type { CliContext } from './context';
-import { resolveCaller } from './identity';
+import { callerCredentials, resolveCaller } from './identity';
+import { SafeguardApiClient } from './api-client';
+import { connect, formatEnvExports } from './commands/access';
+import type { RequestOptions } from './commands/breakglass';
+import type { Caller } from './identity';
 
 const out = { stdout: (s: string) => process.stdout.write(`${s}\n`), stderr: (s: string) => process.stderr.write(`${s}\n`) };
 
@@ -29,6 +33,40 @@ async function withContext(opts: Common, fn: (ctx: CliContext) => Promise<unknow
   }
 }
 
+/** People's actions go through the api when one is configured (it derives identity itself);
+ * otherwise straight to Temporal with the identity STS gives this process (administrators). */
+async function actions(ctx: CliContext, as: string | undefined) {
+  if (ctx.api) {
+    const api = new SafeguardApiClient(ctx.api, () => callerCredentials(ctx, as));
+    return {
+      request: (o: RequestOptions) => api.request(o),
+      approve: (id: string, comment?: string) => api.approve(id, comment),
+      deny: (id: string, reason: string) => api.deny(id, reason),
+      revoke: (id: string, reason?: string) => api.revoke(id, reason),
+      extend: (id: string, by: string, reason?: string) => api.extend(id, by, reason),
+      status: (id: string) => api.status(id),
+      list: (active: boolean) => api.list(active),
+    };
+  }
+  // Administrators on Temporal directly: reading needs no identity, acting does.
+  let caller: Caller | undefined;
+  const who = async (): Promise<Caller> => (caller ??= await resolveCaller(ctx, as));
+  return {
+    request: async (o: RequestOptions) => requestAccess(ctx, await who(), o),
+    approve: async (id: string, comment?: string) => approve(ctx, await who(), id, comment),
+    deny: async (id: string, reason: string) => deny(ctx, await who(), id, reason),
+    revoke: async (id: string, reason?: string) => revoke(ctx, await who(), id, reason),
+    extend: async (id: string, by: string, reason?: string) => extend(ctx, await who(), id, by, reason),
+    status: (id: string) => status(ctx, id),
+    list: (active: boolean) => list(ctx, active),
+  };
+}
+
+function apiFor(ctx: CliContext, as: string | undefined): SafeguardApiClient {
+  if (!ctx.api) throw new SafeguardError('NO_STACK', 'using a grant needs the Safeguard api: set SAFEGUARD_API_URL (npm run dev starts one)');
+  return new SafeguardApiClient(ctx.api, () => callerCredentials(ctx, as));
+}
+
 export function buildProgram(): Command {
   const program = new Command('safeguard').description('Break-glass access and runbook automation on Temporal').exitOverride().showHelpAfterError();
   const bg = program.command('breakglass').description('emergency access requests');
@@ -40,41 +78,59 @@ export function buildProgram(): Command {
     .requiredOption('--reason <text>', 'why you need it')
     .option('--ticket <id>', 'ticket or incident id')
     .action(async (o: Common & { role: string; duration?: string; reason: string; ticket?: string }) => {
-      await withContext(o, async (ctx) => requestAccess(ctx, await resolveCaller(ctx, o.as), o), (r: Awaited<ReturnType<typeof requestAccess>>) =>
+      await withContext(o, async (ctx) => (await actions(ctx, o.as)).request(o), (r: Awaited<ReturnType<typeof requestAccess>>) =>
         `requested ${r.workflowId}: ${r.role} for ${Math.round(r.durationMs / 60000)} min, ${r.mode === 'post-hoc' ? 'granted at once; must be ratified' : `waiting for ${r.quorum} of ${r.approvers.join(', ')}`}\n  follow it: safeguard breakglass status ${r.workflowId}`);
     });
   identity(bg.command('approve <id>').description('approve (or ratify, or approve an extension)'))
     .option('--comment <text>')
     .action(async (id: string, o: Common & { comment?: string }) => {
-      await withContext(o, async (ctx) => approve(ctx, await resolveCaller(ctx, o.as), id, o.comment), (r: Awaited<ReturnType<typeof approve>>) =>
+      await withContext(o, async (ctx) => (await actions(ctx, o.as)).approve(id, o.comment), (r: Awaited<ReturnType<typeof approve>>) =>
         `${r.duplicate ? 'already approved by you' : 'approved'}: ${r.approvals}/${r.quorum}${r.decided ? ' — decided' : ''}`);
     });
   identity(bg.command('deny <id>').description('deny a pending request (or reject a post-hoc grant)'))
     .requiredOption('--reason <text>', 'why')
     .action(async (id: string, o: Common & { reason: string }) => {
-      await withContext(o, async (ctx) => deny(ctx, await resolveCaller(ctx, o.as), id, o.reason), () => 'denied');
+      await withContext(o, async (ctx) => (await actions(ctx, o.as)).deny(id, o.reason), () => 'denied');
     });
   identity(bg.command('revoke <id>').description('end a grant now (requester, approver or security)'))
     .option('--reason <text>')
     .action(async (id: string, o: Common & { reason?: string }) => {
-      await withContext(o, async (ctx) => revoke(ctx, await resolveCaller(ctx, o.as), id, o.reason), () => 'revocation started; `status` shows the receipt');
+      await withContext(o, async (ctx) => (await actions(ctx, o.as)).revoke(id, o.reason), () => 'revocation started; `status` shows the receipt');
     });
   identity(bg.command('extend <id>').description('ask for more time (needs a new approval)'))
     .requiredOption('--by <duration>', 'extra time, e.g. 15m')
     .option('--reason <text>')
     .action(async (id: string, o: Common & { by: string; reason?: string }) => {
-      await withContext(o, async (ctx) => extend(ctx, await resolveCaller(ctx, o.as), id, o.by, o.reason), (r: Awaited<ReturnType<typeof extend>>) => `extension to ${r.proposedEndAt} waiting for approval`);
+      await withContext(o, async (ctx) => (await actions(ctx, o.as)).extend(id, o.by, o.reason), (r: Awaited<ReturnType<typeof extend>>) => `extension to ${r.proposedEndAt} waiting for approval`);
     });
-  bg.command('status <id>')
-    .option('--json')
+  identity(bg.command('status <id>'))
     .action(async (id: string, o: Common) => {
-      await withContext(o, (ctx) => status(ctx, id), formatStatus);
+      await withContext(o, async (ctx) => (await actions(ctx, o.as)).status(id), formatStatus);
     });
-  bg.command('list')
+  identity(bg.command('list'))
     .option('--active', 'only requests still running')
-    .option('--json')
     .action(async (o: Common & { active?: boolean }) => {
-      await withContext(o, (ctx) => list(ctx, o.active ?? false), formatList);
+      await withContext(o, async (ctx) => (await actions(ctx, o.as)).list(o.active ?? false), formatList);
+    });
+
+  identity(program.command('creds <grant>').description('print credentials for an active grant (AWS credential_process format)'))
+    .option('--env', 'print shell exports instead')
+    .action(async (grant: string, o: Common & { env?: boolean }) => {
+      await withContext({}, async (ctx) => {
+        const c = await apiFor(ctx, o.as).credentials(grant);
+        return o.env ? formatEnvExports(c) : JSON.stringify(c);
+      }, (text: string) => text);
+    });
+  identity(program.command('connect <grant>').description('open an SSM session on an instance with the grant'))
+    .requiredOption('--target <instance-id>', 'instance id, e.g. i-0123456789abcdef0')
+    .action(async (grant: string, o: Common & { target: string }) => {
+      if (!/^(i|mi)-[0-9a-f]{8,17}$/.test(o.target)) throw new SafeguardError('REFUSED', `"${o.target.slice(0, 40)}" is not an instance id (i-0123456789abcdef0)`);
+      await withContext(o, (ctx) => connect(apiFor(ctx, o.as), grant, o.target, ctx.aws, { interactive: process.stdout.isTTY === true }), (r: Awaited<ReturnType<typeof connect>>) =>
+        r.plugin === 'none' ? `session ${r.sessionId} started on ${r.target} (session-manager-plugin not used); it ends when the grant is revoked` : `session ${r.sessionId} closed`);
+    });
+  identity(program.command('console <grant>').description('print an AWS console sign-in link for the grant'))
+    .action(async (grant: string, o: Common) => {
+      await withContext(o, (ctx) => apiFor(ctx, o.as).consoleLink(grant), (r: { url: string; expiresAt: string }) => `${r.url}\n(valid until ${r.expiresAt}; anyone with this link is you)`);
     });
 
   const policy = program.command('policy').description('policy file tools');

@@ -12,8 +12,16 @@ import {
   extendUpdate,
   revokeUpdate,
   statusQuery,
+  reserveCredentialsUpdate,
+  credentialsIssuedSignal,
+  leaseReleasedSignal,
+  accessRefusedSignal,
+  sessionOpenedSignal,
 } from '../workflows/break-glass/definitions';
 import type {
+  AccessRefusal,
+  CredentialIssue,
+  VendingLease,
   BreakGlassInput,
   BreakGlassResult,
   BreakGlassStatus,
@@ -21,7 +29,7 @@ import type {
   ExtendResult,
   RevokeResult,
 } from '../workflows/break-glass/definitions';
-import { explainTemporalError } from './errors';
+import { SafeguardError, explainTemporalError } from './errors';
 import { assertWorkflowId } from './request';
 
 export const searchAttributeKeys = {
@@ -83,6 +91,37 @@ export class BreakGlassClient {
 
   extend(id: string, requester: string, byMs: number, reason?: string): Promise<ExtendResult> {
     return this.update(id, (h) => h.executeUpdate(extendUpdate, { args: [{ requester, byMs, ...(reason ? { reason } : {}) }] }));
+  }
+
+  reserveCredentials(id: string, by: string): Promise<VendingLease> {
+    return this.update(id, (h) => h.executeUpdate(reserveCredentialsUpdate, { args: [{ by }] }));
+  }
+
+  credentialsIssued(id: string, issue: CredentialIssue): Promise<void> {
+    return this.update(id, (h) => h.signal(credentialsIssuedSignal, issue));
+  }
+
+  leaseReleased(id: string, leaseId: string): Promise<void> {
+    return this.update(id, (h) => h.signal(leaseReleasedSignal, { leaseId }));
+  }
+
+  accessRefused(id: string, refusal: AccessRefusal): Promise<void> {
+    return this.update(id, (h) => h.signal(accessRefusedSignal, refusal));
+  }
+
+  sessionOpened(id: string, sessionId: string, target: string): Promise<void> {
+    return this.update(id, (h) => h.signal(sessionOpenedSignal, { sessionId, target }));
+  }
+
+  /** True when a workflow with this id exists, running or closed (an Update to a closed one fails like an unknown one). */
+  async exists(id: string): Promise<boolean> {
+    try {
+      await this.update(id, (h) => h.describe());
+      return true;
+    } catch (err) {
+      if (err instanceof SafeguardError && err.code === 'WORKFLOW_NOT_FOUND') return false;
+      throw err;
+    }
   }
 
   status(id: string): Promise<BreakGlassStatus> {

@@ -18,6 +18,18 @@ export const envSchema = z.object({
   SAFEGUARD_POLICY: z.string().min(1).default('examples/policy.yaml'),
   SAFEGUARD_DATA_DIR: z.string().min(1).default('.data'),
   SAFEGUARD_EVIDENCE_DIR: z.string().min(1).optional(),
+  /** The Safeguard api the CLI talks to (credential vending, authenticated actions). */
+  SAFEGUARD_API_URL: z.url().optional(),
+  /** Bound into every presigned identity request so it cannot be replayed to another service. */
+  SAFEGUARD_API_SERVER_ID: z.string().regex(/^[\w.:-]{1,64}$/).default('safeguard'),
+  SAFEGUARD_API_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  /** STS hosts the api accepts presigned identity requests for (comma-separated host[:port]). */
+  SAFEGUARD_STS_HOSTS: z.string().optional(),
+  /** Console federation endpoint. */
+  SAFEGUARD_FEDERATION_URL: z.url().default('https://signin.aws.amazon.com/federation'),
+  /** Origins allowed to call the codec endpoint (the Temporal Web UI). */
+  SAFEGUARD_CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
+  SAFEGUARD_CODEC_AUTH_TOKEN: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -6,8 +6,8 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { parseDuration } from './duration';
-import { policyFileSchema } from './policy.schema';
-import type { PolicyFile } from './policy.schema';
+import { policyFileSchema } from './policy-schema';
+import type { PolicyFile } from './policy-schema';
 import type { BreakGlassRole, Policy, PolicyIssue } from './policy-types';
 
 export type {

@@ -2,7 +2,7 @@
 // validate policy files against the same rules as the loader. Run: npm run schema
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { policyJsonSchema } from './policy.schema';
+import { policyJsonSchema } from './policy-schema';
 
 export const POLICY_JSON_SCHEMA_PATH = join(__dirname, 'policy.schema.json');
 

@@ -5,9 +5,18 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { startSandbox } from '../sandbox';
 import type { Sandbox, SandboxFile } from '../sandbox';
-import { sleep } from '../sandbox/net';
+import { freePort, sleep } from '../sandbox/net';
+import { loadOrCreateKeyFile } from '../codec';
+import type { KeyRing } from '../codec';
+import { Client, Connection } from '@temporalio/client';
+import { dataConverterWithCodec } from '../codec';
+import { buildApiDeps } from '../api/build';
+import { startApiServer } from '../api/server';
+import { loadPolicyFile } from '../config/policy';
+import { createLogger } from '../config/logger';
 import { BREAK_GLASS_TASK_QUEUE } from '../workflows/break-glass/definitions';
 import { REPO_ROOT, startDevServer } from './temporal-server';
 import type { DevServer } from './temporal-server';
@@ -26,6 +35,10 @@ export interface StackInfo {
   evidenceDir: string;
   sandboxFile: string;
   uiUrl?: string;
+  apiUrl?: string;
+  apiServerId?: string;
+  /** The payload codec's key file (sandbox key, mode 0600). */
+  codecKeyFile: string;
   pid: number;
   startedAt: string;
 }
@@ -36,6 +49,7 @@ export interface StackOptions {
   temporalPort?: number;
   uiPort?: number;
   headless?: boolean;
+  apiPort?: number;
   /** Start a worker process (default true). */
   worker?: boolean;
   log?: (msg: string) => void;
@@ -63,8 +77,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const dataDir = path.resolve(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   log(`starting Temporal dev server and the AWS sandbox under ${path.relative(process.cwd(), dataDir) || '.'}`);
+  const codecKeyFile = path.join(dataDir, 'codec-keys.json');
+  const keyring = loadOrCreateKeyFile(codecKeyFile);
+  // The api's port is chosen first so the Web UI can be pointed at its codec endpoint.
+  const apiPort = opts.apiPort ?? (await freePort());
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
   const [temporal, sandbox] = await Promise.all([
     startDevServer({
+      codecEndpoint: `${apiUrl}/codec`,
       dbFile: path.join(dataDir, 'temporal.db'),
       ...(opts.temporalPort ? { port: opts.temporalPort } : {}),
       ...(opts.uiPort ? { uiPort: opts.uiPort } : {}),
@@ -84,9 +104,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     evidenceDir: path.join(dataDir, 'evidence'),
     sandboxFile: path.join(dataDir, 'sandbox', 'sandbox.json'),
     ...(temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}),
+    apiUrl,
+    apiServerId: SANDBOX_API_SERVER_ID,
+    codecKeyFile,
     pid: process.pid,
     startedAt: new Date().toISOString(),
   };
+  const api = await startEmbeddedApi(info, sandbox, keyring, apiPort);
   const workers: WorkerProcess[] = [];
   const spawnOne = async (): Promise<WorkerProcess> => {
     const w = await spawnWorker(info, path.join(dataDir, `worker-${workers.length + 1}.log`));
@@ -100,6 +124,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     spawnWorker: spawnOne,
     async stop() {
       await Promise.all(workers.map((w) => w.stop()));
+      await api.close();
       await Promise.all([temporal.stop(), sandbox.stop()]);
       try {
         const onDisk = JSON.parse(fs.readFileSync(path.join(dataDir, STACK_FILE), 'utf8')) as StackInfo;
@@ -130,19 +155,24 @@ export async function spawnWorker(info: StackInfo, logFile: string, overrides: {
     AWS_REGION: info.region,
     SAFEGUARD_EVIDENCE_DIR: info.evidenceDir,
     SAFEGUARD_DATA_DIR: info.dataDir,
+    SAFEGUARD_CODEC_KEY_FILE: info.codecKeyFile,
     // The broker identity, through the SDK's default chain exactly as in production.
     AWS_ACCESS_KEY_ID: broker.accessKeyId,
     AWS_SECRET_ACCESS_KEY: broker.secretAccessKey,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   };
+  // The log is appended to (a restarted worker may reuse it): only what this process writes counts.
+  const startOffset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const fd = fs.openSync(logFile, 'a');
-  const tsx = path.join(REPO_ROOT, 'node_modules/.bin/tsx');
-  const child = spawn(tsx, [path.join(REPO_ROOT, 'worker/main.ts')], { env, stdio: ['ignore', fd, fd], cwd: REPO_ROOT });
+  // One OS process running the worker (node with tsx's loader), not the tsx CLI, which runs the
+  // worker in a child node process: SIGKILL to the CLI would leave that child running.
+  const tsxLoader = pathToFileURL(path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', tsxLoader, path.join(REPO_ROOT, 'worker/main.ts')], { env, stdio: ['ignore', fd, fd], cwd: REPO_ROOT });
   fs.closeSync(fd);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const deadline = Date.now() + 180_000;
   for (;;) {
-    const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '';
+    const text = fs.existsSync(logFile) ? fs.readFileSync(logFile).subarray(startOffset).toString('utf8') : '';
     if (/"msg":"worker started"/.test(text)) break;
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited during start-up; see ${logFile}`);
     if (Date.now() > deadline) throw new Error(`worker did not start within 180 s; see ${logFile}`);
@@ -168,4 +198,33 @@ export async function spawnWorker(info: StackInfo, logFile: string, overrides: {
 
 export function readStackFile(file: string): StackInfo {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as StackInfo;
+}
+
+export const SANDBOX_API_SERVER_ID = 'safeguard-sandbox';
+
+/** The api inside the stack's own process, acting as the broker (the sandbox's broker keys). */
+async function startEmbeddedApi(info: StackInfo, sandbox: Sandbox, keyring: KeyRing, port: number): Promise<{ close(): Promise<void> }> {
+  const connection = await Connection.connect({ address: info.temporalAddress });
+  const temporal = new Client({ connection, namespace: info.namespace, dataConverter: dataConverterWithCodec(keyring) });
+  const logger = createLogger('api', process.env.LOG_LEVEL ?? 'warn', (await import('pino')).default.destination({ dest: path.join(info.dataDir, 'api.log'), sync: true }));
+  const deps = buildApiDeps({
+    temporal,
+    taskQueue: info.taskQueue,
+    policy: loadPolicyFile(info.policyFile),
+    region: info.region,
+    awsEndpoint: info.awsEndpoint,
+    brokerCredentials: { accessKeyId: sandbox.seed.broker.accessKeyId, secretAccessKey: sandbox.seed.broker.secretAccessKey },
+    serverId: SANDBOX_API_SERVER_ID,
+    federationUrl: `${info.awsEndpoint}/federation`,
+    evidenceDir: info.evidenceDir,
+    codec: { keyring, allowedOrigins: info.uiUrl ? [info.uiUrl, info.uiUrl.replace('127.0.0.1', 'localhost')] : [] },
+    logger,
+  });
+  const api = await startApiServer(deps, { port });
+  return {
+    async close() {
+      await api.close();
+      await connection.close();
+    },
+  };
 }

@@ -2,6 +2,7 @@
 // serves the SSM session APIs moto lacks, records every call and injects faults on demand.
 // Control endpoints live under /_sandbox/ (see handleControl).
 
+import { handleFederation, isFederationRequest } from './federation';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,8 @@ import type { CallFilter, CallRecord } from './call-log';
 import { FaultRules, FaultValidationError, awsErrorReply, faultReply, parseFaultRule, requestId } from './faults';
 import type { ErrorReply, FaultDecision } from './faults';
 import { IdentityResolver } from './identity';
+import { MotoDirectory } from './moto-directory';
+import { verifySigV4 } from './sigv4-verify';
 import { SsmApiError, SsmSessions, sessionToWire } from './ssm-sessions';
 import { escapeXml, motoQuery, xmlText } from './moto-query';
 import { sleep } from './net';
@@ -29,6 +32,12 @@ export interface GatewayOptions {
    * SetSourceIdentity/TagSession actions, MaxSessionDuration) as AWS does; moto does not. Default true.
    */
   enforceTrustPolicies?: boolean;
+  /**
+   * moto runs with request authentication on (see startSandbox's `authenticate`): the gateway
+   * learns identities, secrets and trust policies from moto's /moto-api/data.json instead of
+   * fake-signed calls, and verifies the signatures of the calls it answers itself. Default false.
+   */
+  authenticate?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -60,7 +69,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const callLog = new CallLog();
   const faults = new FaultRules();
   const sessions = new SsmSessions({ instances: opts.instances ?? [], region });
-  const identities = new IdentityResolver(opts.motoEndpoint);
+  const authenticate = opts.authenticate === true;
+  const directory = new MotoDirectory(opts.motoEndpoint);
+  const identities: { resolve(accessKeyId: string): Promise<string> } = authenticate ? directory : new IdentityResolver(opts.motoEndpoint);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
   async function forward(req: IncomingMessage, body: Buffer): Promise<Reply> {
@@ -126,6 +137,46 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
   }
 
+  /** A role's trust policy and maximum session duration, as moto holds them. */
+  async function lookupRole(accessKeyId: string, roleName: string): Promise<{ trust: string; maxSessionDuration: number } | undefined> {
+    if (authenticate) {
+      const r = await directory.role(roleName);
+      return r ? { trust: r.assumeRolePolicyDocument, maxSessionDuration: r.maxSessionDuration } : undefined;
+    }
+    const role = await motoQuery(opts.motoEndpoint, 'iam', accessKeyId, { Action: 'GetRole', RoleName: roleName, Version: '2010-05-08' });
+    const trust = role.status === 200 ? xmlText(role.text, 'AssumeRolePolicyDocument') : undefined;
+    return trust === undefined ? undefined : { trust, maxSessionDuration: Number(xmlText(role.text, 'MaxSessionDuration') ?? '3600') };
+  }
+
+  /**
+   * With moto's authentication on, the calls the gateway answers or judges itself must be signed
+   * like moto would demand: a Reply refusing the call, or undefined when the signature is valid.
+   */
+  async function checkSignature(req: IncomingMessage, body: Buffer, info: AwsRequestInfo): Promise<Reply | undefined> {
+    if (!authenticate) return undefined;
+    const protocol = protocolOf(info);
+    const refuse = (queryCode: string, jsonCode: string, message: string): Reply =>
+      errorToReply(awsErrorReply(protocol, protocol === 'json' ? 400 : 403, protocol === 'json' ? jsonCode : queryCode, message));
+    if (!info.accessKeyId) return refuse('MissingAuthenticationToken', 'MissingAuthenticationTokenException', 'Missing Authentication Token');
+    const key = await directory.key(info.accessKeyId);
+    if (!key) return refuse('InvalidClientTokenId', 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    const verdict = await verifySigV4({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }, key);
+    switch (verdict) {
+      case 'ok':
+        return undefined;
+      case 'bad-token':
+        return refuse('InvalidClientTokenId', 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+      case 'malformed':
+        return refuse('IncompleteSignature', 'IncompleteSignatureException', 'The request signature does not conform to AWS standards.');
+      case 'mismatch':
+        return refuse(
+          'SignatureDoesNotMatch',
+          'InvalidSignatureException',
+          'The request signature we calculated does not match the signature you provided.',
+        );
+    }
+  }
+
   /** AWS's own AssumeRole checks that moto skips; a Reply when the call must be refused. */
   async function checkAssumeRole(info: AwsRequestInfo): Promise<Reply | undefined> {
     const roleArn = typeof info.params['RoleArn'] === 'string' ? info.params['RoleArn'] : '';
@@ -139,8 +190,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     // Other accounts' roles are outside the sandbox's model: let moto answer.
     if (!/^arn:aws:iam::\d{12}:role\/.+/.test(roleArn) || roleAccount !== callerArn.split(':')[4]) return undefined;
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
-    const role = await motoQuery(opts.motoEndpoint, 'iam', info.accessKeyId, { Action: 'GetRole', RoleName: roleName, Version: '2010-05-08' });
-    const trustRaw = role.status === 200 ? xmlText(role.text, 'AssumeRolePolicyDocument') : undefined;
+    const role = await lookupRole(info.accessKeyId, roleName);
+    const trustRaw = role?.trust;
     if (trustRaw === undefined) return deny(callerArn);
     let trust = trustRaw;
     try {
@@ -150,7 +201,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     const decision = evaluateTrustPolicy(trust, assumeRoleRequestOf(callerArn, info.params));
     if (!decision.allowed) return deny(callerArn, decision.deniedAction);
-    const max = Number(xmlText(role.text, 'MaxSessionDuration') ?? '3600');
+    const max = role?.maxSessionDuration ?? 3600;
     const duration = Number(typeof info.params['DurationSeconds'] === 'string' ? info.params['DurationSeconds'] : '3600');
     if (Number.isFinite(duration) && duration > max) {
       return errorToReply(
@@ -178,14 +229,19 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   /** Answers a call that no fault intercepted: the gateway's own SSM APIs, or moto. */
   async function serve(req: IncomingMessage, body: Buffer, info: AwsRequestInfo): Promise<{ reply: Reply; servedBy: CallRecord['servedBy'] }> {
     if (info.service === 'ssm' && SSM_LOCAL_ACTIONS.has(info.action)) {
+      const unsigned = await checkSignature(req, body, info);
+      if (unsigned) return { reply: unsigned, servedBy: 'gateway' };
       return { reply: await serveSsm(info), servedBy: 'gateway' };
     }
     const isAssumeRole = info.service === 'sts' && info.action === 'AssumeRole' && info.protocol === 'query';
     if (isAssumeRole && opts.enforceTrustPolicies !== false) {
+      // Judge the signature before the trust policy, as AWS does (moto re-checks it anyway).
+      const unsigned = await checkSignature(req, body, info);
+      if (unsigned) return { reply: unsigned, servedBy: 'gateway' };
       const refused = await checkAssumeRole(info);
       if (refused) return { reply: refused, servedBy: 'gateway' };
     }
-    const forwarded = await forward(req, body);
+    const forwarded = jsonErrorOf(info, await forward(req, body));
     return { reply: isAssumeRole ? addSourceIdentity(info, forwarded) : forwarded, servedBy: 'moto' };
   }
 
@@ -284,7 +340,11 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const server = http.createServer((req, res) => {
     readBody(req)
       .then((body) =>
-        (req.url ?? '/').startsWith('/_sandbox/') || req.url === '/_sandbox' ? handleControl(req, res, body) : handleAws(req, res, body),
+        isFederationRequest(req)
+          ? handleFederation(req, res)
+          : (req.url ?? '/').startsWith('/_sandbox/') || req.url === '/_sandbox'
+            ? handleControl(req, res, body)
+            : handleAws(req, res, body),
       )
       .catch((err: unknown) => {
         log(`gateway error: ${(err as Error).stack ?? String(err)}`);
@@ -319,6 +379,20 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         agent.destroy();
       }),
   };
+}
+
+/**
+ * moto answers authentication/authorization failures (AccessDenied, SignatureDoesNotMatch, …) in
+ * query-protocol XML even to JSON-protocol services such as SSM, which the SDK cannot parse
+ * ("Unexpected token '<'"). AWS answers those in JSON: translate them.
+ */
+function jsonErrorOf(info: AwsRequestInfo, reply: Reply): Reply {
+  if (info.protocol !== 'json' || reply.status < 400) return reply;
+  const text = reply.body.toString('utf8').trimStart();
+  if (!text.startsWith('<')) return reply;
+  const code = errorCodeOf(reply);
+  const message = xmlText(text, 'Message') ?? code;
+  return errorToReply(awsErrorReply('json', reply.status, code, message));
 }
 
 function protocolOf(info: AwsRequestInfo): AwsProtocol {

@@ -5,9 +5,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { startGateway } from './gateway';
 import type { Gateway } from './gateway';
-import { startMoto } from './moto';
+import { enableMotoAuthentication, startMoto } from './moto';
 import type { MotoServer } from './moto';
-import { seedSandbox } from './seed';
+import { motoQuery } from './moto-query';
+import { SEED_CREDENTIALS, seedSandbox } from './seed';
 import type { SandboxSeed } from './seed';
 
 export type { SandboxSeed, SandboxUser, SandboxPerson } from './seed';
@@ -24,6 +25,13 @@ export interface StartSandboxOptions {
   port?: number;
   /** Evaluate role trust policies on AssumeRole like AWS (moto does not). Default true. */
   enforceTrustPolicies?: boolean;
+  /**
+   * Turn on moto's request authentication after seeding: from then on moto verifies every SigV4
+   * signature and evaluates IAM identity policies (and, for AssumeRole, a subset of the role's
+   * trust policy), and the gateway verifies the signatures of the calls it answers itself.
+   * See docs/api-auth.md ("The sandbox") for what moto does and does not check. Default false.
+   */
+  authenticate?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -33,6 +41,8 @@ export interface Sandbox {
   motoEndpoint: string;
   region: 'us-east-1';
   seed: SandboxSeed;
+  /** Whether moto authenticates requests (StartSandboxOptions.authenticate). */
+  authenticated: boolean;
   /** In-process handle on the gateway (call log, faults, sessions) for tests in the same process. */
   gateway: Gateway;
   stop(): Promise<void>;
@@ -42,6 +52,8 @@ export interface Sandbox {
 export interface SandboxFile extends SandboxSeed {
   endpoint: string;
   motoEndpoint: string;
+  /** Whether moto authenticates requests; absent in files written before the option existed. */
+  authenticated?: boolean;
   pid: number;
   startedAt: string;
 }
@@ -57,22 +69,30 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     moto = await startMoto({ log });
     // Seed moto directly so the seeding calls do not clutter the gateway's call log.
     const [seed, gw] = await Promise.all([
-      seedSandbox(moto.endpoint),
+      seedSandbox(moto.endpoint, { authenticate: opts.authenticate === true }),
       startGateway({
         motoEndpoint: moto.endpoint,
         ...(opts.port !== undefined ? { port: opts.port } : {}),
         ...(opts.enforceTrustPolicies !== undefined ? { enforceTrustPolicies: opts.enforceTrustPolicies } : {}),
+        authenticate: opts.authenticate === true,
         log,
       }),
     ]);
     gateway = gw;
     gateway.setInstances(seed.instances);
+    const authenticated = opts.authenticate === true;
+    if (authenticated) {
+      await enableMotoAuthentication(moto.endpoint);
+      await assertMotoAuthenticates(moto.endpoint);
+      log('moto request authentication is on');
+    }
 
     await fs.mkdir(opts.dataDir, { recursive: true });
     const file: SandboxFile = {
       ...seed,
       endpoint: gateway.endpoint,
       motoEndpoint: moto.endpoint,
+      authenticated,
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
@@ -87,6 +107,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       motoEndpoint: m.endpoint,
       region: 'us-east-1',
       seed,
+      authenticated,
       gateway: g,
       stop: () => {
         stopping ??= (async () => {
@@ -101,6 +122,12 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     await moto?.stop().catch(() => undefined);
     throw err;
   }
+}
+
+/** Fails loudly unless moto now refuses a fake-signed call (so auth cannot be silently off). */
+async function assertMotoAuthenticates(motoEndpoint: string): Promise<void> {
+  const probe = await motoQuery(motoEndpoint, 'sts', SEED_CREDENTIALS.accessKeyId, { Action: 'GetCallerIdentity', Version: '2011-06-15' });
+  if (probe.status === 200) throw new Error('moto still answers unsigned requests after /moto-api/reset-auth: request authentication is not on');
 }
 
 /** Reads the `sandbox.json` a running sandbox wrote into `dataDir`. */

@@ -11,16 +11,20 @@ async function main(): Promise<void> {
     throw new Error(`SANDBOX_PORT must be a port number, got "${portEnv ?? ''}"`);
   }
   const verbose = process.env['SANDBOX_VERBOSE'] === '1' || process.env['SANDBOX_VERBOSE'] === 'true';
+  // SANDBOX_AUTH=1: moto verifies signatures and IAM policies after seeding (see docs/api-auth.md).
+  const authenticate = process.env['SANDBOX_AUTH'] === '1' || process.env['SANDBOX_AUTH'] === 'true';
   const started = Date.now();
   const sandbox = await startSandbox({
     dataDir,
     ...(port !== undefined ? { port } : {}),
+    authenticate,
     log: (msg) => {
       if (verbose || !msg.startsWith('#')) console.error(`[sandbox] ${msg}`);
     },
   });
   console.log(`AWS sandbox ready in ${Date.now() - started} ms`);
   console.log(`  endpoint: ${sandbox.endpoint}`);
+  if (sandbox.authenticated) console.log('  auth:     moto verifies signatures and IAM policies');
   console.log(`  seed:     ${path.join(dataDir, 'sandbox.json')}`);
 
   let stopping = false;

@@ -154,3 +154,21 @@ async function startOnce(bin: string, log: (msg: string) => void, readyTimeoutMs
   await stop();
   throw new Error(`moto_server did not answer on ${endpoint} within ${readyTimeoutMs} ms:\n${tail.join('\n')}`);
 }
+
+/**
+ * Turns on moto's request authentication (SigV4 signatures and IAM policies) from the next
+ * request on. moto counts requests served without authentication and starts checking once the
+ * count reaches INITIAL_NO_AUTH_ACTION_COUNT (default: infinity, i.e. never). Rather than counting
+ * the seed's requests (fragile: SDK retries, parallel seeding), the sandbox seeds with the default
+ * and then POSTs the new limit "0" to `/moto-api/reset-auth`, which sets the limit and resets the
+ * counter: every later request is authenticated. `/moto-api/` itself is never authenticated.
+ */
+export async function enableMotoAuthentication(motoEndpoint: string): Promise<void> {
+  const res = await fetch(new URL('/moto-api/reset-auth', motoEndpoint), {
+    method: 'POST',
+    body: '0',
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new MotoStartError(`moto refused to turn on request authentication: HTTP ${res.status}: ${text.slice(0, 300)}`);
+}

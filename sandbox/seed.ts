@@ -34,7 +34,7 @@ export interface SandboxSeed {
   instances: string[];
 }
 
-/** Credentials used only to talk to moto while seeding (moto does not check them). */
+/** Credentials used only to talk to moto while seeding (moto does not check them: authentication, if wanted, is turned on after seeding). */
 export const SEED_CREDENTIALS = { accessKeyId: 'AKIASANDBOXSEED00000', secretAccessKey: 'sandbox-seed' } as const;
 
 const READ_ONLY_ACTIONS = [
@@ -58,7 +58,18 @@ function doc(statement: Record<string, unknown>[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statement });
 }
 
-export async function seedSandbox(endpoint: string): Promise<SandboxSeed> {
+export interface SeedOptions {
+  /**
+   * Seed for moto's request authentication (IAM policies are enforced after seeding): also gives
+   * the people an identity policy allowing sts:GetCallerIdentity. Default false.
+   */
+  authenticate?: boolean;
+}
+
+/** The identity policy of the sandbox's people when moto authenticates requests. */
+export const PERSON_POLICY = doc([{ Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }]);
+
+export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Promise<SandboxSeed> {
   const iam = new IAMClient({ endpoint, region: SANDBOX_REGION, credentials: SEED_CREDENTIALS, maxAttempts: 3 });
   try {
     const createUser = async (userName: string): Promise<SandboxUser> => {
@@ -76,6 +87,11 @@ export async function seedSandbox(endpoint: string): Promise<SandboxSeed> {
       runInstances(endpoint, 2),
       ...SANDBOX_PEOPLE.map((p) => createUser(p)),
     ]);
+    if (opts.authenticate) {
+      await Promise.all(
+        peopleList.map((p) => iam.send(new PutUserPolicyCommand({ UserName: p.userName, PolicyName: 'SandboxPerson', PolicyDocument: PERSON_POLICY }))),
+      );
+    }
     const people = Object.fromEntries(SANDBOX_PEOPLE.map((p, i) => [p, peopleList[i] as SandboxUser])) as Record<SandboxPerson, SandboxUser>;
     const accountId = broker.arn.split(':')[4] ?? '123456789012';
 

@@ -6,6 +6,7 @@ import type { LogLevel } from '@temporalio/worker';
 import { parseEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { connectionOptions, temporalTarget } from '../config/temporal';
+import { dataConverterWithCodec, keyRingFromEnv } from '../codec';
 import { createSafeguardWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     aws: { region: env.AWS_REGION, ...(env.SAFEGUARD_AWS_ENDPOINT ? { endpoint: env.SAFEGUARD_AWS_ENDPOINT } : {}) },
     evidenceDir: env.SAFEGUARD_EVIDENCE_DIR ?? path.join(env.SAFEGUARD_DATA_DIR, 'evidence'),
     logger,
+    dataConverter: dataConverterWithCodec(keyRingFromEnv()),
   });
   logger.info({ taskQueue: env.SAFEGUARD_TASK_QUEUE, temporal: target.address }, 'worker started');
   await worker.run();

@@ -2,6 +2,7 @@
 // call this, so they run the same workflows and activities.
 import type { NativeConnection} from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { AwsClients } from '../activities/aws/clients';
@@ -18,6 +19,8 @@ export interface SafeguardWorkerOptions {
   evidenceDir: string;
   logger: Logger;
   notifier?: Notifier;
+  /** Every payload is encrypted (DESIGN.md §6.8); see codec/. */
+  dataConverter: DataConverter;
 }
 
 export const workflowsPath = require.resolve('../workflows');
@@ -35,6 +38,7 @@ export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promi
     taskQueue: opts.taskQueue,
     workflowsPath,
     activities,
+    dataConverter: opts.dataConverter,
     // Revocation must not wait behind a queue of slow notifications: keep plenty of slots.
     maxConcurrentActivityTaskExecutions: 200,
   });

@@ -13,7 +13,10 @@ declare global {
 
 export default async function setup(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-it-'));
-  const stack = await startStack({ dataDir, headless: true });
+  const stack = await startStack({ dataDir, headless: true }).catch((err: unknown) => {
+    process.stderr.write(`integration stack failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    throw err;
+  });
   globalThis.__SAFEGUARD_STACK__ = stack;
   process.env.SAFEGUARD_TEST_STACK_FILE = path.join(dataDir, 'stack.json');
 }

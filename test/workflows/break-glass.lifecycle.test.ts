@@ -6,7 +6,7 @@ import type { BreakGlassResult } from '../../workflows/break-glass/definitions';
 import { breakGlassInput } from '../support/break-glass-input';
 import { fakeActivities } from '../support/fake-activities';
 import { createTestWorker, startTimeSkipping } from '../support/time-skipping';
-import { MIN, activityCalls, terminateLeftovers, expectRefused, notificationEvents, resultOf, runBreakGlass, timelineEvents, waitActive } from './harness';
+import { MIN, activityCalls, healTimeSkipping, terminateLeftovers, expectRefused, notificationEvents, resultOf, runBreakGlass, timelineEvents, waitActive } from './harness';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -40,6 +40,7 @@ test('an approved grant expires and is revoked with a verified receipt', async (
     await terminateLeftovers(env, input.grantId);
     return res;
   });
+  await healTimeSkipping(env);
   expect(result.status.outcome).toBe('revoked');
   expect(result.status.endReason).toBe('expired');
   expect(result.status.revocation?.verified).toBe(true);
@@ -95,6 +96,7 @@ test('decisions that arrive with the first workflow task are judged against the 
     });
   } finally {
     await terminateLeftovers(env, input.grantId);
+    await healTimeSkipping(env);
   }
 });
 

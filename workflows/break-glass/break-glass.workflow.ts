@@ -12,6 +12,7 @@ import {
   sleep,
   startChild,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
@@ -25,6 +26,13 @@ import {
   revokeUpdate,
   sessionOpenedSignal,
   statusQuery,
+  reserveCredentialsUpdate,
+  leaseReleasedSignal,
+  accessRefusedSignal,
+  grantSessionName,
+  VENDING_LEASE_MS,
+  MIN_VENDED_SECONDS,
+  MAX_VENDED_SECONDS,
 } from './definitions';
 import type { BreakGlassInput, BreakGlassResult, EndReason, Outcome, RevocationReceipt } from './definitions';
 import { BreakGlassState } from './state';
@@ -63,14 +71,47 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
 
   setHandler(statusQuery, () => s.snapshot());
   setHandler(credentialsIssuedSignal, (issue) => {
-    if (s.phase !== 'active') return; // vending is refused after revocation starts; a late signal changes nothing
+    // Recorded even while revoking: a lease granted before revocation may complete during the drain.
+    if (s.phase === 'ended') return;
     s.recordCredentials(issue);
+    s.lastUseAtMs = Date.now();
     s.log(Date.now(), 'credentials-issued', input.requester, `key ${issue.accessKeyId} until ${issue.expiresAt}`);
   });
   setHandler(sessionOpenedSignal, ({ sessionId, target }) => {
     s.recordSession(sessionId);
+    s.lastUseAtMs = Date.now();
     s.log(Date.now(), 'session-opened', input.requester, `${sessionId} on ${target}`);
   });
+  setHandler(leaseReleasedSignal, ({ leaseId }) => {
+    s.leases.delete(leaseId);
+  });
+  setHandler(accessRefusedSignal, ({ by, code, what }) => {
+    s.log(Date.now(), 'access-refused', by, `${what}: ${code}`);
+  });
+  setHandler(
+    reserveCredentialsUpdate,
+    ({ by }) => {
+      const now = Date.now();
+      const plannedEnd = s.plannedEndAtMs ?? now;
+      const leaseId = uuid4();
+      const leaseExpires = now + VENDING_LEASE_MS;
+      s.leases.set(leaseId, leaseExpires);
+      // STS allows 900..3600 s; credentials may outlive the grant by < 15 min, which is why
+      // revocation also denies by token issue time.
+      const durationSeconds = Math.min(MAX_VENDED_SECONDS, Math.max(MIN_VENDED_SECONDS, Math.ceil((plannedEnd - now) / 1000)));
+      return {
+        leaseId,
+        roleArn: role.roleArn,
+        sessionName: grantSessionName(input.grantId),
+        sourceIdentity: input.requester,
+        tags: [{ Key: 'safeguard:grant', Value: input.grantId }, ...(input.ticket ? [{ Key: 'safeguard:ticket', Value: input.ticket.slice(0, 256) }] : [])],
+        durationSeconds,
+        grantEndsAt: new Date(plannedEnd).toISOString(),
+        leaseExpiresAt: new Date(leaseExpires).toISOString(),
+      };
+    },
+    { validator: ({ by }) => s.validateReserve(by) },
+  );
   setHandler(
     approveUpdate,
     ({ approver, comment }) => {
@@ -238,9 +279,13 @@ async function awaitEnd(s: BreakGlassState): Promise<{ reason: EndReason; atMs: 
     }
     const plannedEnd = s.plannedEndAtMs ?? now;
     if (now >= plannedEnd) return { reason: 'expired', atMs: plannedEnd };
+    // Automatic logoff (§164.312(a)(2)(iii)): no credentials or sessions for idleLimit ends the grant.
+    const idleAt = s.input.role.idleLimitMs !== undefined ? (s.lastUseAtMs ?? s.grantedAtMs ?? now) + s.input.role.idleLimitMs : Infinity;
+    if (now >= idleAt) return { reason: 'idle', atMs: idleAt };
 
     const wakeAt = Math.min(
       plannedEnd,
+      idleAt,
       ratification?.isOpen ? Date.parse(ratification.config.deadlineAt) : Infinity,
       extension?.isOpen ? Date.parse(extension.config.deadlineAt) : Infinity,
     );
@@ -262,7 +307,13 @@ async function awaitEnd(s: BreakGlassState): Promise<{ reason: EndReason; atMs: 
 async function revoke(s: BreakGlassState): Promise<RevocationReceipt> {
   const role = s.input.role;
   s.phase = 'revoking'; // step 1: vending stops as soon as the phase leaves 'active'
-  const tokensIssuedBefore = new Date(Date.now()).toISOString();
+  // Credentials whose lease was granted before now may still be minted; wait for them (bounded by
+  // the lease length) so the deny statement's issue-time cut-off covers them too.
+  if (s.openLeases(Date.now()) > 0) {
+    const latest = Math.max(...s.leases.values());
+    await condition(() => s.openLeases(Date.now()) === 0, Math.max(1, latest - Date.now()));
+  }
+  const tokensIssuedBefore = new Date(Date.now() + 1000).toISOString();
   s.log(Date.now(), 'revoking', s.revokeRequest?.by, s.endReason);
   const target = {
     grantId: s.input.grantId,

@@ -49,6 +49,7 @@ export type EndReason =
   | 'revoked-by-security'
   | 'ratification-rejected'
   | 'ratification-timeout'
+  | 'idle'
   | 'cancelled';
 
 export interface GrantReceipt {
@@ -82,12 +83,34 @@ export interface CredentialIssue {
   accessKeyId: string;
   expiresAt: string;
   issuedAt: string;
+  /** The vending lease this issue completes (see reserveCredentialsUpdate). */
+  leaseId?: string;
+}
+
+/** What the api may mint for one vending: the workflow decides, the api only executes. */
+export interface VendingLease {
+  leaseId: string;
+  roleArn: string;
+  sessionName: string;
+  sourceIdentity: string;
+  tags: Array<{ Key: string; Value: string }>;
+  durationSeconds: number;
+  grantEndsAt: string;
+  /** The api must have called AssumeRole by then, or give up: revocation waits for open leases at most this long. */
+  leaseExpiresAt: string;
+}
+
+export interface AccessRefusal {
+  by: string;
+  code: string;
+  what: 'credentials' | 'console-link' | 'session';
 }
 
 export interface BreakGlassStatus {
   grantId: string;
   requester: string;
   role: string;
+  roleArn: string;
   accountId: string;
   mode: RoleSnapshot['mode'];
   phase: Phase;
@@ -156,6 +179,18 @@ export const statusQuery = defineQuery<BreakGlassStatus>('status');
 /** Told by the credential vending api: the key id and expiry only, never the secret. */
 export const credentialsIssuedSignal = defineSignal<[CredentialIssue]>('credentialsIssued');
 export const sessionOpenedSignal = defineSignal<[{ sessionId: string; target: string }]>('sessionOpened');
+/** Asked by the credential vending api before it calls AssumeRole; refused unless the grant is active. */
+export const reserveCredentialsUpdate = defineUpdate<VendingLease, [{ by: string }]>('reserveCredentials');
+/** The api could not complete a lease (AssumeRole failed): revocation need not wait for it. */
+export const leaseReleasedSignal = defineSignal<[{ leaseId: string }]>('leaseReleased');
+/** Refused uses of a grant are part of its record. */
+export const accessRefusedSignal = defineSignal<[AccessRefusal]>('accessRefused');
+
+/** How long the api has, after a lease, to mint credentials. */
+export const VENDING_LEASE_MS = 20_000;
+/** STS limits for AssumeRole DurationSeconds (role chaining aside). */
+export const MIN_VENDED_SECONDS = 900;
+export const MAX_VENDED_SECONDS = 3600;
 
 export const MIN_DURATION_MS = 10_000;
 export const MIN_REASON_LENGTH = 10;

@@ -23,6 +23,7 @@ export const RequestErrors = {
   overMaximum: 'DurationOverMaximum',
   badDuration: 'InvalidDuration',
   ended: 'RequestEnded',
+  revoked: 'GrantRevoked',
 } as const;
 
 function refuse(type: string, message: string): never {
@@ -49,6 +50,9 @@ export class BreakGlassState {
   grantedAtMs?: number;
   plannedEndAtMs?: number;
   revokeRequest?: RevokeRequest;
+  /** Open vending leases: lease id → expiry (workflow time, ms). */
+  readonly leases = new Map<string, number>();
+  lastUseAtMs?: number;
   readonly status: BreakGlassStatus;
 
   constructor(readonly input: BreakGlassInput, nowMs: number) {
@@ -56,6 +60,7 @@ export class BreakGlassState {
       grantId: input.grantId,
       requester: input.requester,
       role: input.role.name,
+      roleArn: input.role.roleArn,
       accountId: input.role.accountId,
       mode: input.role.mode,
       phase: 'pending',
@@ -125,9 +130,21 @@ export class BreakGlassState {
     }
   }
 
+  validateReserve(by: string): void {
+    if (by !== this.input.requester) refuse(RequestErrors.notRequester, 'only the requester can use this grant');
+    if (this.phase === 'revoking' || (this.phase === 'ended' && this.outcome === 'revoked')) refuse(RequestErrors.revoked, 'this grant has been revoked');
+    if (this.phase !== 'active' || this.revokeRequest) refuse(RequestErrors.notActive, `this grant is not active (${this.phase})`);
+  }
+
+  openLeases(nowMs: number): number {
+    for (const [id, exp] of this.leases) if (exp <= nowMs) this.leases.delete(id);
+    return this.leases.size;
+  }
+
   recordCredentials(issue: CredentialIssue): void {
     // Only the key id and expiry are ever kept; the caller never has the secret to give.
     this.status.credentials.push({ accessKeyId: issue.accessKeyId, expiresAt: issue.expiresAt, issuedAt: issue.issuedAt });
+    if (issue.leaseId) this.leases.delete(issue.leaseId);
   }
 
   recordSession(sessionId: string): void {

@@ -1,0 +1,85 @@
+// The CLI's client for the Safeguard api. Each call carries a freshly presigned
+// sts:GetCallerIdentity request made with the caller's own AWS credentials; the api derives the
+// identity from it and never trusts a name the client sends.
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type { ListedRequest } from '../client/break-glass-client';
+import { SafeguardError } from '../client/errors';
+import type { BreakGlassStatus, DecisionResult, ExtendResult, RevokeResult } from '../workflows/break-glass/definitions';
+import type { ProcessCredentials } from '../api/vending';
+import { AUTH_HEADER } from '../api/server';
+import { encodeAuthHeader, signCallerIdentityRequest } from './api-auth';
+
+export interface ApiTarget {
+  url: string;
+  serverId: string;
+  stsEndpoint: string;
+  region: string;
+}
+
+export class ApiRequestError extends SafeguardError {
+  constructor(
+    readonly status: number,
+    readonly apiCode: string,
+    message: string,
+    refusal?: string,
+  ) {
+    super('REFUSED', message, refusal ? { refusal } : {});
+    this.name = 'ApiRequestError';
+  }
+}
+
+export class SafeguardApiClient {
+  constructor(
+    private readonly target: ApiTarget,
+    private readonly callerCredentials: () => Promise<AwsCredentialIdentity>,
+  ) {}
+
+  request(body: { role: string; duration?: string; reason: string; ticket?: string }) {
+    return this.call<{ workflowId: string; role: string; durationMs: number; mode: string; quorum: number; approvers: string[] }>('POST', '/v1/breakglass/requests', body);
+  }
+  approve(id: string, comment?: string) {
+    return this.call<DecisionResult>('POST', `/v1/breakglass/${encodeURIComponent(id)}/approve`, comment ? { comment } : {});
+  }
+  deny(id: string, reason: string) {
+    return this.call<DecisionResult>('POST', `/v1/breakglass/${encodeURIComponent(id)}/deny`, { reason });
+  }
+  revoke(id: string, reason?: string) {
+    return this.call<RevokeResult>('POST', `/v1/breakglass/${encodeURIComponent(id)}/revoke`, reason ? { reason } : {});
+  }
+  extend(id: string, by: string, reason?: string) {
+    return this.call<ExtendResult>('POST', `/v1/breakglass/${encodeURIComponent(id)}/extend`, { by, ...(reason ? { reason } : {}) });
+  }
+  status(id: string) {
+    return this.call<BreakGlassStatus>('GET', `/v1/breakglass/${encodeURIComponent(id)}`);
+  }
+  async list(active: boolean): Promise<ListedRequest[]> {
+    return (await this.call<{ requests: ListedRequest[] }>('GET', `/v1/breakglass${active ? '?active=true' : ''}`)).requests;
+  }
+  credentials(grantId: string) {
+    return this.call<ProcessCredentials>('POST', `/v1/grants/${encodeURIComponent(grantId)}/credentials`, {});
+  }
+  consoleLink(grantId: string) {
+    return this.call<{ url: string; expiresAt: string }>('POST', `/v1/grants/${encodeURIComponent(grantId)}/console-link`, {});
+  }
+  reportSession(grantId: string, sessionId: string, target: string) {
+    return this.call<{ recorded: boolean }>('POST', `/v1/grants/${encodeURIComponent(grantId)}/sessions`, { sessionId, target });
+  }
+  whoami() {
+    return this.call<{ person: string; arn: string }>('GET', '/v1/whoami');
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const signed = await signCallerIdentityRequest({ credentials: await this.callerCredentials(), region: this.target.region, stsEndpoint: this.target.stsEndpoint, serverId: this.target.serverId });
+    const res = await fetch(`${this.target.url}${path}`, {
+      method,
+      headers: { [AUTH_HEADER]: encodeAuthHeader(signed), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; refusal?: string } };
+    if (!res.ok) {
+      const e = json.error ?? {};
+      throw new ApiRequestError(res.status, e.code ?? `HTTP_${res.status}`, e.message ?? `api answered ${res.status}`, e.refusal);
+    }
+    return json as T;
+  }
+}
