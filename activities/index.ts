@@ -10,7 +10,7 @@ import { verifyGrant } from './aws/sts';
 import type { VerifyGrantInput } from './aws/sts';
 import { awsCall } from './aws/errors';
 import type { EvidenceStore } from './evidence/store';
-import type { Notifier, NotifyInput } from './notify/notifier';
+import type { Notifier, NotifyInput, NotifyResult } from './notify/notifier';
 
 export interface ActivityDeps {
   aws: AwsClients;
@@ -56,8 +56,8 @@ export function createActivities(deps: ActivityDeps) {
       return { removed: await awsCall('DeleteRolePolicy', () => deleteRevocationPolicy(iam, input.roleArn, input.policyName)) };
     },
 
-    async notify(event: NotifyInput): Promise<void> {
-      await notifier.notify(event);
+    async notify(event: NotifyInput): Promise<NotifyResult> {
+      return (await notifier.notify(event)) ?? {};
     },
 
     async recordEvidence(input: { id: string; kind: string; record: Record<string, unknown> }): Promise<{ seq: number; hash: string }> {

@@ -78,7 +78,7 @@ export function buildProgram(): Command {
     .requiredOption('--reason <text>', 'why you need it')
     .option('--ticket <id>', 'ticket or incident id')
     .action(async (o: Common & { role: string; duration?: string; reason: string; ticket?: string }) => {
-      await withContext(o, async (ctx) => (await actions(ctx, o.as)).request(o), (r: Awaited<ReturnType<typeof requestAccess>>) =>
+      await withContext(o, async (ctx) => (await actions(ctx, o.as)).request({ role: o.role, reason: o.reason, ...(o.duration !== undefined ? { duration: o.duration } : {}), ...(o.ticket !== undefined ? { ticket: o.ticket } : {}) }), (r: Awaited<ReturnType<typeof requestAccess>>) =>
         `requested ${r.workflowId}: ${r.role} for ${Math.round(r.durationMs / 60000)} min, ${r.mode === 'post-hoc' ? 'granted at once; must be ratified' : `waiting for ${r.quorum} of ${r.approvers.join(', ')}`}\n  follow it: safeguard breakglass status ${r.workflowId}`);
     });
   identity(bg.command('approve <id>').description('approve (or ratify, or approve an extension)'))

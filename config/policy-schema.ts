@@ -10,6 +10,8 @@ export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 export const ROLE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{1,63}$/;
 export const INSTANCE_ID_PATTERN = /^i-[0-9a-f]{8,17}$/;
+/** A Slack channel id (public C…, private G…). Names are not accepted: they can be renamed. */
+export const SLACK_CHANNEL_ID_PATTERN = /^[CG][A-Z0-9]{2,}$/;
 
 const PARTITION = 'aws(?:-cn|-us-gov)?';
 const IAM_NAME = '[\\w+=,.@-]{1,128}';
@@ -71,6 +73,16 @@ const duration = (what: string) =>
     })
     .meta({ pattern: DURATION_PATTERN, examples: ['30m', '4h', '1h30m'] });
 
+const slackChannel = (what: string) => patterned(what, SLACK_CHANNEL_ID_PATTERN, 'a Slack channel id (like C0123ABCD)');
+
+export const slackSettingsSchema = z
+  .strictObject({
+    approversChannel: slackChannel('slack.approversChannel').optional().describe('Where approval cards go unless a role names its own.'),
+    securityChannel: slackChannel('slack.securityChannel').optional().describe('Loud alerts: post-hoc grants, failed revocations.'),
+    auditChannel: slackChannel('slack.auditChannel').optional().describe('One line per state change of every request.'),
+  })
+  .describe('Optional Slack channels used by the Slack app.');
+
 const groupList = (what: string) =>
   z.array(id('group id'), { error: `${what} must be a list of group ids` });
 
@@ -126,6 +138,7 @@ export const breakGlassRoleSchema = z.strictObject({
     .array(patterned('SSM target', INSTANCE_ID_PATTERN, 'an EC2 instance id like i-0123456789abcdef0'))
     .default([]),
   stepUp: z.boolean({ error: 'stepUp must be true or false' }).default(false),
+  approversChannel: slackChannel('approversChannel').optional().describe('Slack channel for this role\'s approval cards (default: slack.approversChannel).'),
 });
 
 export const policyFileSchema = z
@@ -138,6 +151,7 @@ export const policyFileSchema = z
       groups: groupList('security.groups').min(1, 'security.groups must name at least one group'),
     }),
     breakGlassRoles: z.array(breakGlassRoleSchema, { error: 'breakGlassRoles must be a list' }),
+    slack: slackSettingsSchema.optional(),
   })
   .meta({ title: 'Safeguard policy', description: 'People, accounts and break-glass roles for Safeguard.' });
 

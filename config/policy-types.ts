@@ -53,6 +53,15 @@ export interface BreakGlassRole {
   ticketRequired: boolean;
   ssmTargets: string[];
   stepUp: boolean;
+  /** Slack channel id for this role's approval cards (overrides slack.approversChannel). */
+  approversChannel?: string;
+}
+
+/** Slack channel ids the Slack app posts to; every one is optional. */
+export interface SlackSettings {
+  approversChannel?: string;
+  securityChannel?: string;
+  auditChannel?: string;
 }
 
 export interface Policy {
@@ -62,6 +71,7 @@ export interface Policy {
   accounts: Account[];
   security: SecurityConfig;
   breakGlassRoles: BreakGlassRole[];
+  slack?: SlackSettings;
 }
 
 /** One problem in a policy file; `field` is a dotted path like `breakGlassRoles[0].quorum`. */

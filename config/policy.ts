@@ -19,6 +19,7 @@ export type {
   Policy,
   PolicyIssue,
   SecurityConfig,
+  SlackSettings,
 } from './policy-types';
 export {
   approverPool,
@@ -363,6 +364,7 @@ function crossCheck(file: PolicyFile, report: Reporter): Policy {
     if (r.description !== undefined) role.description = r.description;
     if (r.mode === 'post-hoc' && ratificationDeadlineMs !== undefined) role.ratificationDeadlineMs = ratificationDeadlineMs;
     if (idleLimitMs !== undefined) role.idleLimitMs = idleLimitMs;
+    if (r.approversChannel !== undefined) role.approversChannel = r.approversChannel;
     return role;
   });
 
@@ -378,5 +380,14 @@ function crossCheck(file: PolicyFile, report: Reporter): Policy {
     accounts: file.accounts.map((a) => ({ id: a.id, name: a.name, executionRoleArn: a.executionRoleArn, externalId: a.externalId })),
     security: { groups: file.security.groups },
     breakGlassRoles: roles,
+    ...(file.slack ? { slack: slackSettings(file.slack) } : {}),
   };
+}
+
+function slackSettings(s: NonNullable<PolicyFile['slack']>): NonNullable<Policy['slack']> {
+  const out: NonNullable<Policy['slack']> = {};
+  if (s.approversChannel !== undefined) out.approversChannel = s.approversChannel;
+  if (s.securityChannel !== undefined) out.securityChannel = s.securityChannel;
+  if (s.auditChannel !== undefined) out.auditChannel = s.auditChannel;
+  return out;
 }

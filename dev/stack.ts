@@ -143,7 +143,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 }
 
 /** A worker as its own OS process, configured the way production configures one: environment only. */
-export async function spawnWorker(info: StackInfo, logFile: string, overrides: { taskQueue?: string } = {}): Promise<WorkerProcess> {
+export async function spawnWorker(
+  info: StackInfo,
+  logFile: string,
+  overrides: { taskQueue?: string; /** Extra environment (e.g. SLACK_BOT_TOKEN, SLACK_API_URL); wins over the defaults. */ env?: NodeJS.ProcessEnv } = {},
+): Promise<WorkerProcess> {
   const broker = (JSON.parse(fs.readFileSync(info.sandboxFile, 'utf8')) as SandboxFile).broker;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -160,6 +164,7 @@ export async function spawnWorker(info: StackInfo, logFile: string, overrides: {
     AWS_ACCESS_KEY_ID: broker.accessKeyId,
     AWS_SECRET_ACCESS_KEY: broker.secretAccessKey,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    ...overrides.env,
   };
   // The log is appended to (a restarted worker may reuse it): only what this process writes counts.
   const startOffset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;

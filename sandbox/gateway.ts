@@ -54,6 +54,8 @@ export interface Gateway {
 
 const MAX_BODY = 16 * 1024 * 1024;
 const SSM_LOCAL_ACTIONS = new Set(['StartSession', 'DescribeSessions', 'TerminateSession']);
+/** IAM calls after which the auth-mode directory re-reads moto (roles, trust policies, users, keys). */
+const IAM_DIRECTORY_CHANGES = /^(Create|Delete|Update)(Role|User|AccessKey|AssumeRolePolicy)$/;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
 interface Reply {
@@ -216,6 +218,21 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     return undefined;
   }
 
+  /** Keeps the directory current from the calls it sees (auth mode): see moto-directory.ts. */
+  function observe(info: AwsRequestInfo, reply: Reply): void {
+    if (reply.status !== 200) return;
+    if (info.service === 'sts' && info.action === 'AssumeRole') {
+      const text = reply.body.toString('utf8');
+      const accessKeyId = xmlText(text, 'AccessKeyId');
+      const secretAccessKey = xmlText(text, 'SecretAccessKey');
+      const sessionToken = xmlText(text, 'SessionToken');
+      const arn = /<AssumedRoleUser>[\s\S]*?<Arn>([^<]+)<\/Arn>/.exec(text)?.[1];
+      if (accessKeyId && secretAccessKey && sessionToken && arn) directory.learn({ accessKeyId, secretAccessKey, sessionToken, arn });
+    } else if (info.service === 'iam' && IAM_DIRECTORY_CHANGES.test(info.action)) {
+      directory.invalidate();
+    }
+  }
+
   /** moto drops SourceIdentity from AssumeRoleResult; AWS echoes it. */
   function addSourceIdentity(info: AwsRequestInfo, reply: Reply): Reply {
     const sourceIdentity = info.params['SourceIdentity'];
@@ -242,6 +259,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (refused) return { reply: refused, servedBy: 'gateway' };
     }
     const forwarded = jsonErrorOf(info, await forward(req, body));
+    if (authenticate) observe(info, forwarded);
     return { reply: isAssumeRole ? addSourceIdentity(info, forwarded) : forwarded, servedBy: 'moto' };
   }
 

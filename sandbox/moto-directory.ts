@@ -3,6 +3,10 @@
 // unauthenticated dashboard endpoint) lists IAM users, their access keys (with secrets), roles and
 // STS assumed-role sessions. The gateway uses it to name callers (SSM session owners, AssumeRole
 // trust checks), to verify signatures on the calls it serves itself, and to read trust policies.
+// data.json is large (~6 MB, 1-2 s: moto's EC2 catalogue), so it is read lazily and cached: keys
+// are re-read only on a miss, roles only after the gateway saw an IAM call that changes roles or
+// keys (every call after seeding passes through the gateway), and credentials from AssumeRole
+// answers the gateway forwards are learned without reading moto at all.
 
 export interface MotoKey {
   accessKeyId: string;
@@ -30,14 +34,17 @@ type Rec = Record<string, unknown>;
 const str = (r: Rec, k: string): string | undefined => (typeof r[k] === 'string' ? (r[k] as string) : undefined);
 
 export class MotoDirectory {
-  private snapshot: Snapshot = { keys: new Map(), roles: new Map() };
+  private snapshot: Snapshot | undefined;
   private refreshing: Promise<Snapshot> | undefined;
+  /** Credentials learned from AssumeRole answers (kept across re-reads). */
+  private readonly learned = new Map<string, MotoKey>();
+  private generation = 0;
 
   constructor(private readonly motoEndpoint: string) {}
 
   /** The key's owner and secret; re-reads moto once when the key is not known yet. */
   async key(accessKeyId: string): Promise<MotoKey | undefined> {
-    const known = this.snapshot.keys.get(accessKeyId);
+    const known = this.learned.get(accessKeyId) ?? this.snapshot?.keys.get(accessKeyId);
     if (known) return known;
     return (await this.refresh()).keys.get(accessKeyId);
   }
@@ -49,15 +56,30 @@ export class MotoDirectory {
     return k.arn;
   }
 
-  /** A role as moto holds it now (always re-read: trust policies can change). */
+  /** A role as moto holds it (re-read when unknown or after `invalidate`). */
   async role(roleName: string): Promise<MotoRole | undefined> {
+    const known = this.snapshot?.roles.get(roleName);
+    if (known) return known;
     return (await this.refresh()).roles.get(roleName);
   }
 
+  /** Records credentials seen in an AssumeRole answer. */
+  learn(key: MotoKey): void {
+    this.learned.set(key.accessKeyId, key);
+  }
+
+  /** Forgets what was read from moto (after a call that changed roles, users or keys). */
+  invalidate(): void {
+    this.snapshot = undefined;
+    this.generation++;
+  }
+
   private refresh(): Promise<Snapshot> {
+    const generation = this.generation;
     this.refreshing ??= this.load().then(
       (s) => {
-        this.snapshot = s;
+        // A read that started before an invalidation may predate the change: use it, don't keep it.
+        if (generation === this.generation) this.snapshot = s;
         this.refreshing = undefined;
         return s;
       },

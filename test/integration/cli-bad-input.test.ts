@@ -127,7 +127,7 @@ describe('bad requests are refused with a specific message and start nothing', (
 
   it('refuses dave a role whose requester groups do not include him', async () => {
     // Every role in examples/policy.yaml lets oncall (dave) request it, so this runs on a copy of
-    // the policy with one more role, requestable by leads only.
+    // the policy with one more role, requestable by leads only, through a stack file that names it.
     const policy = YAML.parse(fs.readFileSync(info.policyFile, 'utf8')) as { breakGlassRoles: Array<Record<string, unknown>> };
     const readOnly = policy.breakGlassRoles.find((r) => r['name'] === 'BreakGlassReadOnly')!;
     policy.breakGlassRoles.push({ ...readOnly, name: 'LeadsReadOnly', requesters: ['leads'] });
@@ -135,7 +135,9 @@ describe('bad requests are refused with a specific message and start nothing', (
     fs.writeFileSync(policyFile, YAML.stringify(policy));
     expect((await cli('policy', 'validate', policyFile)).code).toBe(0);
     const stackFile = path.join(tmp, 'stack.json');
-    fs.writeFileSync(stackFile, JSON.stringify({ ...info, policyFile }));
+    // Without the api (whose policy is the stack's), the CLI checks requests against its own policy.
+    const { apiUrl: _apiUrl, apiServerId: _apiServerId, ...direct } = info as StackInfo & { apiUrl?: string; apiServerId?: string };
+    fs.writeFileSync(stackFile, JSON.stringify({ ...direct, policyFile }));
     const before = await workflowIds();
     process.env.SAFEGUARD_STACK_FILE = stackFile;
     try {
@@ -151,9 +153,9 @@ describe('bad requests are refused with a specific message and start nothing', (
 
 describe('bad ids and decisions', () => {
   it.each([
-    ['status', ['breakglass', 'status', 'nope'], /"nope" is not a break-glass request id/],
-    ['status', ['breakglass', 'status', 'breakglass-BreakGlassAdmin-00000000'], /no break-glass request with id breakglass-BreakGlassAdmin-00000000/],
-    ['status', ['breakglass', 'status', 'breakglass-BreakGlassAdmin-1234; DROP'], /is not a break-glass request id/],
+    ['status', ['breakglass', 'status', 'nope', '--as', 'alice'], /"nope" is not a break-glass request id/],
+    ['status', ['breakglass', 'status', 'breakglass-BreakGlassAdmin-00000000', '--as', 'alice'], /no break-glass request with id breakglass-BreakGlassAdmin-00000000/],
+    ['status', ['breakglass', 'status', 'breakglass-BreakGlassAdmin-1234; DROP', '--as', 'alice'], /is not a break-glass request id/],
     ['approve', ['breakglass', 'approve', 'nope', '--as', 'bob'], /"nope" is not a break-glass request id/],
     ['approve', ['breakglass', 'approve', 'breakglass-BreakGlassAdmin-00000000', '--as', 'bob'], /no break-glass request with id breakglass-BreakGlassAdmin-00000000/],
     ['deny', ['breakglass', 'deny', 'breakglass-BreakGlassAdmin-00000000', '--as', 'bob', '--reason', 'no such thing'], /no break-glass request with id/],
@@ -183,7 +185,7 @@ describe('bad ids and decisions', () => {
       const noReason = await cli('breakglass', 'deny', id, '--as', 'bob', '--reason', '');
       expect(noReason.code).toBe(1);
       expect(noReason.stderr).toMatch(/a denial needs a reason/);
-      const st = await cli('breakglass', 'status', id, '--json');
+      const st = await cli('breakglass', 'status', id, '--as', 'bob', '--json');
       expect(st.code).toBe(0);
       const status = JSON.parse(st.stdout) as { phase: string; approval: { approvals: unknown[] } };
       expect(status.phase).toBe('pending');

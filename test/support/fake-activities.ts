@@ -53,6 +53,7 @@ export function fakeActivities(): { activities: Activities; state: FakeAws } {
     },
     async notify(event) {
       state.notifications.push(event);
+      return {};
     },
     async recordEvidence(input) {
       step('recordEvidence', input);

@@ -90,7 +90,7 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
   });
   setHandler(
     reserveCredentialsUpdate,
-    ({ by }) => {
+    () => {
       const now = Date.now();
       const plannedEnd = s.plannedEndAtMs ?? now;
       const leaseId = uuid4();
@@ -234,11 +234,16 @@ async function awaitGrantDecision(s: BreakGlassState): Promise<Outcome | 'approv
   const round = s.grantRound ?? s.openRound('grant', Date.now(), Date.now() + role.approvalTimeoutMs);
   const deadline = Date.parse(round.config.deadlineAt);
   await notify(s, 'approval-needed');
+  let seen = 0;
   while (round.isOpen && !s.revokeRequest) {
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
-    const decided = await condition(() => !round.isOpen || s.revokeRequest !== undefined, Math.min(remaining, role.reminderIntervalMs));
-    if (!decided && deadline - Date.now() > 0) await notify(s, 'approval-reminder');
+    const woke = await condition(() => !round.isOpen || s.revokeRequest !== undefined || round.approvers.length !== seen, Math.min(remaining, role.reminderIntervalMs));
+    if (round.isOpen && round.approvers.length !== seen) {
+      // Quorum progress (1 of 2…) is shown on the approval card.
+      seen = round.approvers.length;
+      await notify(s, 'approval-progress');
+    } else if (!woke && deadline - Date.now() > 0) await notify(s, 'approval-reminder');
   }
   if (round.state === 'approved') return 'approved';
   if (round.state === 'denied') {
@@ -291,9 +296,10 @@ async function awaitEnd(s: BreakGlassState): Promise<{ reason: EndReason; atMs: 
     );
     const ratOpen = ratification?.isOpen ?? false;
     const extOpen = extension?.isOpen ?? false;
-    // An updatable timer: wakes on expiry, on a revoke, or when a round is decided.
+    // An updatable timer: wakes on expiry, on a revoke, when a round is decided, or when an
+    // extension is requested (its round's deadline must join the wake-up time).
     await condition(
-      () => s.revokeRequest !== undefined || (ratOpen && !ratification?.isOpen) || (extOpen && !extension?.isOpen),
+      () => s.revokeRequest !== undefined || (ratOpen && !ratification?.isOpen) || (extOpen && !extension?.isOpen) || s.extensionRound !== extension,
       Math.max(1, wakeAt - Date.now()),
     );
     if (ratOpen && ratification?.state === 'approved') {
@@ -401,8 +407,12 @@ function result(s: BreakGlassState, lagFromMs: number | undefined): BreakGlassRe
 
 async function notify(s: BreakGlassState, event: string): Promise<void> {
   const st = s.snapshot();
+  const { timeline: _t, credentials: _c, ...view } = st;
   try {
-    await notifyActivities.notify({
+    const r = await notifyActivities.notify({
+      view,
+      security: s.input.role.security,
+      ...(s.cardRef ? { cardRef: s.cardRef } : {}),
       event,
       grantId: st.grantId,
       requester: st.requester,
@@ -412,6 +422,7 @@ async function notify(s: BreakGlassState, event: string): Promise<void> {
       ...(st.plannedEndAt !== undefined ? { plannedEndAt: st.plannedEndAt } : {}),
       ...(st.outcome !== undefined ? { outcome: st.outcome } : {}),
     });
+    if (r?.cardRef) s.cardRef = r.cardRef;
   } catch (err) {
     // A notification channel being down must never hold up approval or revocation.
     log.warn('notification failed', { event, error: errorMessage(err) });

@@ -4,6 +4,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { ApprovalRound } from '../approval/gate';
 import type { RoundKind } from '../approval/gate';
+import type { CardRef } from '../../activities/notify/notifier';
 import type {
   BreakGlassInput,
   BreakGlassStatus,
@@ -53,6 +54,8 @@ export class BreakGlassState {
   /** Open vending leases: lease id → expiry (workflow time, ms). */
   readonly leases = new Map<string, number>();
   lastUseAtMs?: number;
+  /** Where the request's chat card is, once a notifier has posted it. */
+  cardRef?: CardRef;
   readonly status: BreakGlassStatus;
 
   constructor(readonly input: BreakGlassInput, nowMs: number) {

@@ -1,0 +1,50 @@
+// The api process (`npm run api`): credential vending, console links, authenticated actions and the
+// codec endpoint. Configuration from the environment (config/env.ts); broker credentials from the
+// AWS SDK's default chain, like the worker.
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { dataConverterWithCodec, keyRingFromEnv } from '../codec';
+import { parseEnv } from '../config/env';
+import { createLogger } from '../config/logger';
+import { loadPolicyFile } from '../config/policy';
+import { connectionOptions, temporalTarget } from '../config/temporal';
+import { buildApiDeps } from './build';
+import { startApiServer } from './server';
+
+async function main(): Promise<void> {
+  const env = parseEnv();
+  const logger = createLogger('api', env.LOG_LEVEL);
+  const keyring = keyRingFromEnv();
+  const target = temporalTarget(env);
+  const connection = await Connection.connect(connectionOptions(target));
+  const temporal = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterWithCodec(keyring) });
+  const deps = buildApiDeps({
+    temporal,
+    taskQueue: env.SAFEGUARD_TASK_QUEUE,
+    policy: loadPolicyFile(path.resolve(env.SAFEGUARD_POLICY)),
+    region: env.AWS_REGION,
+    ...(env.SAFEGUARD_AWS_ENDPOINT ? { awsEndpoint: env.SAFEGUARD_AWS_ENDPOINT } : {}),
+    serverId: env.SAFEGUARD_API_SERVER_ID,
+    ...(env.SAFEGUARD_STS_HOSTS ? { stsHosts: env.SAFEGUARD_STS_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) } : {}),
+    federationUrl: env.SAFEGUARD_FEDERATION_URL,
+    evidenceDir: env.SAFEGUARD_EVIDENCE_DIR ?? path.join(env.SAFEGUARD_DATA_DIR, 'evidence'),
+    codec: {
+      keyring,
+      allowedOrigins: env.SAFEGUARD_CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      ...(env.SAFEGUARD_CODEC_AUTH_TOKEN ? { authToken: env.SAFEGUARD_CODEC_AUTH_TOKEN } : {}),
+    },
+    logger,
+  });
+  const api = await startApiServer(deps, { port: env.SAFEGUARD_API_PORT });
+  logger.info({ url: api.url }, 'api listening');
+  const stop = (): void => {
+    void api.close().then(() => connection.close()).then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`safeguard api: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
