@@ -57,8 +57,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
     try {
       ({ arn } = await deps.verifier.verifyHeader(header));
     } catch (err) {
-      const e = err as { code?: string; message?: string };
-      throw new ApiError(401, e.code ?? 'AUTH_FAILED', e.message ?? 'authentication failed');
+      // 401 for a bad identity, 503 when STS itself could not be asked (an outage is not a bad login).
+      const e = err as { code?: string; message?: string; status?: number };
+      throw new ApiError(e.status === 503 ? 503 : 401, e.code ?? 'AUTH_FAILED', e.message ?? 'authentication failed');
     }
     const person = findPersonByAwsArn(deps.policy(), arn);
     if (!person) throw new ApiError(403, 'UNKNOWN_PRINCIPAL', `${arn} is not mapped to a person in the policy`);

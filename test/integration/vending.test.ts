@@ -137,3 +137,34 @@ test('requests without, or with a garbled, identity header are refused', async (
   const badJson = await fetch(`${base}/v1/breakglass/requests`, { method: 'POST', headers: { 'x-safeguard-auth': 'x' }, body: '{' });
   expect(badJson.status).toBe(401);
 });
+
+test('raw history from the Temporal API holds only encrypted payloads; evidence holds no vended secret', async () => {
+  const info = testStack();
+  const id = await activeGrant('30s');
+  const creds = await api('alice').credentials(id);
+  await api('alice').revoke(id);
+  await ctx.breakGlass.result(id);
+  // Straight from the server, no codec: what Temporal stores at rest.
+  const raw = await ctx.temporal.connection.workflowService.getWorkflowExecutionHistory({ namespace: info.namespace, execution: { workflowId: id } });
+  const payloads: Array<{ metadata?: Record<string, Uint8Array> | null }> = [];
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== 'object') return;
+    if (v instanceof Uint8Array) return;
+    const o = v as Record<string, unknown>;
+    if (o.metadata && typeof o.metadata === 'object' && 'data' in o) payloads.push(o as { metadata: Record<string, Uint8Array> });
+    for (const x of Object.values(o)) walk(x);
+  };
+  walk(raw.history);
+  expect(payloads.length).toBeGreaterThan(5);
+  const encodings = new Set(payloads.map((p) => Buffer.from(p.metadata?.encoding ?? new Uint8Array()).toString()));
+  // Search attributes are the only plaintext payloads, and they carry no sensitive values.
+  const searchAttrPayloads = JSON.stringify(raw.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.searchAttributes ?? {});
+  expect([...encodings].filter((e) => e !== 'binary/encrypted' && e !== 'json/plain')).toEqual([]);
+  expect(searchAttrPayloads).not.toContain(REASON);
+  const rawText = JSON.stringify(raw.history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+  expect(rawText).not.toContain(REASON);
+  expect(rawText).not.toContain('alice@example.com');
+  const evidence = require('node:fs').readFileSync(require('node:path').join(info.evidenceDir, 'evidence.jsonl'), 'utf8') as string;
+  expect(scanForSecrets(evidence, { known: [creds.SecretAccessKey, creds.SessionToken] })).toEqual([]);
+  expect(evidence).toContain(creds.AccessKeyId); // the key id is evidence; the secret never is
+});

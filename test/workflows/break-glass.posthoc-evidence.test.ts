@@ -1,7 +1,6 @@
 // Post-hoc mode (grant first, ratify within a deadline), revocation that has to be retried, and
 // what a finished request leaves behind: evidence, no secrets in history, a small history.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { approveUpdate, credentialsIssuedSignal, denyUpdate, statusQuery } from '../../workflows/break-glass/definitions';
 import { breakGlassInput } from '../support/break-glass-input';
 import { formatFindings, scanForSecrets } from '../support/secret-scan';
@@ -15,6 +14,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.teardown();
 });
+
+/** The history as JSON, payload bytes as base64 (how they travel and how tools export them). */
+function historyText(history: unknown): string {
+  return JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
+}
 
 const postHoc = { mode: 'post-hoc' as const, ratificationDeadlineMs: 10 * MIN };
 
@@ -114,7 +118,7 @@ test('a normal lifecycle leaves complete evidence, no secret in history, and a s
     const res = await resultOf(handle);
     expect(state.evidence).toHaveLength(1);
     const history = await handle.fetchHistory();
-    return { result: res, historyJson: historyToJSON(history), events: history.events ?? [] };
+    return { result: res, historyJson: historyText(history), events: history.events ?? [] };
   });
 
   // Evidence: timeline, approvers, planned vs actual end, revocation receipt.

@@ -69,12 +69,19 @@ export async function terminateLeftovers(env: TestWorkflowEnvironment, workflowI
  * between tests, and longer than the real-time wait, so it cannot pass without skipping.)
  */
 export async function healTimeSkipping(env: TestWorkflowEnvironment): Promise<void> {
+  const within = async (p: Promise<boolean>, ms: number): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([p, new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   for (let i = 0; i < 3; i++) {
     const probe = env.sleep(10 * MIN).then(() => true);
-    const ok = await Promise.race([probe, new Promise<boolean>((r) => setTimeout(() => r(false), 1500))]);
-    if (ok) return;
+    if (await within(probe, 1500)) return;
     await env.connection.testService.unlockTimeSkipping({});
-    await Promise.race([probe, new Promise((r) => setTimeout(r, 1500))]);
+    await within(probe, 1500);
   }
 }
 

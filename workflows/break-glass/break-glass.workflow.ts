@@ -219,6 +219,10 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
     if (granted) {
       revocation = await revoke(s);
       s.outcome = 'revoked';
+      // DESIGN.md §5: a post-hoc grant that is not ratified is revoked *and security is paged*.
+      if (s.endReason === 'ratification-rejected' || s.endReason === 'ratification-timeout') {
+        await notifySecurity(s, s.endReason, s.endReason === 'ratification-rejected' ? 'post-hoc grant rejected by an approver; access revoked' : 'post-hoc grant not ratified before the deadline; access revoked');
+      }
     } else {
       s.outcome = 'cancelled';
     }
