@@ -8,6 +8,8 @@ import { createLogger } from '../config/logger';
 import { connectionOptions, temporalTarget } from '../config/temporal';
 import { dataConverterWithCodec, keyRingFromEnv } from '../codec';
 import { createSafeguardWorker } from './worker';
+import { loadPolicyFile } from '../config/policy';
+import { slackNotifierFromEnv } from '../activities/slack/client';
 
 async function main(): Promise<void> {
   const env = parseEnv();
@@ -20,6 +22,8 @@ async function main(): Promise<void> {
     }),
   });
   const target = temporalTarget(env);
+  // SLACK_BOT_TOKEN set: events go to Slack (cards, DMs, audit channel); otherwise to the log.
+  const slackNotifier = slackNotifierFromEnv(process.env, () => loadPolicyFile(path.resolve(env.SAFEGUARD_POLICY)), logger);
   const connection = await NativeConnection.connect(connectionOptions(target));
   const worker = await createSafeguardWorker({
     connection,
@@ -28,9 +32,10 @@ async function main(): Promise<void> {
     aws: { region: env.AWS_REGION, ...(env.SAFEGUARD_AWS_ENDPOINT ? { endpoint: env.SAFEGUARD_AWS_ENDPOINT } : {}) },
     evidenceDir: env.SAFEGUARD_EVIDENCE_DIR ?? path.join(env.SAFEGUARD_DATA_DIR, 'evidence'),
     logger,
+    ...(slackNotifier ? { notifier: slackNotifier } : {}),
     dataConverter: dataConverterWithCodec(keyRingFromEnv()),
   });
-  logger.info({ taskQueue: env.SAFEGUARD_TASK_QUEUE, temporal: target.address }, 'worker started');
+  logger.info({ taskQueue: env.SAFEGUARD_TASK_QUEUE, temporal: target.address, notifier: slackNotifier ? 'slack' : 'log' }, 'worker started');
   await worker.run();
   await connection.close();
 }

@@ -1,5 +1,7 @@
 // Credential vending, console links, SSM sessions and refusals through the api (issue #3), against
 // the integration stack: the api runs inside the stack with the sandbox's broker keys.
+import fs from 'node:fs';
+import path from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { SafeguardApiClient, ApiRequestError } from '../../cli/api-client';
 import { openContext } from '../../cli/context';
@@ -164,7 +166,7 @@ test('raw history from the Temporal API holds only encrypted payloads; evidence 
   const rawText = JSON.stringify(raw.history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
   expect(rawText).not.toContain(REASON);
   expect(rawText).not.toContain('alice@example.com');
-  const evidence = require('node:fs').readFileSync(require('node:path').join(info.evidenceDir, 'evidence.jsonl'), 'utf8') as string;
+  const evidence = fs.readFileSync(path.join(info.evidenceDir, 'evidence.jsonl'), 'utf8');
   expect(scanForSecrets(evidence, { known: [creds.SecretAccessKey, creds.SessionToken] })).toEqual([]);
   expect(evidence).toContain(creds.AccessKeyId); // the key id is evidence; the secret never is
 });

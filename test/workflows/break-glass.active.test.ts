@@ -157,14 +157,7 @@ test('cancelling a pending request grants nothing', async () => {
   await runBreakGlass(env, input, async ({ handle, state }) => {
     await waitForStatus(handle, (s) => s.phase === 'pending');
     await handle.cancel();
-    const outcome = await Promise.race([handle.result().then(() => 'ok', (e) => e), new Promise((r) => setTimeout(() => r('TIMEOUT'), 15000))]);
-    if (outcome === 'TIMEOUT') {
-      const h = await handle.fetchHistory();
-      console.log('DEBUGHIST', JSON.stringify((h.events ?? []).map((e) => [e.eventId?.toString(), e.eventType, e.eventTime?.seconds?.toString()])));
-      const d = await handle.describe();
-      console.log('DEBUGDESC', JSON.stringify(d.raw.pendingActivities), JSON.stringify(d.raw.pendingWorkflowTask));
-    }
-    expect(outcome).toBeInstanceOf(WorkflowFailedError);
+    await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     expect(activityCalls(state, 'verifyGrant')).toBe(0);
     expect(activityCalls(state, 'applyRevocation')).toBe(0);
     expect(state.evidence).toHaveLength(1);

@@ -93,6 +93,12 @@ test('decisions that arrive with the first workflow task are judged against the 
       const status = await handle.query(statusQuery);
       expect(status.phase).toBe('pending');
       expect(status.approval?.approvals.map((a) => a.by)).toEqual(['bob']);
+      // Proof the path under test was taken: the Updates were accepted by the very first workflow task.
+      const events = (await handle.fetchHistory()).events ?? [];
+      const firstAccepted = events.findIndex((e) => e.workflowExecutionUpdateAcceptedEventAttributes != null);
+      const tasksBefore = events.slice(0, firstAccepted).filter((e) => e.workflowTaskCompletedEventAttributes != null);
+      expect(firstAccepted).toBeGreaterThan(0);
+      expect(tasksBefore).toHaveLength(1);
     });
   } finally {
     await terminateLeftovers(env, input.grantId);

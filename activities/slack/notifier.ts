@@ -1,0 +1,157 @@
+// The Slack side of the notify activity. The workflow calls it on every state change and keeps the
+// card reference it returns, so the approval card is one message updated in place (chat.update),
+// with each event as a thread reply. Failures throw, so Temporal retries the activity with backoff;
+// the workflow never waits on Slack beyond the notify proxy's attempts.
+import { Context } from '@temporalio/activity';
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import { findPersonById, getRole } from '../../config/policy-lookup';
+import type { Policy } from '../../config/policy-types';
+import type { CardRef, Notifier, NotifyInput, NotifyResult } from '../notify/notifier';
+import { approvalCard } from '../../slack-app/blocks/approval-card';
+import { auditLine, requesterDm, securityAlert, threadReply } from '../../slack-app/blocks/messages';
+import type { EventInfo } from '../../slack-app/blocks/messages';
+import { personLabel } from '../../slack-app/blocks/text';
+import type { PersonLabel } from '../../slack-app/blocks/text';
+import type { Message, RequestView } from '../../slack-app/blocks/types';
+import { slackFailure } from './errors';
+
+/** Events whose card post needs no thread reply (the card itself says it). */
+const CARD_EVENTS = new Set(['approval-needed', 'ratification-needed']);
+
+export interface SlackNotifierOptions {
+  /** Used when neither the role nor the policy names an approvers channel. */
+  fallbackChannel?: string;
+}
+
+export class SlackNotifier implements Notifier {
+  /** Steps already done by an earlier attempt of the same activity in this process, so a retry after
+   * a partial failure does not post the card (or a DM) twice. Bounded; a lost entry costs a duplicate. */
+  private readonly done = new Map<string, unknown>();
+  private readonly who: PersonLabel;
+
+  constructor(
+    private readonly slack: WebClient,
+    private readonly policy: Policy,
+    private readonly logger: Logger,
+    private readonly options: SlackNotifierOptions = {},
+  ) {
+    this.who = personLabel((id) => findPersonById(policy, id)?.slackId);
+  }
+
+  async notify(input: NotifyInput): Promise<NotifyResult> {
+    const v = input.view as RequestView | undefined;
+    const e: EventInfo = {
+      event: input.event,
+      grantId: input.grantId,
+      requester: input.requester,
+      role: input.role,
+      ...(input.phase !== undefined ? { phase: input.phase } : {}),
+      ...(input.outcome !== undefined ? { outcome: input.outcome } : {}),
+      ...(input.detail !== undefined ? { detail: input.detail } : {}),
+      ...(input.plannedEndAt !== undefined ? { plannedEndAt: input.plannedEndAt } : {}),
+    };
+    const key = activityKey();
+    let cardRef: CardRef | undefined = input.cardRef;
+
+    // Pages (failed grants, unverified revocations) are loud: security and approvers channels.
+    if (input.severity === 'page') {
+      for (const channel of this.alertChannels(input.role)) {
+        await this.step(key, `alert:${channel}`, () => this.post(channel, securityAlert(e, v, this.who)));
+      }
+    }
+    if (!v) {
+      // Events without a view (pages, extension requests): audit, and a thread reply when there is a card.
+      await this.audit(key, e, v);
+      if (cardRef) {
+        const ref = cardRef;
+        await this.step(key, 'thread', () => this.post(ref.channel, threadReply(e, v, this.who), ref.ts));
+      }
+      return cardRef ? { cardRef } : {};
+    }
+
+    // Secondary messages first: if one fails, the retry must not post a second card.
+    const dm = requesterDm(e, v, this.who);
+    const requesterSlack = findPersonById(this.policy, input.requester)?.slackId;
+    if (dm && requesterSlack) await this.step(key, 'dm', () => this.post(requesterSlack, dm));
+    if (input.event === 'ratification-needed') {
+      for (const channel of this.alertChannels(input.role)) {
+        await this.step(key, `alert:${channel}`, () => this.post(channel, securityAlert(e, v, this.who)));
+      }
+    }
+    await this.audit(key, e, v);
+
+    const card = approvalCard(v, this.who);
+    if (cardRef) {
+      const ref = cardRef;
+      await this.step(key, 'card-update', () => this.call('chat.update', () => this.slack.chat.update({ channel: ref.channel, ts: ref.ts, text: card.text, blocks: card.blocks })));
+      await this.step(key, 'thread', () => this.post(ref.channel, threadReply(e, v, this.who), ref.ts));
+    } else {
+      // No card yet (first event, or Slack was down when it should have been posted): post it now.
+      const channel = this.approversChannel(input.role);
+      if (channel) {
+        cardRef = await this.step(key, 'card', () => this.post(channel, card));
+        if (!CARD_EVENTS.has(input.event)) {
+          const ref = cardRef;
+          await this.step(key, 'thread', () => this.post(ref.channel, threadReply(e, v, this.who), ref.ts));
+        }
+      } else this.logger.warn({ grantId: input.grantId, role: input.role }, 'no Slack approvers channel configured; card not posted');
+    }
+    return cardRef ? { cardRef } : {};
+  }
+
+  private approversChannel(roleName: string): string | undefined {
+    return getRole(this.policy, roleName)?.approversChannel ?? this.policy.slack?.approversChannel ?? this.options.fallbackChannel;
+  }
+
+  private alertChannels(roleName: string): string[] {
+    return [...new Set([this.policy.slack?.securityChannel, this.approversChannel(roleName)].filter((c): c is string => !!c))];
+  }
+
+  private async audit(key: string | undefined, e: EventInfo, v: RequestView | undefined): Promise<void> {
+    const channel = this.policy.slack?.auditChannel;
+    if (channel) await this.step(key, 'audit', () => this.post(channel, auditLine(e, v)));
+  }
+
+  private async post(channel: string, m: Message, threadTs?: string): Promise<{ channel: string; ts: string }> {
+    const r = await this.call('chat.postMessage', () =>
+      this.slack.chat.postMessage({ channel, text: m.text, blocks: m.blocks, unfurl_links: false, unfurl_media: false, ...(threadTs ? { thread_ts: threadTs } : {}) }),
+    );
+    if (typeof r.ts !== 'string' || typeof r.channel !== 'string') throw slackFailure('chat.postMessage', new Error('response without channel/ts'));
+    return { channel: r.channel, ts: r.ts };
+  }
+
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const failure = slackFailure(method, err);
+      this.logger.warn({ method, type: failure.type, retryable: !failure.nonRetryable }, failure.message);
+      throw failure;
+    }
+  }
+
+  private async step<T>(key: string | undefined, name: string, fn: () => Promise<T>): Promise<T> {
+    const k = key ? `${key}:${name}` : undefined;
+    if (k && this.done.has(k)) return this.done.get(k) as T;
+    const out = await fn();
+    if (k) {
+      this.done.set(k, out);
+      if (this.done.size > 5000) {
+        const oldest = this.done.keys().next().value;
+        if (oldest !== undefined) this.done.delete(oldest);
+      }
+    }
+    return out;
+  }
+}
+
+/** Identifies one activity execution across its retry attempts; undefined outside an activity. */
+function activityKey(): string | undefined {
+  try {
+    const info = Context.current().info;
+    return `${info.workflowExecution?.runId ?? info.workflowType ?? ""}:${info.activityId}`;
+  } catch {
+    return undefined;
+  }
+}
