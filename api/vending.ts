@@ -29,6 +29,7 @@ const REFUSALS: Record<string, { status: number; code: string }> = {
   NotTheRequester: { status: 403, code: 'NOT_REQUESTER' },
   GrantNotActive: { status: 409, code: 'GRANT_NOT_ACTIVE' },
   GrantRevoked: { status: 410, code: 'GRANT_REVOKED' },
+  RequestEnded: { status: 410, code: 'GRANT_REVOKED' },
 };
 
 /** Asks the workflow for a lease; maps its refusals to HTTP and records them with the grant. */
@@ -45,7 +46,9 @@ export async function leaseFor(deps: VendingDeps, grantId: string, person: strin
     if (err instanceof SafeguardError && err.code === 'INVALID_ID') throw new ApiError(400, 'INVALID_ID', err.message);
     if (err instanceof SafeguardError && err.refusal && REFUSALS[err.refusal]) {
       const r = REFUSALS[err.refusal]!;
-      await deps.breakGlass.accessRefused(grantId, { by: person, code: r.code, what }).catch(() => undefined);
+      // A running grant records its own refusals; an ended one cannot, so the evidence store does.
+      if (err.refusal === 'RequestEnded') await deps.recordRefusal({ grantId, by: person, code: 'GRANT_ENDED', what });
+      else await deps.breakGlass.accessRefused(grantId, { by: person, code: r.code, what }).catch(() => undefined);
       throw new ApiError(r.status, r.code, err.message);
     }
     throw err;

@@ -35,6 +35,10 @@ export class SafeguardError extends Error {
 
 /** Turns Temporal client errors into SafeguardErrors a person can read. */
 export function explainTemporalError(err: unknown, workflowId: string): unknown {
+  // An Update to a request that has ended is not "not found": say it ended.
+  if (err instanceof Error && /already completed/i.test(err.message)) {
+    return new SafeguardError('REFUSED', `${workflowId} has already ended`, { cause: err, refusal: 'RequestEnded' });
+  }
   if (err instanceof WorkflowNotFoundError || (err instanceof Error && /not found/i.test(err.message) && /workflow/i.test(err.message))) {
     return new SafeguardError('WORKFLOW_NOT_FOUND', `no break-glass request with id ${workflowId}`, { cause: err });
   }

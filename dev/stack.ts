@@ -82,7 +82,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   // The api's port is chosen first so the Web UI can be pointed at its codec endpoint.
   const apiPort = opts.apiPort ?? (await freePort());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const [temporal, sandbox] = await Promise.all([
+  // allSettled, so a failure of one never leaves the other running as an orphan.
+  const started = await Promise.allSettled([
     startDevServer({
       codecEndpoint: `${apiUrl}/codec`,
       dbFile: path.join(dataDir, 'temporal.db'),
@@ -93,6 +94,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     }),
     startSandbox({ dataDir: path.join(dataDir, 'sandbox') }),
   ]);
+  if (started[0].status === 'rejected' || started[1].status === 'rejected') {
+    await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw started[0].status === 'rejected' ? started[0].reason : (started[1] as PromiseRejectedResult).reason;
+  }
+  const temporal = started[0].value;
+  const sandbox = started[1].value;
   const info: StackInfo = {
     temporalAddress: temporal.address,
     namespace: 'default',
@@ -110,7 +117,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     pid: process.pid,
     startedAt: new Date().toISOString(),
   };
-  const api = await startEmbeddedApi(info, sandbox, keyring, apiPort);
+  const api = await startEmbeddedApi(info, sandbox, keyring, apiPort).catch(async (err: unknown) => {
+    await Promise.all([temporal.stop(), sandbox.stop()]);
+    throw err;
+  });
   const workers: WorkerProcess[] = [];
   const spawnOne = async (): Promise<WorkerProcess> => {
     const w = await spawnWorker(info, path.join(dataDir, `worker-${workers.length + 1}.log`));
@@ -136,7 +146,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   if (opts.worker !== false) {
     log('starting the worker');
-    stack.worker = await spawnOne();
+    try {
+      stack.worker = await spawnOne();
+    } catch (err) {
+      await stack.stop();
+      throw err;
+    }
   }
   fs.writeFileSync(path.join(dataDir, STACK_FILE), `${JSON.stringify(info, null, 2)}\n`);
   return stack;

@@ -1,0 +1,142 @@
+// The Bolt app: HTTP receiver (signature verified, requests older than 5 minutes refused — Bolt's
+// verifySlackRequest) by default, Socket Mode when an app-level token is configured. Every listener
+// acks first; see listeners/.
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import type { Logger as BoltLogger } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { slackApiBase } from '../activities/slack/client';
+import { KNOWN_ACTION_IDS, VIEWS } from './blocks/ids';
+import { ephemeral } from './blocks/messages';
+import { listenerContext, tellUser } from './context';
+import type { SlackAppDeps } from './context';
+import * as breakglassCommand from './listeners/commands/breakglass';
+import * as decideActions from './listeners/actions/decide';
+import * as denyActions from './listeners/actions/deny';
+import * as revokeAction from './listeners/actions/revoke';
+import * as openRequestAction from './listeners/actions/open-request';
+import * as requestSubmit from './listeners/views/request-submit';
+import * as denySubmit from './listeners/views/deny-submit';
+import * as appHome from './listeners/events/app-home';
+
+export interface SlackAppOptions {
+  botToken: string;
+  signingSecret?: string;
+  appToken?: string;
+  /** Web API base URL; the fake Slack in tests. */
+  slackApiUrl?: string;
+  port?: number;
+}
+
+export interface SlackApp {
+  app: App;
+  mode: 'http' | 'socket';
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const KNOWN_VIEWS: ReadonlySet<string> = new Set(Object.values(VIEWS));
+
+export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): SlackApp {
+  const logger = boltLogger(deps.logger);
+  // Interactive paths may retry once; the worker's notifier leaves retries to Temporal.
+  const clientOptions = { slackApiUrl: slackApiBase(opts.slackApiUrl), retryConfig: { retries: 1, maxTimeout: 1000 }, rejectRateLimitedCalls: true, timeout: 5000 };
+  const socket = opts.appToken !== undefined;
+  let app: App;
+  if (socket) {
+    app = new App({ token: opts.botToken, appToken: opts.appToken, socketMode: true, logger, clientOptions });
+  } else {
+    if (!opts.signingSecret) throw new Error('a signing secret is required for the HTTP receiver');
+    const receiver = new HTTPReceiver({
+      signingSecret: opts.signingSecret,
+      endpoints: ['/slack/events'],
+      // ack() answers Slack at once; the listener's work continues after the response.
+      processBeforeResponse: false,
+      logger,
+      customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); } }],
+      // A request no listener acknowledged (a payload of no known type): a clean 400, not a 3 s hang then 404.
+      unhandledRequestTimeoutMillis: 2500,
+      unhandledRequestHandler: ({ response }) => {
+        if (!response.headersSent) {
+          response.writeHead(400, { 'content-type': 'application/json' });
+          response.end('{"ok":false,"error":"unhandled_request"}');
+        }
+      },
+    });
+    app = new App({ receiver, token: opts.botToken, logger, clientOptions });
+  }
+  const ctx = listenerContext(deps);
+
+  // Workspace pinning and unknown interactions, before any listener.
+  app.use(async (args) => {
+    const body = args.body as unknown as Record<string, unknown>;
+    const team = (body['team_id'] ?? (body['team'] as { id?: unknown } | undefined)?.id) as unknown;
+    const ack = 'ack' in args && typeof args.ack === 'function' ? (args.ack as (r?: unknown) => Promise<void>) : undefined;
+    if (deps.teamId && typeof team === 'string' && team !== deps.teamId) {
+      if (ack) await ack(ephemeral('This Safeguard app serves another workspace; nothing was done.'));
+      return;
+    }
+    if (body['type'] === 'block_actions') {
+      const actions = body['actions'];
+      const id = Array.isArray(actions) ? (actions[0] as { action_id?: unknown } | undefined)?.action_id : undefined;
+      if (typeof id !== 'string' || !KNOWN_ACTION_IDS.has(id)) {
+        if (ack) await ack();
+        const user = (body['user'] as { id?: unknown } | undefined)?.id;
+        const channel = (body['channel'] as { id?: unknown } | undefined)?.id;
+        if (typeof user === 'string') {
+          await tellUser(args.client, { channel: typeof channel === 'string' ? channel : undefined, user }, 'That button is not one Safeguard knows; nothing was changed.').catch(() => undefined);
+        }
+        return;
+      }
+    }
+    if (body['type'] === 'view_submission' || body['type'] === 'view_closed') {
+      const cb = (body['view'] as { callback_id?: unknown } | undefined)?.callback_id;
+      if (typeof cb !== 'string' || !KNOWN_VIEWS.has(cb)) {
+        if (ack) await ack();
+        return;
+      }
+    }
+    await args.next();
+  });
+
+  breakglassCommand.register(app, ctx);
+  decideActions.register(app, ctx);
+  denyActions.register(app, ctx);
+  revokeAction.register(app, ctx);
+  openRequestAction.register(app, ctx);
+  requestSubmit.register(app, ctx);
+  denySubmit.register(app, ctx);
+  appHome.register(app, ctx);
+
+  app.error(async (err) => {
+    deps.logger.error({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'slack listener failed');
+  });
+
+  return {
+    app,
+    mode: socket ? 'socket' : 'http',
+    async start() {
+      if (socket) await app.start();
+      else await app.start(opts.port ?? 3000);
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}
+
+/** Bolt's logger interface over pino (Bolt logs request details at debug only). */
+function boltLogger(base: Logger): BoltLogger {
+  let level = LogLevel.INFO;
+  const log = base.child({ component: 'bolt' });
+  return {
+    debug: (...m: unknown[]) => log.debug(m.map(String).join(' ')),
+    info: (...m: unknown[]) => log.info(m.map(String).join(' ')),
+    warn: (...m: unknown[]) => log.warn(m.map(String).join(' ')),
+    error: (...m: unknown[]) => log.error(m.map(String).join(' ')),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}

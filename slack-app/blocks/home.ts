@@ -1,0 +1,48 @@
+// App Home: my active grants, requests waiting for my decision, my recent history.
+import type { KnownBlock, View } from '@slack/types';
+import { ACTIONS } from './ids';
+import { quorumLine, statusLine } from './approval-card';
+import { duration, mrkdwn, plain, plainPerson, safeText, slackDate } from './text';
+import type { PersonLabel } from './text';
+import type { RequestView } from './types';
+import type { ListedItem } from './messages';
+
+export interface HomeData {
+  personId: string;
+  active: RequestView[];
+  waiting: RequestView[];
+  history: ListedItem[];
+}
+
+export function homeView(d: HomeData, who: PersonLabel = plainPerson): View {
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: plain('Safeguard break-glass') },
+    { type: 'actions', elements: [{ type: 'button', text: plain('Request access'), action_id: ACTIONS.openRequest, value: 'open', style: 'primary' }] },
+    { type: 'header', text: plain('My active grants') },
+  ];
+  if (d.active.length === 0) blocks.push({ type: 'section', text: mrkdwn('_none_') });
+  for (const v of d.active.slice(0, 10)) {
+    blocks.push({
+      type: 'section',
+      text: mrkdwn(`*${safeText(v.role, 64)}* · ${statusLine(v)} · until ${slackDate(v.plannedEndAt)}\n\`safeguard creds ${safeText(v.grantId, 120)}\``),
+      ...(v.phase === 'active' ? { accessory: { type: 'button' as const, text: plain('Revoke now'), action_id: ACTIONS.revoke, value: v.grantId, style: 'danger' as const } } : {}),
+    });
+  }
+  blocks.push({ type: 'header', text: plain('Waiting for my decision') });
+  if (d.waiting.length === 0) blocks.push({ type: 'section', text: mrkdwn('_none_') });
+  for (const v of d.waiting.slice(0, 10)) {
+    const ratify = v.approval?.kind === 'ratification';
+    blocks.push({ type: 'section', text: mrkdwn(`*${safeText(v.role, 64)}* for ${who(v.requester)} · ${duration(v.durationMs)} · ${quorumLine(v, who)}\n${safeText(v.reason, 300)}`) });
+    blocks.push({
+      type: 'actions',
+      elements: [
+        { type: 'button', text: plain(ratify ? 'Ratify' : 'Approve'), action_id: ratify ? ACTIONS.ratify : ACTIONS.approve, value: v.grantId, style: 'primary' },
+        { type: 'button', text: plain(ratify ? 'Reject' : 'Deny'), action_id: ratify ? ACTIONS.reject : ACTIONS.deny, value: v.grantId, style: 'danger' },
+      ],
+    });
+  }
+  blocks.push({ type: 'header', text: plain('My recent requests') });
+  const hist = d.history.slice(0, 15).map((i) => `• \`${safeText(i.workflowId, 120)}\` · ${safeText(i.outcome ?? i.status.toLowerCase(), 30)} · ${slackDate(i.startTime)}`);
+  blocks.push({ type: 'section', text: mrkdwn(hist.length > 0 ? hist.join('\n') : '_none_') });
+  return { type: 'home', blocks: blocks.slice(0, 100) };
+}

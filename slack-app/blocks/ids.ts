@@ -1,0 +1,28 @@
+// Stable ids shared by the Block Kit builders and the listeners. Changing one breaks the buttons on
+// cards already posted, so they are part of the app's interface.
+export const ACTIONS = {
+  approve: 'bg_approve',
+  deny: 'bg_deny',
+  ratify: 'bg_ratify',
+  reject: 'bg_reject',
+  revoke: 'bg_revoke',
+  openRequest: 'bg_open_request',
+  consoleLink: 'bg_console_link',
+} as const;
+
+export const KNOWN_ACTION_IDS: ReadonlySet<string> = new Set(Object.values(ACTIONS));
+
+export const VIEWS = {
+  request: 'bg_request',
+  deny: 'bg_deny_reason',
+} as const;
+
+/** block_id / action_id pairs of the request modal's inputs. */
+export const REQUEST_FIELDS = {
+  role: { block: 'role', action: 'role' },
+  duration: { block: 'duration', action: 'duration' },
+  reason: { block: 'reason', action: 'reason' },
+  ticket: { block: 'ticket', action: 'ticket' },
+} as const;
+
+export const DENY_FIELDS = { reason: { block: 'reason', action: 'reason' } } as const;

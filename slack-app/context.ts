@@ -1,0 +1,55 @@
+// What every listener gets: the policy, the break-glass client, a logger, and helpers for the two
+// things every listener does — find the person behind a Slack user, and tell someone why not.
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { BreakGlassClient } from '../client/break-glass-client';
+import { SafeguardError } from '../client/errors';
+import { findPersonById, findPersonBySlackId } from '../config/policy-lookup';
+import type { Person, Policy } from '../config/policy-types';
+import { ephemeral } from './blocks/messages';
+import { personLabel } from './blocks/text';
+import type { PersonLabel } from './blocks/text';
+import type { Message } from './blocks/types';
+
+export type BreakGlassApi = Pick<BreakGlassClient, 'start' | 'approve' | 'deny' | 'revoke' | 'status' | 'list'>;
+
+export interface SlackAppDeps {
+  policy: Policy;
+  breakGlass: BreakGlassApi;
+  logger: Logger;
+  /** When set, requests from other workspaces are refused. */
+  teamId?: string;
+}
+
+export interface ListenerContext extends SlackAppDeps {
+  who: PersonLabel;
+  personFor(slackUserId: string | undefined): Person | undefined;
+}
+
+export function listenerContext(deps: SlackAppDeps): ListenerContext {
+  return {
+    ...deps,
+    who: personLabel((id) => findPersonById(deps.policy, id)?.slackId),
+    personFor: (slackUserId) => (slackUserId ? findPersonBySlackId(deps.policy, slackUserId) : undefined),
+  };
+}
+
+export function unknownUserText(slackUserId: string | undefined): string {
+  return `Your Slack account (${slackUserId ?? 'unknown'}) is not a person in the Safeguard policy, so nothing was started. Ask a platform admin to add your slackId to the policy file.`;
+}
+
+/** The message a person sees when Safeguard refuses what they asked. */
+export function explain(err: unknown): string {
+  if (err instanceof SafeguardError) {
+    if (err.code === 'REFUSED') return `Refused (${err.refusal ?? 'refused'}): ${err.message}`;
+    return err.message;
+  }
+  return 'Safeguard could not do that right now (the error was logged). Try again, or use the `safeguard` CLI.';
+}
+
+/** Ephemeral in the channel where the person clicked; a DM from the app when there is no channel (App Home). */
+export async function tellUser(client: WebClient, where: { channel?: string | undefined; user: string }, text: string | Message): Promise<void> {
+  const m = typeof text === 'string' ? ephemeral(text) : text;
+  if (where.channel) await client.chat.postEphemeral({ channel: where.channel, user: where.user, text: m.text, blocks: m.blocks });
+  else await client.chat.postMessage({ channel: where.user, text: m.text, blocks: m.blocks });
+}

@@ -1,0 +1,33 @@
+// Block action payloads, validated: who clicked, on which request, and where to answer.
+import { z } from 'zod';
+
+const grantIdShape = /^breakglass-[A-Za-z][A-Za-z0-9_-]{1,63}-[0-9a-f]{6,16}$/;
+
+export const buttonBodySchema = z.object({
+  user: z.object({ id: z.string().min(1).max(32) }),
+  team: z.object({ id: z.string().max(32) }).nullish(),
+  trigger_id: z.string().max(256).optional(),
+  channel: z.object({ id: z.string().max(32) }).nullish(),
+  container: z.object({ channel_id: z.string().max(32).optional() }).passthrough().nullish(),
+  actions: z.array(z.object({ action_id: z.string().max(255), value: z.string().max(2000).optional() })).min(1),
+});
+
+export interface ButtonClick {
+  slackUser: string;
+  grantId: string | undefined;
+  channel: string | undefined;
+  triggerId: string | undefined;
+}
+
+/** undefined when the payload is not a well-formed button click; grantId undefined when its value is not a request id. */
+export function parseButton(body: unknown): ButtonClick | undefined {
+  const p = buttonBodySchema.safeParse(body);
+  if (!p.success) return undefined;
+  const value = p.data.actions[0]?.value;
+  return {
+    slackUser: p.data.user.id,
+    grantId: value !== undefined && grantIdShape.test(value) ? value : undefined,
+    channel: p.data.channel?.id ?? p.data.container?.channel_id,
+    triggerId: p.data.trigger_id,
+  };
+}

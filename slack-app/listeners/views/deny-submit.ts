@@ -1,0 +1,57 @@
+// The deny / reject reason modal's submission: the deny Update on the request's open round.
+// A refusal (self-denial, not an approver, already decided) is told to the person who submitted.
+import type { App } from '@slack/bolt';
+import { z } from 'zod';
+import { MIN_DENY_REASON_LENGTH } from '../../../workflows/approval/gate';
+import { DENY_FIELDS, VIEWS } from '../../blocks/ids';
+import { explain, tellUser, unknownUserText } from '../../context';
+import type { ListenerContext } from '../../context';
+
+const metaSchema = z.object({
+  grantId: z.string().regex(/^breakglass-[A-Za-z][A-Za-z0-9_-]{1,63}-[0-9a-f]{6,16}$/),
+  kind: z.enum(['deny', 'reject']),
+  channel: z.string().max(32).optional(),
+});
+
+const submissionSchema = z.object({
+  user: z.object({ id: z.string().min(1).max(32) }),
+  view: z.object({
+    private_metadata: z.string().max(3000),
+    state: z.object({ values: z.object({ [DENY_FIELDS.reason.block]: z.object({ [DENY_FIELDS.reason.action]: z.object({ value: z.string().max(5000).nullish() }).passthrough() }) }) }),
+  }),
+});
+
+export function register(app: App, ctx: ListenerContext): void {
+  app.view(VIEWS.deny, async ({ ack, body, client }) => {
+    const parsed = submissionSchema.safeParse(body);
+    let meta: z.infer<typeof metaSchema> | undefined;
+    try {
+      meta = parsed.success ? metaSchema.parse(JSON.parse(parsed.data.view.private_metadata)) : undefined;
+    } catch {
+      meta = undefined;
+    }
+    if (!parsed.success || !meta) {
+      await ack({ response_action: 'errors', errors: { [DENY_FIELDS.reason.block]: 'This form could not be read; nothing was changed.' } });
+      return;
+    }
+    const reason = (parsed.data.view.state.values.reason.reason.value ?? '').trim();
+    if (reason.length < MIN_DENY_REASON_LENGTH) {
+      await ack({ response_action: 'errors', errors: { [DENY_FIELDS.reason.block]: `Give a reason (at least ${MIN_DENY_REASON_LENGTH} characters).` } });
+      return;
+    }
+    const slackUser = parsed.data.user.id;
+    const where = { channel: meta.channel, user: slackUser };
+    const person = ctx.personFor(slackUser);
+    if (!person) {
+      await ack({ response_action: 'errors', errors: { [DENY_FIELDS.reason.block]: unknownUserText(slackUser).slice(0, 150) } });
+      return;
+    }
+    await ack();
+    try {
+      await ctx.breakGlass.deny(meta.grantId, person.id, reason);
+      await tellUser(client, where, `You ${meta.kind === 'deny' ? 'denied' : 'rejected'} \`${meta.grantId}\`.`);
+    } catch (err) {
+      await tellUser(client, where, explain(err));
+    }
+  });
+}
