@@ -3,10 +3,9 @@
 // authentication on. Recomputes the signature with @smithy/signature-v4 from the signed headers
 // as received and compares it in constant time.
 
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Hash as NodeHash, Hmac } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, SourceData } from '@smithy/types';
+import { Sha256 } from '../api/auth/sha256';
 import type { MotoKey } from './moto-directory';
 
 export type SigV4Verdict = 'ok' | 'malformed' | 'mismatch' | 'bad-token';
@@ -17,31 +16,6 @@ export interface ReceivedRequest {
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
-}
-
-function toBuffer(data: SourceData, encoding?: BufferEncoding): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, encoding ?? 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
-
-class Sha256 implements Checksum {
-  private hash: NodeHash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  update(data: SourceData, encoding?: 'utf8' | 'ascii' | 'latin1'): void {
-    this.hash.update(toBuffer(data, encoding));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-  private fresh(): NodeHash | Hmac {
-    return this.secret !== undefined ? createHmac('sha256', toBuffer(this.secret)) : createHash('sha256');
-  }
 }
 
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(',') : v);

@@ -4,6 +4,7 @@
 // sees the caller's secret. See docs/api-auth.md for the threat model.
 
 import { AuthError } from './errors';
+import { xmlText } from './xml';
 import { FORM_CONTENT_TYPE, SERVER_ID_HEADER, decodeAuthHeader } from './signed-request';
 import type { SignedCallerIdentityRequest } from './signed-request';
 
@@ -229,17 +230,6 @@ function parseAmzDate(v: string): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
-function xmlText(xml: string, tag: string): string | undefined {
-  const m = new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(xml);
-  if (!m) return undefined;
-  return (m[1] ?? '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&amp;/g, '&')
-    .trim();
-}
 
 function jsonErrorCode(text: string): string | undefined {
   try {

@@ -1,0 +1,106 @@
+import path from 'node:path';
+import pino from 'pino';
+import { ApplicationFailure } from '@temporalio/common';
+import { createWebClient } from '../../activities/slack/client';
+import { slackFailure } from '../../activities/slack/errors';
+import { SlackNotifier } from '../../activities/slack/notifier';
+import type { NotifyInput } from '../../activities/notify/notifier';
+import { loadPolicyFile } from '../../config/policy';
+import type { RequestView } from '../../slack-app/blocks/types';
+import { FakeSlack } from '../support/fake-slack';
+
+const policy = loadPolicyFile(path.join(__dirname, '../../examples/policy.yaml'));
+let fake: FakeSlack;
+let notifier: SlackNotifier;
+
+const view: RequestView = {
+  grantId: 'breakglass-BreakGlassAdmin-0123456789ab',
+  requester: 'alice',
+  role: 'BreakGlassAdmin',
+  roleArn: 'arn:aws:iam::123456789012:role/BreakGlassAdmin',
+  accountId: '123456789012',
+  mode: 'approval',
+  phase: 'pending',
+  reason: 'orders database is refusing connections <!channel>',
+  requestedAt: '2026-01-01T00:00:00.000Z',
+  durationMs: 30 * 60_000,
+  approval: { kind: 'grant', quorum: 1, eligible: ['bob', 'carol'], approvals: [], state: 'open', openedAt: '2026-01-01T00:00:00.000Z', deadlineAt: '2026-01-01T00:15:00.000Z' },
+  sessions: [],
+};
+
+function input(event: string, v: RequestView = view, extra: Partial<NotifyInput> = {}): NotifyInput {
+  return { event, grantId: v.grantId, requester: v.requester, role: v.role, approvers: ['bob', 'carol'], phase: v.phase, view: v, security: ['carol'], ...extra };
+}
+
+beforeAll(async () => {
+  fake = new FakeSlack();
+  await fake.start();
+  notifier = new SlackNotifier(createWebClient('xoxb-unit', fake.apiUrl, 2000), policy, pino({ level: 'silent' }));
+});
+afterAll(() => fake.stop());
+beforeEach(() => fake.reset());
+
+describe('SlackNotifier', () => {
+  it('posts the approval card to the approvers channel, an audit line, and returns the card ref', async () => {
+    const r = await notifier.notify(input('approval-needed'));
+    expect(r.cardRef).toEqual({ channel: 'C0APPROVERS', ts: expect.any(String) });
+    const posts = fake.ok('chat.postMessage');
+    expect(posts.map((c) => c.body['channel']).sort()).toEqual(['C0000AUDIT', 'C0APPROVERS']);
+    const card = posts.find((c) => c.body['channel'] === 'C0APPROVERS')!;
+    expect(card.token).toBe('xoxb-unit');
+    expect(JSON.stringify(card.body['blocks'])).toContain('bg_approve');
+    expect(JSON.stringify(card.body['blocks'])).not.toContain('<!channel>');
+  });
+
+  it('updates the card in place and replies in its thread on later events', async () => {
+    const ref = { channel: 'C0APPROVERS', ts: '1700000000.000001' };
+    const granted: RequestView = { ...view, phase: 'active', plannedEndAt: '2026-01-01T00:45:00.000Z', approval: { ...view.approval!, state: 'approved', approvals: [{ by: 'bob', at: 'x' }] } };
+    const r = await notifier.notify(input('granted', granted, { cardRef: ref, plannedEndAt: granted.plannedEndAt! }));
+    expect(r.cardRef).toEqual(ref);
+    expect(fake.ok('chat.update')).toHaveLength(1);
+    expect(fake.ok('chat.update')[0]!.body).toMatchObject({ channel: 'C0APPROVERS', ts: ref.ts });
+    expect(fake.ok('chat.postMessage', (c) => c.body['thread_ts'] === ref.ts)).toHaveLength(1);
+    const dm = fake.ok('chat.postMessage', (c) => c.body['channel'] === 'U0000ALICE');
+    expect(dm).toHaveLength(1);
+    expect(JSON.stringify(dm[0]!.body['blocks'])).toContain('safeguard creds breakglass-BreakGlassAdmin-0123456789ab');
+    expect(JSON.stringify(dm[0]!.body['blocks'])).toContain('approved by <@U00000BOB>');
+  });
+
+  it('alerts the security and approvers channels with Ratify / Reject in post-hoc mode', async () => {
+    const v: RequestView = { ...view, role: 'PostHocAdmin', mode: 'post-hoc', phase: 'active', approval: { ...view.approval!, kind: 'ratification' } };
+    await notifier.notify(input('ratification-needed', v, { role: 'PostHocAdmin' }));
+    const alerts = fake.ok('chat.postMessage', (c) => JSON.stringify(c.body['blocks']).includes('<!here>'));
+    expect(alerts.map((c) => c.body['channel']).sort()).toEqual(['C00SECURITY', 'C0APPROVERS']);
+    expect(JSON.stringify(alerts[0]!.body['blocks'])).toContain('bg_ratify');
+  });
+
+  it('pages without a view go to the security channel', async () => {
+    await notifier.notify({ event: 'revocation-not-verified', grantId: view.grantId, requester: 'alice', role: 'BreakGlassAdmin', approvers: ['carol'], severity: 'page', detail: 'not verified after 3 attempts' });
+    expect(fake.ok('chat.postMessage', (c) => c.body['channel'] === 'C00SECURITY')).toHaveLength(1);
+  });
+
+  it('turns a 429 into a retryable failure with Retry-After as the next retry delay', async () => {
+    fake.failNext(1, { status: 429, retryAfterSec: 7 });
+    const err = await notifier.notify(input('approval-needed')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).type).toBe('SlackRateLimited');
+    expect((err as ApplicationFailure).nextRetryDelay).toBe('7s');
+    expect((err as ApplicationFailure).nonRetryable).toBe(false);
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it('turns a 500 into a retryable failure without retrying by itself', async () => {
+    fake.failNext(1, { status: 500 });
+    const err = await notifier.notify(input('approval-needed')).catch((e: unknown) => e);
+    expect((err as ApplicationFailure).type).toBe('SlackHttpError');
+    expect((err as ApplicationFailure).nonRetryable).toBe(false);
+    expect(fake.calls).toHaveLength(1);
+  });
+
+  it('treats permanent platform errors as non-retryable', () => {
+    const f = slackFailure('chat.postMessage', Object.assign(new Error('x'), { code: 'slack_webapi_platform_error', data: { error: 'channel_not_found' } }));
+    expect(f.nonRetryable).toBe(true);
+    const t = slackFailure('chat.postMessage', Object.assign(new Error('x'), { code: 'slack_webapi_request_error' }));
+    expect(t.nonRetryable).toBe(false);
+  });
+});
