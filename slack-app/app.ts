@@ -14,6 +14,8 @@ import * as decideActions from './listeners/actions/decide';
 import * as denyActions from './listeners/actions/deny';
 import * as revokeAction from './listeners/actions/revoke';
 import * as openRequestAction from './listeners/actions/open-request';
+import * as extendAction from './listeners/actions/extend';
+import * as extendSubmit from './listeners/views/extend-submit';
 import * as requestSubmit from './listeners/views/request-submit';
 import * as denySubmit from './listeners/views/deny-submit';
 import * as appHome from './listeners/events/app-home';
@@ -103,6 +105,8 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): Slack
   denyActions.register(app, ctx);
   revokeAction.register(app, ctx);
   openRequestAction.register(app, ctx);
+  extendAction.register(app, ctx);
+  extendSubmit.register(app, ctx);
   requestSubmit.register(app, ctx);
   denySubmit.register(app, ctx);
   appHome.register(app, ctx);

@@ -11,7 +11,7 @@ import { personLabel } from './blocks/text';
 import type { PersonLabel } from './blocks/text';
 import type { Message } from './blocks/types';
 
-export type BreakGlassApi = Pick<BreakGlassClient, 'start' | 'approve' | 'deny' | 'revoke' | 'status' | 'list'>;
+export type BreakGlassApi = Pick<BreakGlassClient, 'start' | 'approve' | 'deny' | 'revoke' | 'extend' | 'status' | 'list'>;
 
 export interface SlackAppDeps {
   policy: Policy;

@@ -6,6 +6,7 @@ export const ACTIONS = {
   ratify: 'bg_ratify',
   reject: 'bg_reject',
   revoke: 'bg_revoke',
+  extend: 'bg_extend',
   openRequest: 'bg_open_request',
   consoleLink: 'bg_console_link',
 } as const;
@@ -15,6 +16,7 @@ export const KNOWN_ACTION_IDS: ReadonlySet<string> = new Set(Object.values(ACTIO
 export const VIEWS = {
   request: 'bg_request',
   deny: 'bg_deny_reason',
+  extend: 'bg_extend_request',
 } as const;
 
 /** block_id / action_id pairs of the request modal's inputs. */
@@ -26,3 +28,5 @@ export const REQUEST_FIELDS = {
 } as const;
 
 export const DENY_FIELDS = { reason: { block: 'reason', action: 'reason' } } as const;
+
+export const EXTEND_FIELDS = { duration: { block: 'duration', action: 'duration' }, reason: { block: 'reason', action: 'reason' } } as const;

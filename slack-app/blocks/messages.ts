@@ -77,7 +77,10 @@ export function requesterDm(e: EventInfo, v: RequestView | undefined, who: Perso
         { type: 'section', text: mrkdwn(`Get credentials: \`safeguard creds ${id}\` (also works as an AWS CLI credential_process)\nConsole: \`safeguard console ${id}\``) },
         {
           type: 'actions',
-          elements: [{ type: 'button', text: plain('Revoke now'), action_id: ACTIONS.revoke, value: e.grantId, style: 'danger' }],
+          elements: [
+            { type: 'button', text: plain('Extend…'), action_id: ACTIONS.extend, value: e.grantId },
+            { type: 'button', text: plain('Revoke now'), action_id: ACTIONS.revoke, value: e.grantId, style: 'danger' },
+          ],
         },
         { type: 'context', elements: [mrkdwn(`\`${id}\``)] },
       ];

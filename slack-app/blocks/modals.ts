@@ -2,7 +2,7 @@
 import type { View } from '@slack/types';
 import type { BreakGlassRole } from '../../config/policy-types';
 import { MAX_REASON_LENGTH } from '../../workflows/break-glass/definitions';
-import { DENY_FIELDS, REQUEST_FIELDS, VIEWS } from './ids';
+import { DENY_FIELDS, EXTEND_FIELDS, REQUEST_FIELDS, VIEWS } from './ids';
 import { duration, mrkdwn, plain, safeText } from './text';
 
 export function requestModal(roles: readonly BreakGlassRole[]): View {
@@ -83,6 +83,34 @@ export function denyModal(meta: DenyModalMeta): View {
         block_id: DENY_FIELDS.reason.block,
         label: plain('Reason'),
         element: { type: 'plain_text_input', action_id: DENY_FIELDS.reason.action, multiline: true, min_length: 3, max_length: 500 },
+      },
+    ],
+  };
+}
+
+/** Extend: a new approval round for more time (the role's maximum still applies). */
+export function extendModal(meta: { grantId: string; channel?: string }): View {
+  return {
+    type: 'modal',
+    callback_id: VIEWS.extend,
+    private_metadata: JSON.stringify(meta),
+    title: plain('Extend access'),
+    submit: plain('Ask approvers'),
+    close: plain('Cancel'),
+    blocks: [
+      { type: 'section', text: mrkdwn(`\`${safeText(meta.grantId, 120)}\` · extending needs a new approval; the role's maximum duration still applies.`) },
+      {
+        type: 'input',
+        block_id: EXTEND_FIELDS.duration.block,
+        label: plain('Extend by'),
+        element: { type: 'plain_text_input', action_id: EXTEND_FIELDS.duration.action, max_length: 20, placeholder: plain('30m') },
+      },
+      {
+        type: 'input',
+        block_id: EXTEND_FIELDS.reason.block,
+        optional: true,
+        label: plain('Why'),
+        element: { type: 'plain_text_input', action_id: EXTEND_FIELDS.reason.action, multiline: true, max_length: 500 },
       },
     ],
   };

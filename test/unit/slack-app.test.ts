@@ -37,6 +37,11 @@ class StubBreakGlass implements BreakGlassApi {
     this.denials.push({ id, by, reason });
     return { accepted: true as const, duplicate: false, approvals: 0, quorum: 1, phase: 'pending' as const, decided: true };
   }
+  extensions: Array<{ id: string; by: string; byMs: number }> = [];
+  async extend(id: string, by: string, byMs: number) {
+    this.extensions.push({ id, by, byMs });
+    return { pendingApproval: true as const, proposedEndAt: '2026-01-01T02:00:00.000Z' };
+  }
   async revoke() {
     return { accepted: true as const, phase: 'revoking' as const };
   }
@@ -249,6 +254,24 @@ describe('buttons', () => {
     const r = await sendSigned(url, interactionBody(buttonPayload({ user: BOB, actionId: ACTIONS.approve, value: 'x'.repeat(100_000), responseUrl: responseUrl() })), { secret: SECRET });
     expect(r.status).toBe(200);
     expect(stub.approvals).toHaveLength(0);
+  });
+});
+
+describe('extend', () => {
+  it('opens the extend modal from the DM button and sends the Update with the parsed duration', async () => {
+    await sendSigned(url, interactionBody(buttonPayload({ user: ALICE, actionId: ACTIONS.extend, value: GRANT, channel: 'D0ALICE', responseUrl: responseUrl() })), { secret: SECRET });
+    const open = await fake.waitFor(() => fake.ok('views.open')[0], 5000, 'views.open');
+    const view = open.body['view'] as { private_metadata: string; callback_id: string };
+    expect(view.callback_id).toBe(VIEWS.extend);
+    const submit = (duration: string) =>
+      sendSigned(url, interactionBody(viewSubmissionPayload({ user: ALICE, viewId: 'V0004', callbackId: VIEWS.extend, privateMetadata: view.private_metadata, values: { duration: { duration: { type: 'plain_text_input', value: duration } }, reason: { reason: { type: 'plain_text_input', value: null } } } })), { secret: SECRET });
+    const bad = await submit('soon');
+    expect((JSON.parse(bad.body) as { errors: Record<string, string> }).errors['duration']).toBeDefined();
+    expect(stub.extensions).toHaveLength(0);
+    const ok = await submit('30m');
+    expect(ok.status).toBe(200);
+    await fake.waitFor(() => stub.extensions.length === 1, 5000, 'extend');
+    expect(stub.extensions[0]).toEqual({ id: GRANT, by: 'alice', byMs: 30 * 60_000 });
   });
 });
 
