@@ -1,6 +1,6 @@
 // The worker's Slack Web API client and notifier, from the environment: SLACK_BOT_TOKEN turns the
 // Slack notifier on; SLACK_API_URL points it elsewhere (the fake Slack in tests).
-import { WebClient } from '@slack/web-api';
+import { LogLevel, WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Policy } from '../../config/policy-types';
@@ -21,7 +21,7 @@ export function slackApiBase(url: string | undefined): string {
 
 /** Temporal owns retries: the client never retries or waits out a rate limit by itself. */
 export function createWebClient(token: string, slackApiUrl: string | undefined, timeoutMs = 5000): WebClient {
-  return new WebClient(token, { slackApiUrl: slackApiBase(slackApiUrl), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: timeoutMs });
+  return new WebClient(token, { slackApiUrl: slackApiBase(slackApiUrl), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: timeoutMs, logLevel: LogLevel.ERROR });
 }
 
 export function slackNotifierFromEnv(source: NodeJS.ProcessEnv, policy: () => Policy, logger: Logger): SlackNotifier | undefined {

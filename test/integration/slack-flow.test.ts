@@ -21,6 +21,7 @@ import { breakGlassWorkflowId } from '../../workflows/break-glass/definitions';
 import type { BreakGlassStatus, Phase } from '../../workflows/break-glass/definitions';
 import { FakeSlack, buttonPayload, commandBody, interactionBody, sendSigned, triggerId, viewSubmissionPayload } from '../support/fake-slack';
 import type { FakeSlackCall } from '../support/fake-slack';
+import { scanForSecrets } from '../support/secret-scan';
 import { testStack } from '../support/stack';
 
 const SECRET = 'integration-signing-secret';
@@ -169,6 +170,12 @@ describe('Slack app, end to end', () => {
     const st = await breakGlass.status(id);
     expect(st.phase).toBe('pending');
     expect(st.approval?.approvals).toEqual([]);
+
+    // Bob's App Home lists it as waiting for his decision.
+    const event = JSON.stringify({ type: 'event_callback', team_id: 'T0FAKE', api_app_id: 'A0SAFEGUARD', event: { type: 'app_home_opened', user: BOB, channel: 'D0BOB', tab: 'home', event_ts: '1.2' }, event_id: `Ev${Date.now()}`, event_time: 1 });
+    expect((await sendSigned(url, event, { secret: SECRET, contentType: 'application/json' })).status).toBe(200);
+    const home = await fake.waitFor(() => fake.ok('views.publish', (c) => c.body['user_id'] === BOB && JSON.stringify(c.body['view']).includes(id))[0], 20_000, 'home view');
+    expect(JSON.stringify(home.body['view'])).toContain('Waiting for my decision');
     await breakGlass.deny(id, 'bob', 'test cleanup');
   });
 
@@ -189,6 +196,22 @@ describe('Slack app, end to end', () => {
     await breakGlass.revoke(id, 'bob', 'test cleanup');
     await waitPhase(id, 'ended');
     expect(fake.ok('chat.postMessage', (c) => c.body['channel'] === 'U0000DAVE' && blocksOf(c).includes(`safeguard creds ${id}`))).toHaveLength(1);
+  });
+
+  it('post-hoc: granted at once, loud alert with Ratify in the approvers and security channels, ratified from Slack', async () => {
+    const id = await oneLine(DAVE, `PostHocAdmin 30s ${REASON} --ticket INC-9`);
+    await fake.waitFor(() => fake.ok('chat.postMessage', (c) => c.body['channel'] === DAVE && blocksOf(c).includes(`safeguard creds ${id}`))[0], 20_000, 'granted DM');
+    const alerts = await fake.waitFor(() => {
+      const a = fake.ok('chat.postMessage', (c) => blocksOf(c).includes(id) && blocksOf(c).includes('<!here>') && blocksOf(c).includes(ACTIONS.ratify));
+      return a.length >= 2 ? a : undefined;
+    }, 20_000, 'ratification alerts');
+    expect(alerts.map((c) => c.body['channel']).sort()).toEqual(['C00SECURITY', APPROVERS]);
+    await click(CAROL, ACTIONS.ratify, id);
+    await fake.waitFor(() => ephemeralTo(CAROL, 'ratification')[0], 20_000, 'ratify ack');
+    await fake.waitFor(() => fake.ok('chat.postMessage', (c) => c.body['channel'] === DAVE && blocksOf(c).includes('ratified'))[0], 20_000, 'ratified DM');
+    expect((await breakGlass.status(id)).approval?.state).toBe('approved');
+    await breakGlass.revoke(id, 'dave', 'test cleanup');
+    await waitPhase(id, 'ended');
   });
 
   it('a retried command (x-slack-retry-num) starts one workflow', async () => {
@@ -239,5 +262,11 @@ describe('Slack app, end to end', () => {
     expect(fake.calls.some((c) => c.status === 429)).toBe(true);
     // Once Slack answers again, later events still reach it.
     await fake.waitFor(() => fake.ok('chat.postMessage', (c) => c.body['channel'] === ALICE && blocksOf(c).includes('Revocation receipt') && blocksOf(c).includes(id))[0], 30_000, 'receipt after outage');
+  });
+
+  it('no Slack message carries a secret (invariant 1)', () => {
+    expect(fake.calls.length).toBeGreaterThan(20);
+    const findings = scanForSecrets(fake.calls.map((c) => JSON.stringify(c.body)).join('\n'), { known: [SECRET] });
+    expect(findings).toEqual([]);
   });
 });
