@@ -30,6 +30,7 @@ const EVENT_TEXT: Record<string, string> = {
   ratified: 'ratified',
   'extension-requested': 'extension requested',
   extended: 'extended',
+  'expiry-warning': 'access ends soon',
   'revocation-not-verified': 'revocation NOT verified yet (still retrying)',
   'grant-failed': 'grant failed',
   ended: 'ended',
@@ -93,6 +94,23 @@ export function requesterDm(e: EventInfo, v: RequestView | undefined, who: Perso
     }
     case 'approval-expired':
       return { text: `Your ${e.role} request expired`, blocks: [{ type: 'section', text: mrkdwn(`:alarm_clock: Your *${role}* request expired without enough approvals. Nothing was granted.`) }] };
+    case 'expiry-warning': {
+      // Sent by the workflow shortly before the planned end (see the report: needs a workflow timer).
+      const until = e.plannedEndAt ?? v?.plannedEndAt;
+      return {
+        text: `Your ${e.role} access ends soon`,
+        blocks: [
+          { type: 'section', text: mrkdwn(`:hourglass: Your *${role}* access ends ${slackDate(until)}. Extending needs a new approval.`) },
+          {
+            type: 'actions',
+            elements: [
+              { type: 'button', text: plain('Extend…'), action_id: ACTIONS.extend, value: e.grantId },
+              { type: 'button', text: plain('Revoke now'), action_id: ACTIONS.revoke, value: e.grantId, style: 'danger' },
+            ],
+          },
+        ],
+      };
+    }
     case 'extended':
       return { text: `Your ${e.role} access was extended`, blocks: [{ type: 'section', text: mrkdwn(`:arrows_clockwise: Your *${role}* access was extended until ${slackDate(e.plannedEndAt)}.`) }] };
     case 'ratified':

@@ -131,6 +131,12 @@ describe('requester DM', () => {
     expect(s).toContain('SafeguardRevoke-x');
   });
 
+  it('warns before expiry with Extend and Revoke now', () => {
+    const s = all(requesterDm({ event: 'expiry-warning', grantId: 'breakglass-BreakGlassAdmin-0123456789ab', requester: 'alice', role: 'BreakGlassAdmin', plannedEndAt: '2026-01-01T01:00:00.000Z' }, view({ phase: 'active' })));
+    expect(s).toContain(ACTIONS.extend);
+    expect(s).toContain(ACTIONS.revoke);
+  });
+
   it('says nothing to the requester about approval progress', () => {
     expect(requesterDm({ event: 'approval-progress', grantId: 'x', requester: 'alice', role: 'r' }, view())).toBeUndefined();
   });

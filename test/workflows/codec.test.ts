@@ -68,7 +68,9 @@ function payloadsIn(node: unknown, path = '', out: FoundPayload[] = []): FoundPa
   return out;
 }
 
-const isSearchAttribute = (p: FoundPayload): boolean => /searchAttributes/i.test(p.path);
+// Search attributes, and the SDK's own patch markers (the patch id, e.g. "expiry-warning"), bypass
+// payload codecs by design; both carry only names we chose, never request data.
+const isSearchAttribute = (p: FoundPayload): boolean => /searchAttributes|markerRecordedEventAttributes\.details\.patch-data/i.test(p.path);
 
 test('a break-glass run stores only encrypted payloads, and decodes normally with the codec', async () => {
   const { activities, state } = fakeActivities();

@@ -7,6 +7,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -262,12 +263,21 @@ async function awaitGrantDecision(s: BreakGlassState): Promise<Outcome | 'approv
 
 /** Holds the grant open until expiry, revoke, or a failed ratification; applies extensions. */
 async function awaitEnd(s: BreakGlassState): Promise<{ reason: EndReason; atMs: number }> {
+  // Versioned: histories recorded before the warning existed replay without it.
+  const warnBeforeExpiry = patched('expiry-warning');
   for (;;) {
     const now = Date.now();
     const ratification = s.ratificationRound;
     const extension = s.extensionRound;
     if (s.revokeRequest) return { reason: s.revokeRequest.endReason, atMs: s.revokeRequest.at };
     if (ratification?.state === 'denied') return { reason: 'ratification-rejected', atMs: now };
+    // Checked here, not only after a wake-up: a ratification can land while a notification is out.
+    if (ratification?.state === 'approved' && !s.ratifiedAnnounced) {
+      s.ratifiedAnnounced = true;
+      s.log(now, 'ratified');
+      await notify(s, 'ratified');
+      continue;
+    }
     if (ratification?.isOpen && now >= Date.parse(ratification.config.deadlineAt)) {
       ratification.expire();
       return { reason: 'ratification-timeout', atMs: now };
@@ -291,10 +301,18 @@ async function awaitEnd(s: BreakGlassState): Promise<{ reason: EndReason; atMs: 
     // Automatic logoff (§164.312(a)(2)(iii)): no credentials or sessions for idleLimit ends the grant.
     const idleAt = s.input.role.idleLimitMs !== undefined ? (s.lastUseAtMs ?? s.grantedAtMs ?? now) + s.input.role.idleLimitMs : Infinity;
     if (now >= idleAt) return { reason: 'idle', atMs: idleAt };
+    // Warn the requester before the end (with Extend / Revoke now in Slack): once per planned end.
+    const warnAt = warnBeforeExpiry && s.warnedForEndMs !== plannedEnd ? plannedEnd - expiryWarningLeadMs(plannedEnd - (s.grantedAtMs ?? now)) : Infinity;
+    if (now >= warnAt) {
+      s.warnedForEndMs = plannedEnd;
+      await notify(s, 'expiry-warning');
+      continue;
+    }
 
     const wakeAt = Math.min(
       plannedEnd,
       idleAt,
+      warnAt,
       ratification?.isOpen ? Date.parse(ratification.config.deadlineAt) : Infinity,
       extension?.isOpen ? Date.parse(extension.config.deadlineAt) : Infinity,
     );
@@ -306,11 +324,12 @@ async function awaitEnd(s: BreakGlassState): Promise<{ reason: EndReason; atMs: 
       () => s.revokeRequest !== undefined || (ratOpen && !ratification?.isOpen) || (extOpen && !extension?.isOpen) || s.extensionRound !== extension,
       Math.max(1, wakeAt - Date.now()),
     );
-    if (ratOpen && ratification?.state === 'approved') {
-      s.log(Date.now(), 'ratified');
-      await notify(s, 'ratified');
-    }
   }
+}
+
+/** How long before the planned end the requester is warned: a fifth of the grant, at most 10 min. */
+function expiryWarningLeadMs(grantLengthMs: number): number {
+  return Math.min(10 * 60_000, Math.floor(grantLengthMs / 5));
 }
 
 /** DESIGN.md §4 steps 1–5. Loops until the receipt is verified; pages security if it takes long. */

@@ -54,6 +54,9 @@ export class BreakGlassState {
   /** Open vending leases: lease id → expiry (workflow time, ms). */
   readonly leases = new Map<string, number>();
   lastUseAtMs?: number;
+  ratifiedAnnounced = false;
+  /** The planned end the requester was last warned about (a new end after an extension re-arms it). */
+  warnedForEndMs?: number;
   /** Where the request's chat card is, once a notifier has posted it. */
   cardRef?: CardRef;
   readonly status: BreakGlassStatus;
