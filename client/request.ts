@@ -92,8 +92,10 @@ export function buildBreakGlassInput(policy: Policy, args: RequestArgs, shortId:
 }
 
 /** Workflow ids accepted from people: `breakglass-<role>-<hex>`; anything else is refused early. */
+export const GRANT_ID_PATTERN = /^breakglass-[A-Za-z][A-Za-z0-9_-]{1,63}-[0-9a-f]{6,16}$/;
+
 export function assertWorkflowId(id: string): string {
-  if (!/^breakglass-[A-Za-z][A-Za-z0-9_-]{1,63}-[0-9a-f]{6,16}$/.test(id)) {
+  if (!GRANT_ID_PATTERN.test(id)) {
     throw new SafeguardError('INVALID_ID', `"${id.slice(0, 80)}" is not a break-glass request id (they look like breakglass-BreakGlassAdmin-1a2b3c4d)`);
   }
   return id;

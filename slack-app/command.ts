@@ -2,6 +2,7 @@
 // with a message a person can act on. Semantic checks (role exists, person may request it,
 // duration within the maximum, reason length, ticket) are buildBreakGlassInput's job, so the CLI,
 // the modal and this parser share one set of rules.
+import { GRANT_ID_PATTERN } from '../client/request';
 import { ROLE_NAME_PATTERN } from '../config/policy-schema';
 
 /** Slack caps command text far below this; anything longer is not a person typing. */
@@ -16,7 +17,7 @@ export type ParsedCommand =
   | { kind: 'request'; role: string; duration: string; reason: string; ticket?: string }
   | { kind: 'error'; message: string };
 
-const ID_SHAPE = /^breakglass-[A-Za-z][A-Za-z0-9_-]{1,63}-[0-9a-f]{6,16}$/;
+const ID_SHAPE = GRANT_ID_PATTERN;
 const USAGE = 'usage: `/breakglass <role> <duration> <reason…> [--ticket ID]`, or `/breakglass help`';
 
 export function parseCommandText(raw: unknown): ParsedCommand {

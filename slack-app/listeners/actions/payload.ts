@@ -1,7 +1,8 @@
 // Block action payloads, validated: who clicked, on which request, and where to answer.
+import { GRANT_ID_PATTERN } from '../../../client/request';
 import { z } from 'zod';
 
-const grantIdShape = /^breakglass-[A-Za-z][A-Za-z0-9_-]{1,63}-[0-9a-f]{6,16}$/;
+const grantIdShape = GRANT_ID_PATTERN;
 
 export const buttonBodySchema = z.object({
   user: z.object({ id: z.string().min(1).max(32) }),

@@ -6,12 +6,9 @@ import { MIN_DENY_REASON_LENGTH } from '../../../workflows/approval/gate';
 import { DENY_FIELDS, VIEWS } from '../../blocks/ids';
 import { explain, tellUser, unknownUserText } from '../../context';
 import type { ListenerContext } from '../../context';
+import { grantMetaSchema, readSubmission } from './submission';
 
-const metaSchema = z.object({
-  grantId: z.string().regex(/^breakglass-[A-Za-z][A-Za-z0-9_-]{1,63}-[0-9a-f]{6,16}$/),
-  kind: z.enum(['deny', 'reject']),
-  channel: z.string().max(32).optional(),
-});
+const metaSchema = grantMetaSchema.extend({ kind: z.enum(['deny', 'reject']) });
 
 const submissionSchema = z.object({
   user: z.object({ id: z.string().min(1).max(32) }),
@@ -23,23 +20,18 @@ const submissionSchema = z.object({
 
 export function register(app: App, ctx: ListenerContext): void {
   app.view(VIEWS.deny, async ({ ack, body, client }) => {
-    const parsed = submissionSchema.safeParse(body);
-    let meta: z.infer<typeof metaSchema> | undefined;
-    try {
-      meta = parsed.success ? metaSchema.parse(JSON.parse(parsed.data.view.private_metadata)) : undefined;
-    } catch {
-      meta = undefined;
-    }
-    if (!parsed.success || !meta) {
+    const read = readSubmission(body, submissionSchema, metaSchema);
+    if (!read) {
       await ack({ response_action: 'errors', errors: { [DENY_FIELDS.reason.block]: 'This form could not be read; nothing was changed.' } });
       return;
     }
-    const reason = (parsed.data.view.state.values.reason.reason.value ?? '').trim();
+    const { meta } = read;
+    const reason = (read.body.view.state.values.reason.reason.value ?? '').trim();
     if (reason.length < MIN_DENY_REASON_LENGTH) {
       await ack({ response_action: 'errors', errors: { [DENY_FIELDS.reason.block]: `Give a reason (at least ${MIN_DENY_REASON_LENGTH} characters).` } });
       return;
     }
-    const slackUser = parsed.data.user.id;
+    const slackUser = read.body.user.id;
     const where = { channel: meta.channel, user: slackUser };
     const person = ctx.personFor(slackUser);
     if (!person) {

@@ -6,8 +6,8 @@ import { parseRequestDuration } from '../../../client/request';
 import { EXTEND_FIELDS, VIEWS } from '../../blocks/ids';
 import { explain, tellUser, unknownUserText } from '../../context';
 import type { ListenerContext } from '../../context';
+import { grantMetaSchema, readSubmission } from './submission';
 
-const metaSchema = z.object({ grantId: z.string().regex(/^breakglass-[A-Za-z][A-Za-z0-9_-]{1,63}-[0-9a-f]{6,16}$/), channel: z.string().max(32).optional() });
 const text = z.object({ value: z.string().max(5000).nullish() }).passthrough();
 const submissionSchema = z.object({
   user: z.object({ id: z.string().min(1).max(32) }),
@@ -24,23 +24,18 @@ const submissionSchema = z.object({
 
 export function register(app: App, ctx: ListenerContext): void {
   app.view(VIEWS.extend, async ({ ack, body, client }) => {
-    const parsed = submissionSchema.safeParse(body);
-    let meta: z.infer<typeof metaSchema> | undefined;
-    try {
-      meta = parsed.success ? metaSchema.parse(JSON.parse(parsed.data.view.private_metadata)) : undefined;
-    } catch {
-      meta = undefined;
-    }
-    if (!parsed.success || !meta) {
+    const read = readSubmission(body, submissionSchema, grantMetaSchema);
+    if (!read) {
       await ack({ response_action: 'errors', errors: { [EXTEND_FIELDS.duration.block]: 'This form could not be read; nothing was changed.' } });
       return;
     }
-    const person = ctx.personFor(parsed.data.user.id);
+    const { meta } = read;
+    const person = ctx.personFor(read.body.user.id);
     if (!person) {
-      await ack({ response_action: 'errors', errors: { [EXTEND_FIELDS.duration.block]: unknownUserText(parsed.data.user.id).slice(0, 150) } });
+      await ack({ response_action: 'errors', errors: { [EXTEND_FIELDS.duration.block]: unknownUserText(read.body.user.id).slice(0, 150) } });
       return;
     }
-    const values = parsed.data.view.state.values;
+    const values = read.body.view.state.values;
     let byMs: number;
     try {
       byMs = parseRequestDuration(values.duration.duration.value ?? '');
@@ -50,7 +45,7 @@ export function register(app: App, ctx: ListenerContext): void {
     }
     await ack();
     const reason = values.reason?.reason.value?.trim();
-    const where = { channel: meta.channel, user: parsed.data.user.id };
+    const where = { channel: meta.channel, user: read.body.user.id };
     try {
       const r = await ctx.breakGlass.extend(meta.grantId, person.id, byMs, reason || undefined);
       await tellUser(client, where, `Extension of \`${meta.grantId}\` requested (until ${r.proposedEndAt} if approved); the approvers have been asked.`);
