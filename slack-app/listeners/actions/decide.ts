@@ -3,20 +3,17 @@
 // at once can only ever produce the outcome the workflow decided.
 import type { App } from '@slack/bolt';
 import { ACTIONS } from '../../blocks/ids';
-import { explain, tellUser, unknownUserText } from '../../context';
+import { explain, tellUser } from '../../context';
 import type { ListenerContext } from '../../context';
-import { parseButton } from './payload';
+import { requestClick } from './payload';
 
 export function register(app: App, ctx: ListenerContext): void {
   for (const actionId of [ACTIONS.approve, ACTIONS.ratify]) {
     app.action(actionId, async ({ ack, body, client }) => {
       await ack();
-      const click = parseButton(body);
+      const click = await requestClick(body, ctx, client);
       if (!click) return;
-      const where = { channel: click.channel, user: click.slackUser };
-      const person = ctx.personFor(click.slackUser);
-      if (!person) return tellUser(client, where, unknownUserText(click.slackUser));
-      if (!click.grantId) return tellUser(client, where, 'That button does not name a break-glass request; nothing was changed.');
+      const { person, where } = click;
       try {
         const r = await ctx.breakGlass.approve(click.grantId, person.id);
         const what = actionId === ACTIONS.ratify ? 'ratification' : 'approval';

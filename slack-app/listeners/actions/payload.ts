@@ -1,6 +1,10 @@
 // Block action payloads, validated: who clicked, on which request, and where to answer.
 import { GRANT_ID_PATTERN } from '../../../client/request';
+import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
+import type { Person } from '../../../config/policy-types';
+import { tellUser, unknownUserText } from '../../context';
+import type { ListenerContext } from '../../context';
 
 const grantIdShape = GRANT_ID_PATTERN;
 
@@ -31,4 +35,31 @@ export function parseButton(body: unknown): ButtonClick | undefined {
     channel: p.data.channel?.id ?? p.data.container?.channel_id,
     triggerId: p.data.trigger_id,
   };
+}
+
+export interface RequestClick {
+  grantId: string;
+  person: Person;
+  where: { channel: string | undefined; user: string };
+  triggerId: string | undefined;
+}
+
+/**
+ * The common start of every button on a request: a well-formed click, by a person in the policy, on
+ * a request id. Anything else is told to the clicker and yields undefined (nothing is changed).
+ */
+export async function requestClick(body: unknown, ctx: ListenerContext, client: WebClient, opts: { needsTrigger?: boolean } = {}): Promise<RequestClick | undefined> {
+  const click = parseButton(body);
+  if (!click) return undefined;
+  const where = { channel: click.channel, user: click.slackUser };
+  const person = ctx.personFor(click.slackUser);
+  if (!person) {
+    await tellUser(client, where, unknownUserText(click.slackUser));
+    return undefined;
+  }
+  if (!click.grantId || (opts.needsTrigger && !click.triggerId)) {
+    await tellUser(client, where, 'That button does not name a break-glass request; nothing was changed.');
+    return undefined;
+  }
+  return { grantId: click.grantId, person, where, triggerId: click.triggerId };
 }
