@@ -500,3 +500,20 @@ describe('policy lookups', () => {
     });
   });
 });
+
+describe('policy: Slack channels', () => {
+  it('accepts channel ids at the top level and per role', () => {
+    const p = validPolicy(policyText({ line: 28, insertAfter: ['slack:', '  approversChannel: C0APPROVE1', '  auditChannel: C0AUDIT01'] }, { line: 39, insertAfter: ['    approversChannel: C0ADMINS01'] }));
+    expect(p.breakGlassRoles[0]?.approversChannel).toBe('C0ADMINS01');
+  });
+
+  it.each(['#approvals', 'general', '<!channel>', 'C0 SPACE'])('refuses the channel %j with its line', (bad) => {
+    const issue = issueAt(policyText({ line: 28, insertAfter: ['slack:', `  auditChannel: "${bad}"`] }), 'slack.auditChannel');
+    expect(issue.line).toBe(30);
+    expect(issue.message).toMatch(/Slack channel id/);
+  });
+
+  it('refuses an unknown key under slack', () => {
+    expect(issuesOf(policyText({ line: 28, insertAfter: ['slack:', '  webhook: https://hooks.example/x'] })).map((i) => i.field).join(' ')).toMatch(/slack/);
+  });
+});
