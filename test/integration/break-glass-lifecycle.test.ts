@@ -2,32 +2,16 @@
 // Temporal dev server + AWS sandbox + the worker process on task queue 'safeguard'.
 import { EvidenceStore } from '../../activities/evidence/store';
 import { approve, deny, requestAccess, revoke, status } from '../../cli/commands/breakglass';
-import type { CliContext } from '../../cli/context';
 import { SafeguardError } from '../../client/errors';
-import type { StackInfo } from '../../dev/stack';
 import { sandboxControl } from '../../sandbox';
 import { grantSessionName, revocationPolicyName } from '../../workflows/break-glass/definitions';
-import { REASON, assumeRoleCallsFor, callLogMark, openContext, resolvePeople, sessionTags, waitForPhase } from '../support/it-helpers';
-import type { People } from '../support/it-helpers';
-import { testStack } from '../support/stack';
+import { REASON, assumeRoleCallsFor, callLogMark, sessionTags, waitForPhase, useStackSession } from '../support/it-helpers';
 
-let info: StackInfo;
-let ctx: CliContext;
-let who: People;
-
-beforeAll(async () => {
-  info = testStack();
-  ctx = await openContext(info);
-  who = await resolvePeople(ctx);
-});
-
-afterAll(async () => {
-  await ctx?.close();
-});
+const stack = useStackSession();
 
 it('requests, refuses self-approval, approves, grants, expires and revokes with a verified receipt', async () => {
-  const since = await callLogMark(info);
-  const req = await requestAccess(ctx, who.alice, { role: 'BreakGlassAdmin', duration: '15s', reason: REASON, ticket: 'INC-7001' });
+  const since = await callLogMark(stack.info);
+  const req = await requestAccess(stack.ctx, stack.who.alice, { role: 'BreakGlassAdmin', duration: '15s', reason: REASON, ticket: 'INC-7001' });
   const id = req.workflowId;
   expect(id).toMatch(/^breakglass-BreakGlassAdmin-[0-9a-f]{8}$/);
   expect(req).toMatchObject({ role: 'BreakGlassAdmin', durationMs: 15_000, quorum: 1, mode: 'approval' });
@@ -36,18 +20,18 @@ it('requests, refuses self-approval, approves, grants, expires and revokes with 
   // Nobody approves their own request (invariant 2).
   let refusal: unknown;
   try {
-    await approve(ctx, who.alice, id);
+    await approve(stack.ctx, stack.who.alice, id);
   } catch (err) {
     refusal = err;
   }
   expect(refusal).toBeInstanceOf(SafeguardError);
   expect(refusal).toMatchObject({ code: 'REFUSED', refusal: 'SelfApproval' });
-  expect((await status(ctx, id)).phase).toBe('pending');
+  expect((await status(stack.ctx, id)).phase).toBe('pending');
 
-  const decision = await approve(ctx, who.bob, id, 'confirmed INC-7001');
+  const decision = await approve(stack.ctx, stack.who.bob, id, 'confirmed INC-7001');
   expect(decision).toMatchObject({ accepted: true, duplicate: false, approvals: 1, quorum: 1, decided: true });
 
-  const active = await waitForPhase(ctx, id, 'active');
+  const active = await waitForPhase(stack.ctx, id, 'active');
   expect(active.phase).toBe('active');
   const sessionName = grantSessionName(id);
   expect(active.grantReceipt).toMatchObject({
@@ -57,7 +41,7 @@ it('requests, refuses self-approval, approves, grants, expires and revokes with 
   });
   expect(active.approval?.approvals.map((a) => a.by)).toEqual(['bob']);
 
-  const result = await ctx.breakGlass.result(id);
+  const result = await stack.ctx.breakGlass.result(id);
   const s = result.status;
   console.log(`lifecycle ${id}: revocationLagMs=${result.revocationLagMs} plannedEndAt=${s.plannedEndAt} actualEndAt=${s.actualEndAt}`);
   expect(s.phase).toBe('ended');
@@ -77,7 +61,7 @@ it('requests, refuses self-approval, approves, grants, expires and revokes with 
   expect(Date.parse(s.actualEndAt!)).toBeGreaterThanOrEqual(Date.parse(s.plannedEndAt!));
 
   // The sandbox saw the deny statement for alice's tokens on BreakGlassAdmin…
-  const control = sandboxControl(info.awsEndpoint);
+  const control = sandboxControl(stack.info.awsEndpoint);
   const puts = (await control.calls({ since, service: 'iam', action: 'PutRolePolicy' })).filter((c) => c.params['PolicyName'] === revocationPolicyName(id));
   expect(puts.length).toBeGreaterThanOrEqual(1);
   for (const put of puts) {
@@ -109,7 +93,7 @@ it('requests, refuses self-approval, approves, grants, expires and revokes with 
   expect(assumes.some((c) => c.status === 200)).toBe(true);
 
   // The evidence store holds the record, and the chain is intact.
-  const store = new EvidenceStore(info.evidenceDir);
+  const store = new EvidenceStore(stack.info.evidenceDir);
   const entries = (await store.list({ kind: 'break-glass' })).filter((e) => e.record['workflowId'] === id);
   expect(entries).toHaveLength(1);
   expect(entries[0]!.record).toMatchObject({ grantId: id, requester: 'alice', outcome: 'revoked', endReason: 'expired', revocation: expect.objectContaining({ verified: true }) });
@@ -118,13 +102,13 @@ it('requests, refuses self-approval, approves, grants, expires and revokes with 
 });
 
 it('ends an active grant early when the requester revokes it through the CLI', async () => {
-  const { workflowId: id } = await requestAccess(ctx, who.alice, { role: 'BreakGlassAdmin', duration: '25s', reason: REASON });
-  await approve(ctx, who.carol, id);
-  await waitForPhase(ctx, id, 'active');
+  const { workflowId: id } = await requestAccess(stack.ctx, stack.who.alice, { role: 'BreakGlassAdmin', duration: '25s', reason: REASON });
+  await approve(stack.ctx, stack.who.carol, id);
+  await waitForPhase(stack.ctx, id, 'active');
   const revokedAt = Date.now();
-  const r = await revoke(ctx, who.alice, id, 'fixed, handing back');
+  const r = await revoke(stack.ctx, stack.who.alice, id, 'fixed, handing back');
   expect(r.accepted).toBe(true);
-  const result = await ctx.breakGlass.result(id);
+  const result = await stack.ctx.breakGlass.result(id);
   const s = result.status;
   console.log(`early revoke ${id}: revocationLagMs=${result.revocationLagMs} ended ${Date.parse(s.actualEndAt!) - revokedAt} ms after the revoke call`);
   expect(s.outcome).toBe('revoked');
@@ -136,21 +120,21 @@ it('ends an active grant early when the requester revokes it through the CLI', a
 });
 
 it('denies through the CLI: outcome denied and the role is never assumed for the grant', async () => {
-  const since = await callLogMark(info);
-  const { workflowId: id } = await requestAccess(ctx, who.dave, { role: 'BreakGlassAdmin', duration: '20s', reason: REASON });
+  const since = await callLogMark(stack.info);
+  const { workflowId: id } = await requestAccess(stack.ctx, stack.who.dave, { role: 'BreakGlassAdmin', duration: '20s', reason: REASON });
   // A denial needs a reason.
-  await expect(deny(ctx, who.bob, id, '')).rejects.toMatchObject({ code: 'REFUSED' });
-  const d = await deny(ctx, who.bob, id, 'not an incident; use the read-only role');
+  await expect(deny(stack.ctx, stack.who.bob, id, '')).rejects.toMatchObject({ code: 'REFUSED' });
+  const d = await deny(stack.ctx, stack.who.bob, id, 'not an incident; use the read-only role');
   expect(d).toMatchObject({ accepted: true, decided: true });
-  const result = await ctx.breakGlass.result(id);
+  const result = await stack.ctx.breakGlass.result(id);
   expect(result.status.outcome).toBe('denied');
   expect(result.status.grantReceipt).toBeUndefined();
   expect(result.status.revocation).toBeUndefined();
   expect(result.status.approval?.denial).toMatchObject({ by: 'bob' });
   // Approving after the denial is refused.
-  await expect(approve(ctx, who.carol, id)).rejects.toBeInstanceOf(SafeguardError);
-  const assumes = assumeRoleCallsFor(await sandboxControl(info.awsEndpoint).calls({ since, service: 'sts', action: 'AssumeRole' }), id);
+  await expect(approve(stack.ctx, stack.who.carol, id)).rejects.toBeInstanceOf(SafeguardError);
+  const assumes = assumeRoleCallsFor(await sandboxControl(stack.info.awsEndpoint).calls({ since, service: 'sts', action: 'AssumeRole' }), id);
   expect(assumes).toEqual([]);
-  const all = assumeRoleCallsFor(await sandboxControl(info.awsEndpoint).calls({ service: 'sts', action: 'AssumeRole' }), id);
+  const all = assumeRoleCallsFor(await sandboxControl(stack.info.awsEndpoint).calls({ service: 'sts', action: 'AssumeRole' }), id);
   expect(all).toEqual([]);
 });

@@ -5,27 +5,13 @@ import path from 'node:path';
 import { approve, requestAccess, revoke } from '../../cli/commands/breakglass';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import type { CliContext } from '../../cli/context';
-import type { StackInfo } from '../../dev/stack';
 import { EVIDENCE_FILE } from '../../activities/evidence/store';
 import { credentialsIssuedSignal, sessionOpenedSignal } from '../../workflows/break-glass/definitions';
-import { REASON, openContext, resolvePeople, startSsmSession, vendCredentials, waitForPhase, workerLogFiles } from '../support/it-helpers';
-import type { People } from '../support/it-helpers';
+import { REASON, startSsmSession, vendCredentials, waitForPhase, workerLogFiles, useStackSession } from '../support/it-helpers';
 import { formatFindings, scanFiles, scanForSecrets } from '../support/secret-scan';
-import { sandboxSeed, testStack } from '../support/stack';
+import { sandboxSeed } from '../support/stack';
 
-let info: StackInfo;
-let ctx: CliContext;
-let who: People;
-
-beforeAll(async () => {
-  info = testStack();
-  ctx = await openContext(info);
-  who = await resolvePeople(ctx);
-});
-
-afterAll(async () => {
-  await ctx?.close();
-});
+const stack = useStackSession();
 
 /** A history as text, payload bytes both as base64 (how the wire and the Web UI show them) and as
  * decoded UTF-8, whichever form fetchHistory() hands them over in (JSON.stringify alone would print
@@ -43,7 +29,7 @@ function historyText(history: unknown): string {
 
 /** Every payload in a history, decoded through the client's codecs (the payload codec encrypts
  * them, DESIGN.md §6.8): what anyone holding the key would read. */
-async function decodedPayloadText(ctx: CliContext, history: unknown): Promise<string> {
+async function decodedPayloadText(cli: CliContext, history: unknown): Promise<string> {
   const payloads: Payload[] = [];
   const seen = new Set<object>();
   const walk = (v: unknown): void => {
@@ -54,35 +40,35 @@ async function decodedPayloadText(ctx: CliContext, history: unknown): Promise<st
     for (const x of Object.values(o)) walk(x);
   };
   walk(history);
-  const codecs = (ctx.temporal.options as unknown as { loadedDataConverter: LoadedDataConverter }).loadedDataConverter.payloadCodecs;
+  const codecs = (cli.temporal.options as unknown as { loadedDataConverter: LoadedDataConverter }).loadedDataConverter.payloadCodecs;
   let decoded = payloads;
   for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
   return decoded.map((p) => Buffer.from(p.data ?? new Uint8Array()).toString('utf8')).join('\n');
 }
 
-function hasCodec(ctx: CliContext): boolean {
-  return (ctx.temporal.options as unknown as { loadedDataConverter: LoadedDataConverter }).loadedDataConverter.payloadCodecs.length > 0;
+function hasCodec(cli: CliContext): boolean {
+  return (cli.temporal.options as unknown as { loadedDataConverter: LoadedDataConverter }).loadedDataConverter.payloadCodecs.length > 0;
 }
 
 it('leaves no secret in workflow histories, the evidence file or the worker logs', async () => {
-  const seed = sandboxSeed(info);
+  const seed = sandboxSeed(stack.info);
   const known = [...Object.values(seed.people).map((p) => p.secretAccessKey), seed.broker.secretAccessKey];
 
-  const { workflowId: id } = await requestAccess(ctx, who.alice, { role: 'BreakGlassAdmin', duration: '20s', reason: REASON, ticket: 'INC-9001' });
-  await approve(ctx, who.carol, id, 'security on it');
-  await waitForPhase(ctx, id, 'active');
+  const { workflowId: id } = await requestAccess(stack.ctx, stack.who.alice, { role: 'BreakGlassAdmin', duration: '20s', reason: REASON, ticket: 'INC-9001' });
+  await approve(stack.ctx, stack.who.carol, id, 'security on it');
+  await waitForPhase(stack.ctx, id, 'active');
   // What vending and `safeguard connect` do: credentials for the grant, then a session; the workflow
   // is told the key id, expiry and session id only.
-  const creds = await vendCredentials(info, id, 'alice');
+  const creds = await vendCredentials(stack.info, id, 'alice');
   known.push(creds.secretAccessKey, creds.sessionToken);
-  const sessionId = await startSsmSession(info, creds, seed.instances[0]!);
-  const handle = ctx.temporal.workflow.getHandle(id);
+  const sessionId = await startSsmSession(stack.info, creds, seed.instances[0]!);
+  const handle = stack.ctx.temporal.workflow.getHandle(id);
   const now = new Date();
   await handle.signal(credentialsIssuedSignal, { accessKeyId: creds.accessKeyId, issuedAt: now.toISOString(), expiresAt: new Date(now.getTime() + 900_000).toISOString() });
   await handle.signal(sessionOpenedSignal, { sessionId, target: seed.instances[0]! });
-  await waitForPhase(ctx, id, 'active');
-  await revoke(ctx, who.alice, id);
-  const result = await ctx.breakGlass.result(id);
+  await waitForPhase(stack.ctx, id, 'active');
+  await revoke(stack.ctx, stack.who.alice, id);
+  const result = await stack.ctx.breakGlass.result(id);
   expect(result.status.outcome).toBe('revoked');
   expect(result.status.revocation?.sessionsTerminated).toContain(sessionId);
   expect(result.status.credentials.map((c) => c.accessKeyId)).toEqual([creds.accessKeyId]);
@@ -91,44 +77,44 @@ it('leaves no secret in workflow histories, the evidence file or the worker logs
   // Every break-glass workflow in the namespace (this run's other tests' too), plus any other
   // workflow there (the revocation-cleanup children).
   const breakGlassIds: string[] = [];
-  for await (const wf of ctx.temporal.workflow.list({ query: "SafeguardKind = 'break-glass'" })) breakGlassIds.push(wf.workflowId);
+  for await (const wf of stack.ctx.temporal.workflow.list({ query: "SafeguardKind = 'break-glass'" })) breakGlassIds.push(wf.workflowId);
   expect(breakGlassIds).toContain(id);
   const everything: Array<{ workflowId: string; runId: string }> = [];
-  for await (const wf of ctx.temporal.workflow.list()) everything.push({ workflowId: wf.workflowId, runId: wf.runId });
+  for await (const wf of stack.ctx.temporal.workflow.list()) everything.push({ workflowId: wf.workflowId, runId: wf.runId });
   expect(everything.map((w) => w.workflowId)).toEqual(expect.arrayContaining(breakGlassIds));
   expect(everything.map((w) => w.workflowId)).toContain(`${id}-cleanup`);
 
   const problems: string[] = [];
   for (const wf of everything) {
-    const history = await ctx.temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    const history = await stack.ctx.temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     expect(history.events?.length ?? 0).toBeGreaterThan(0);
     // As stored (what the server, its database and the Web UI without the codec hold)…
     const raw = scanForSecrets(historyText(history), { known });
     if (raw.length) problems.push(`history of ${wf.workflowId}:\n${formatFindings(raw)}`);
     // …and decoded (what anyone with the codec key reads).
-    const decoded = scanForSecrets(await decodedPayloadText(ctx, history), { known });
+    const decoded = scanForSecrets(await decodedPayloadText(stack.ctx, history), { known });
     if (decoded.length) problems.push(`decoded payloads of ${wf.workflowId}:\n${formatFindings(decoded)}`);
   }
   // The history really carries the grant's data (so the scan looked at the right thing).
   const ownHistory = await handle.fetchHistory();
-  const own = await decodedPayloadText(ctx, ownHistory);
+  const own = await decodedPayloadText(stack.ctx, ownHistory);
   expect(own).toContain(creds.accessKeyId);
   expect(own).toContain(sessionId);
   // Positive control: the same scan does find a string that is there (the key id, not a secret).
   expect(scanForSecrets(own, { known: [creds.accessKeyId] }).length).toBeGreaterThan(0);
   // With a payload codec configured, nothing of the grant is readable in the stored history.
-  if (hasCodec(ctx)) {
+  if (hasCodec(stack.ctx)) {
     const stored = historyText(ownHistory);
     expect(stored).not.toContain(creds.accessKeyId);
     expect(stored).not.toContain(REASON);
   }
 
-  const evidenceFile = path.join(info.evidenceDir, EVIDENCE_FILE);
-  const logs = workerLogFiles(info);
-  expect(logs).toContain(path.join(info.dataDir, 'worker-1.log'));
+  const evidenceFile = path.join(stack.info.evidenceDir, EVIDENCE_FILE);
+  const logs = workerLogFiles(stack.info);
+  expect(logs).toContain(path.join(stack.info.dataDir, 'worker-1.log'));
   expect(fs.readFileSync(evidenceFile, 'utf8')).toContain(id);
   // Every other log the stack writes too (the embedded api's, the Temporal server's).
-  const otherLogs = fs.readdirSync(info.dataDir).filter((f) => f.endsWith('.log')).map((f) => path.join(info.dataDir, f)).filter((f) => !logs.includes(f));
+  const otherLogs = fs.readdirSync(stack.info.dataDir).filter((f) => f.endsWith('.log')).map((f) => path.join(stack.info.dataDir, f)).filter((f) => !logs.includes(f));
   logs.push(...otherLogs);
   const fileFindings = await scanFiles([evidenceFile, ...logs], { known });
   if (fileFindings.length) problems.push(formatFindings(fileFindings));

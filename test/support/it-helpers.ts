@@ -17,7 +17,7 @@ import { sandboxControl } from '../../sandbox';
 import type { CallRecord } from '../../sandbox';
 import type { BreakGlassStatus, Phase } from '../../workflows/break-glass/definitions';
 import { grantSessionName } from '../../workflows/break-glass/definitions';
-import { sandboxSeed } from './stack';
+import { sandboxSeed, testStack } from './stack';
 
 export const REASON = 'orders database is refusing connections; need to restart it';
 
@@ -154,3 +154,26 @@ export async function startSsmSession(info: StackInfo, creds: VendedCredentials,
 }
 
 export { openContext };
+
+export interface StackSession {
+  info: StackInfo;
+  ctx: CliContext;
+  who: People;
+}
+
+/**
+ * Registers the beforeAll/afterAll every break-glass integration file needs: a CLI context on the
+ * integration stack and the four sandbox people's verified identities. Read the fields inside tests.
+ */
+export function useStackSession(): StackSession {
+  const session = {} as StackSession;
+  beforeAll(async () => {
+    session.info = testStack();
+    session.ctx = await openContext(session.info);
+    session.who = await resolvePeople(session.ctx);
+  });
+  afterAll(async () => {
+    await session.ctx?.close();
+  });
+  return session;
+}
