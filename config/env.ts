@@ -30,6 +30,11 @@ export const envSchema = z.object({
   /** Origins allowed to call the codec endpoint (the Temporal Web UI). */
   SAFEGUARD_CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
   SAFEGUARD_CODEC_AUTH_TOKEN: z.string().min(16).optional(),
+  /** How often the reconciler Schedule runs (a duration like 1m or 15s), or `off` for a worker that must not own it. */
+  SAFEGUARD_RECONCILE_INTERVAL: z
+    .string()
+    .regex(/^(off|\d+[smh])$/, 'must be a duration like 15s, 1m or 1h, or off')
+    .default('1m'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
