@@ -1,22 +1,34 @@
 // Every activity gets its clients injected (STYLE.md): tests swap whole implementations through the
 // worker's `activities` option, production builds them from configuration.
+import type { Client } from '@temporalio/client';
+import { pause } from './heartbeat';
 import type { Logger } from 'pino';
-import type { GrantReceipt } from '../workflows/break-glass/definitions';
+import type { Policy } from '../config/policy-types';
+import type { BreakGlassInput, GrantReceipt } from '../workflows/break-glass/definitions';
 import type { AccountTarget, AwsClients } from './aws/clients';
-import { deleteRevocationPolicy, putRevocationPolicy, revocationStatementPresent } from './aws/iam';
+import { cutoffInPlace, deleteRevocationPolicy, putRevocationPolicy, readRoleRevocationStatements, writeRoleRevocationPolicy } from './aws/iam';
 import type { RevocationTarget } from './aws/iam';
 import { grantSessionOwner, activeSessionIds, terminateSessions } from './aws/ssm';
 import { verifyGrant } from './aws/sts';
 import type { VerifyGrantInput } from './aws/sts';
 import { awsCall } from './aws/errors';
+import { createEvidenceActivities } from './evidence/activities';
 import type { EvidenceStore } from './evidence/store';
 import type { Notifier, NotifyInput, NotifyResult } from './notify/notifier';
+import { checkBreakGlassInput } from './policy/break-glass-check';
+import type { PolicyVerdict } from './policy/break-glass-check';
+import { createReconcileActivities } from './reconcile';
+import type { RoleTarget, StatementCutoff } from '../workflows/break-glass/revocation-policy';
 
 export interface ActivityDeps {
   aws: AwsClients;
   evidence: EvidenceStore;
   notifier: Notifier;
   logger: Logger;
+  /** The worker's policy: what a running workflow's input is checked against. */
+  policy: () => Policy;
+  /** For activities that drive other workflows (the role deny-policy writers, the reconciler). */
+  temporal: { client: Client; taskQueue: string; revocationTaskQueue: string };
 }
 
 export type RevocationInput = RevocationTarget & AccountTarget;
@@ -27,43 +39,62 @@ export interface RevocationCheck {
   checkedAt: string;
 }
 
+const VERIFY_READS = 10;
+const VERIFY_READ_INTERVAL_MS = 300;
 export function createActivities(deps: ActivityDeps) {
   const { aws, evidence, notifier } = deps;
+  const iamFor = async (t: AccountTarget) => (await awsCall('AssumeRole(SafeguardExecution)', () => aws.forAccount(t))).iam;
+  const ssmFor = async (t: AccountTarget) => (await awsCall('AssumeRole(SafeguardExecution)', () => aws.forAccount(t))).ssm;
   return {
     async verifyGrant(input: VerifyGrantInput): Promise<GrantReceipt> {
       return verifyGrant(aws, input);
     },
 
-    async applyRevocation(input: RevocationInput): Promise<{ policyName: string }> {
-      const { iam } = await awsCall('AssumeRole(SafeguardExecution)', () => aws.forAccount(input));
-      return putRevocationPolicy(iam, input);
+    async checkBreakGlassRequest(input: { input: BreakGlassInput; workflowId: string }): Promise<PolicyVerdict> {
+      return checkBreakGlassInput(input.input, deps.policy(), input.workflowId);
     },
 
-    async terminateGrantSessions(input: RevocationInput & { knownSessionIds: string[] }): Promise<{ terminated: string[] }> {
-      const { ssm } = await awsCall('AssumeRole(SafeguardExecution)', () => aws.forAccount(input));
-      return { terminated: await terminateSessions(ssm, grantSessionOwner(input.accountId, input.roleArn, input.grantId), input.knownSessionIds) };
+    /** Runs from before the role deny policy existed: one deny policy per grant. */
+    async applyRevocation(input: RevocationInput): Promise<{ policyName: string }> {
+      return putRevocationPolicy(await iamFor(input), input);
+    },
+
+    ...createReconcileActivities(deps),
+
+    async readRoleRevocationPolicy(input: RoleTarget): Promise<StatementCutoff[]> {
+      return awsCall('GetRolePolicy', async () => readRoleRevocationStatements(await iamFor(input), input.roleArn));
+    },
+
+    async writeRoleRevocationPolicy(input: RoleTarget & { document: string | null }): Promise<void> {
+      await awsCall(input.document === null ? 'DeleteRolePolicy' : 'PutRolePolicy', async () => writeRoleRevocationPolicy(await iamFor(input), input.roleArn, input.document));
+    },
+
+    async terminateGrantSessions(input: RevocationInput & { knownSessionIds?: string[] }): Promise<{ terminated: string[] }> {
+      return { terminated: await terminateSessions(await ssmFor(input), grantSessionOwner(input.accountId, input.roleArn, input.grantId)) };
     },
 
     async verifyRevocation(input: RevocationInput): Promise<RevocationCheck> {
       const { iam, ssm } = await awsCall('AssumeRole(SafeguardExecution)', () => aws.forAccount(input));
-      const statementPresent = await awsCall('GetRolePolicy', () => revocationStatementPresent(iam, input));
+      // The cut-off was just handed to the role's writer, and IAM is eventually consistent: look a
+      // few times over a few seconds before calling the statement missing (the workflow retries after).
+      let statementPresent = false;
+      for (let i = 0; i < VERIFY_READS && !statementPresent; i++) {
+        if (i > 0) await pause(VERIFY_READ_INTERVAL_MS);
+        statementPresent = await awsCall('GetRolePolicy', () => cutoffInPlace(iam, input));
+      }
       const activeSessionsLeft = await activeSessionIds(ssm, grantSessionOwner(input.accountId, input.roleArn, input.grantId));
       return { statementPresent, activeSessionsLeft, checkedAt: new Date().toISOString() };
     },
 
     async removeRevocationPolicy(input: AccountTarget & { roleArn: string; policyName: string }): Promise<{ removed: boolean }> {
-      const { iam } = await awsCall('AssumeRole(SafeguardExecution)', () => aws.forAccount(input));
-      return { removed: await awsCall('DeleteRolePolicy', () => deleteRevocationPolicy(iam, input.roleArn, input.policyName)) };
+      return { removed: await awsCall('DeleteRolePolicy', async () => deleteRevocationPolicy(await iamFor(input), input.roleArn, input.policyName)) };
     },
 
     async notify(event: NotifyInput): Promise<NotifyResult> {
       return (await notifier.notify(event)) ?? {};
     },
 
-    async recordEvidence(input: { id: string; kind: string; record: Record<string, unknown> }): Promise<{ seq: number; hash: string }> {
-      const { seq, hash } = await evidence.append(input);
-      return { seq, hash };
-    },
+    ...createEvidenceActivities({ store: evidence }),
   };
 }
 

@@ -5,6 +5,8 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { EvidenceStore } from '../activities/evidence/store';
+import { AwsClients } from '../activities/aws/clients';
+import { describeSession } from '../activities/aws/ssm';
 import { BreakGlassClient } from '../client/break-glass-client';
 import type { KeyRing } from '../codec';
 import type { Policy } from '../config/policy-types';
@@ -26,7 +28,8 @@ export interface ApiSettings {
   stsHosts?: string[];
   federationUrl: string;
   evidenceDir: string;
-  codec?: { keyring: KeyRing; allowedOrigins: string[]; authToken?: string };
+  /** The codec endpoint: a token, or the explicit `unauthenticatedDecode` opt-out (see api/codec-routes.ts). */
+  codec?: { keyring: KeyRing; allowedOrigins: string[]; authToken?: string; unauthenticatedDecode?: boolean };
   logger: Logger;
 }
 
@@ -34,17 +37,20 @@ export function buildApiDeps(s: ApiSettings): ApiDeps {
   const stsEndpoint = s.awsEndpoint ?? `https://sts.${s.region}.amazonaws.com`;
   const broker = new STSClient({ region: s.region, ...(s.awsEndpoint ? { endpoint: s.awsEndpoint } : {}), ...(s.brokerCredentials ? { credentials: s.brokerCredentials } : {}), maxAttempts: 3 });
   const evidence = new EvidenceStore(s.evidenceDir);
+  // SafeguardExecution in each account, as the worker uses it: the api checks reported SSM sessions.
+  const aws = new AwsClients({ region: s.region, ...(s.awsEndpoint ? { endpoint: s.awsEndpoint } : {}), ...(s.brokerCredentials ? { brokerCredentials: s.brokerCredentials } : {}) });
   return {
     breakGlass: new BreakGlassClient(s.temporal, s.taskQueue),
     policy: () => s.policy,
     verifier: new CallerIdentityVerifier({ stsEndpoint, allowedStsHosts: s.stsHosts ?? [new URL(stsEndpoint).host], serverId: s.serverId }),
     brokerSts: () => broker,
+    describeSession: async (account, sessionId) => describeSession((await aws.forAccount(account)).ssm, sessionId),
     console: { federationUrl: s.federationUrl },
     async recordRefusal(r) {
       // No workflow to hold it (unknown or ended grant): the refusal goes to the evidence store.
       await evidence.append({ id: `refusal/${r.grantId}/${r.by}/${Date.now()}`, kind: 'access-refused', record: { ...r, at: new Date().toISOString() } });
     },
-    ...(s.codec ? { extraHandlers: [createCodecHandler({ keyring: s.codec.keyring, allowedOrigins: s.codec.allowedOrigins, ...(s.codec.authToken ? { authToken: s.codec.authToken } : {}), logger: s.logger })] } : {}),
+    ...(s.codec ? { extraHandlers: [createCodecHandler({ ...s.codec, logger: s.logger })] } : {}),
     log: (msg, fields) => s.logger.info(fields ?? {}, msg),
   };
 }

@@ -1,14 +1,17 @@
 // Remote payload codec for the Temporal Web UI and CLI (DESIGN.md §3, §6.8): POST /codec/encode and
 // POST /codec/decode take and return `{ "payloads": [ { "metadata": { k: base64 }, "data": base64 } ] }`
 // (the protobuf JSON form of temporal.api.common.v1.Payloads). The UI calls it from the browser, so
-// CORS is limited to configured origins; with `authToken` set every request needs
-// `Authorization: Bearer <token>` (the UI forwards it with "Pass access token"). Payload contents
-// are never logged.
+// CORS is limited to configured origins. Both directions are powerful: decode reads every history,
+// and encode (with the codec key) forges workflow inputs and decisions the workers will accept. So
+// encode always needs `Authorization: Bearer <authToken>` and is disabled without a token; decode
+// needs it too unless `unauthenticatedDecode` is set explicitly (the dev stack's Web UI cannot send
+// one). Payload contents are never logged.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Payload } from '@temporalio/common';
 import { z } from 'zod';
 import { EncryptionCodec, CodecError } from '../codec/payload-codec';
+import { ApiError, readBody } from './http';
 import type { KeyRing } from '../codec/keyring';
 
 export const CODEC_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -23,8 +26,13 @@ export interface CodecHandlerOptions {
   keyring: KeyRing;
   /** Exact origins allowed to call from a browser, e.g. `http://localhost:8233`. */
   allowedOrigins: string[];
-  /** When set, requests need `Authorization: Bearer <authToken>`. */
+  /** Requests need `Authorization: Bearer <authToken>`; without one, /encode answers 403 CODEC_ENCODE_DISABLED. */
   authToken?: string;
+  /**
+   * Explicit opt-out (SAFEGUARD_CODEC_AUTH=off): /decode answers without a token. Required when no
+   * `authToken` is given; only for an endpoint reachable solely by people allowed to read every history.
+   */
+  unauthenticatedDecode?: boolean;
   /** Where the routes are mounted (default `/codec`): the UI's codec endpoint is `<api url><basePath>`. */
   basePath?: string;
   logger?: CodecRouteLogger;
@@ -39,13 +47,12 @@ const payloadJson = z.object({
 const payloadsBody = z.object({ payloads: z.array(payloadJson) });
 type PayloadJson = z.infer<typeof payloadJson>;
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
+/** A codec endpoint that would serve decode to anyone without having been told to. */
+export class CodecRouteConfigError extends Error {
+  readonly code = 'CODEC_AUTH_REQUIRED';
+  constructor(message: string) {
     super(message);
+    this.name = 'CodecRouteConfigError';
   }
 }
 
@@ -64,18 +71,6 @@ function toJson(p: Payload): { metadata: Record<string, string>; data: string } 
   return { metadata, data: Buffer.from(p.data ?? new Uint8Array()).toString('base64') };
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw new HttpError(413, 'BODY_TOO_LARGE', `request body over ${limit} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, 'BODY_TOO_LARGE', `request body over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
 
 function describeZodError(err: z.ZodError): string {
   const issue = err.issues[0];
@@ -89,6 +84,9 @@ function describeZodError(err: z.ZodError): string {
  * and false for any other path, so it can sit in front of the api's other routes.
  */
 export function createCodecHandler(opts: CodecHandlerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  if (!opts.authToken && opts.unauthenticatedDecode !== true) {
+    throw new CodecRouteConfigError('the codec endpoint needs an auth token, or an explicit unauthenticatedDecode opt-out (SAFEGUARD_CODEC_AUTH=off)');
+  }
   const codec = new EncryptionCodec(opts.keyring);
   const origins = new Set(opts.allowedOrigins.map(normalizeOrigin).filter((o) => o !== '' && o !== '*'));
   const tokenHash = opts.authToken ? sha256(opts.authToken) : undefined;
@@ -115,8 +113,8 @@ export function createCodecHandler(opts: CodecHandlerOptions): (req: IncomingMes
     res.end(json);
   };
 
-  const authorized = (req: IncomingMessage): boolean => {
-    if (!tokenHash) return true;
+  const hasBearerToken = (req: IncomingMessage): boolean => {
+    if (!tokenHash) return false;
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header.trim());
     if (!m?.[1]) return false;
@@ -132,7 +130,7 @@ export function createCodecHandler(opts: CodecHandlerOptions): (req: IncomingMes
     const origin = typeof originHeader === 'string' ? normalizeOrigin(originHeader) : undefined;
     const cors = corsHeaders(origin);
     const originRefused = origin !== undefined && !origins.has(origin);
-    const fail = (err: HttpError): void => {
+    const fail = (err: ApiError): void => {
       opts.logger?.warn({ route: pathname, status: err.status, code: err.code }, 'codec request refused');
       // Drain nothing more from a refused request: close the connection instead.
       if (!req.readableEnded) res.setHeader('connection', 'close');
@@ -141,41 +139,45 @@ export function createCodecHandler(opts: CodecHandlerOptions): (req: IncomingMes
 
     try {
       if (req.method === 'OPTIONS') {
-        if (!origin || originRefused) throw new HttpError(403, 'ORIGIN_NOT_ALLOWED', 'origin is not allowed to call the codec');
+        if (!origin || originRefused) throw new ApiError(403, 'ORIGIN_NOT_ALLOWED', 'origin is not allowed to call the codec');
         res.writeHead(204, cors);
         res.end();
         return true;
       }
       if (req.method !== 'POST') {
         res.setHeader('allow', 'POST, OPTIONS');
-        throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? 'this method'} is not allowed; use POST`);
+        throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? 'this method'} is not allowed; use POST`);
       }
       // Browsers always send Origin cross-site; a listed-origin check on the real request (not
       // just the preflight) keeps other sites from using a logged-in user's credentials.
-      if (originRefused) throw new HttpError(403, 'ORIGIN_NOT_ALLOWED', 'origin is not allowed to call the codec');
-      if (!authorized(req)) {
+      if (originRefused) throw new ApiError(403, 'ORIGIN_NOT_ALLOWED', 'origin is not allowed to call the codec');
+      if (op === 'encode' && !tokenHash) {
+        throw new ApiError(403, 'CODEC_ENCODE_DISABLED', 'encoding is disabled: this api has no codec auth token (SAFEGUARD_CODEC_AUTH_TOKEN), and encoding with the codec key could forge workflow input');
+      }
+      const open = op === 'decode' && opts.unauthenticatedDecode === true;
+      if (!open && !hasBearerToken(req)) {
         res.setHeader('www-authenticate', 'Bearer');
-        throw new HttpError(401, 'UNAUTHENTICATED', 'missing or invalid Authorization: Bearer token');
+        throw new ApiError(401, 'UNAUTHENTICATED', 'missing or invalid Authorization: Bearer token');
       }
       const contentType = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-      if (contentType !== 'application/json') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+      if (contentType !== 'application/json') throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
 
       const raw = await readBody(req, CODEC_MAX_BODY_BYTES);
       let json: unknown;
       try {
         json = JSON.parse(raw.toString('utf8'));
       } catch {
-        throw new HttpError(400, 'BAD_JSON', 'request body is not valid JSON');
+        throw new ApiError(400, 'BAD_JSON', 'request body is not valid JSON');
       }
       const parsed = payloadsBody.safeParse(json);
-      if (!parsed.success) throw new HttpError(400, 'BAD_PAYLOADS', describeZodError(parsed.error));
+      if (!parsed.success) throw new ApiError(400, 'BAD_PAYLOADS', describeZodError(parsed.error));
 
       const input = parsed.data.payloads.map(fromJson);
       const output = op === 'encode' ? await codec.encode(input) : await codec.decode(input);
       send(res, 200, { payloads: output.map(toJson) }, cors);
     } catch (err) {
-      if (err instanceof HttpError) fail(err);
-      else if (err instanceof CodecError) fail(new HttpError(422, err.code, err.message));
+      if (err instanceof ApiError) fail(err);
+      else if (err instanceof CodecError) fail(new ApiError(422, err.code, err.message));
       else {
         opts.logger?.warn({ route: pathname, status: 500, err: (err as Error)?.name }, 'codec request failed');
         if (!res.headersSent) send(res, 500, { error: { code: 'INTERNAL', message: 'codec failed' } }, cors);

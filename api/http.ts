@@ -15,7 +15,10 @@ export class ApiError extends Error {
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+/** The whole request body, refused (413 BODY_TOO_LARGE) as soon as it passes `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new ApiError(413, 'BODY_TOO_LARGE', `request body over ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -23,12 +26,7 @@ export async function readJson(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     if (size > limit) throw new ApiError(413, 'BODY_TOO_LARGE', `request body over ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
-  if (size === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new ApiError(400, 'BAD_JSON', 'request body is not valid JSON');
-  }
+  return Buffer.concat(chunks);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,10 +1,11 @@
 // The api process (`npm run api`): credential vending, console links, authenticated actions and the
 // codec endpoint. Configuration from the environment (config/env.ts); broker credentials from the
-// AWS SDK's default chain, like the worker.
+// AWS SDK's default chain, like the worker. It refuses to start without the settings that have no
+// safe default: its server id and codec authentication (apiEnv).
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterWithCodec, keyRingFromEnv } from '../codec';
-import { parseEnv } from '../config/env';
+import { apiEnv, parseEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadPolicyFile } from '../config/policy';
 import { connectionOptions, temporalTarget } from '../config/temporal';
@@ -13,7 +14,15 @@ import { startApiServer } from './server';
 
 async function main(): Promise<void> {
   const env = parseEnv();
+  const required = apiEnv(env);
   const logger = createLogger('api', env.LOG_LEVEL);
+  if (required.codec.unauthenticatedDecode) {
+    // Loud on purpose: anyone who can reach /codec/decode can read every workflow history.
+    logger.warn(
+      { SAFEGUARD_CODEC_AUTH: 'off' },
+      'SAFEGUARD_CODEC_AUTH=off: /codec/decode answers WITHOUT authentication; anyone who can reach this api can decrypt every workflow history. Set SAFEGUARD_CODEC_AUTH_TOKEN and remove SAFEGUARD_CODEC_AUTH=off unless only trusted people can reach it.',
+    );
+  }
   const keyring = keyRingFromEnv();
   const target = temporalTarget(env);
   const connection = await Connection.connect(connectionOptions(target));
@@ -24,19 +33,19 @@ async function main(): Promise<void> {
     policy: loadPolicyFile(path.resolve(env.SAFEGUARD_POLICY)),
     region: env.AWS_REGION,
     ...(env.SAFEGUARD_AWS_ENDPOINT ? { awsEndpoint: env.SAFEGUARD_AWS_ENDPOINT } : {}),
-    serverId: env.SAFEGUARD_API_SERVER_ID,
+    serverId: required.serverId,
     ...(env.SAFEGUARD_STS_HOSTS ? { stsHosts: env.SAFEGUARD_STS_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) } : {}),
     federationUrl: env.SAFEGUARD_FEDERATION_URL,
     evidenceDir: env.SAFEGUARD_EVIDENCE_DIR ?? path.join(env.SAFEGUARD_DATA_DIR, 'evidence'),
     codec: {
       keyring,
       allowedOrigins: env.SAFEGUARD_CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
-      ...(env.SAFEGUARD_CODEC_AUTH_TOKEN ? { authToken: env.SAFEGUARD_CODEC_AUTH_TOKEN } : {}),
+      ...required.codec,
     },
     logger,
   });
   const api = await startApiServer(deps, { port: env.SAFEGUARD_API_PORT });
-  logger.info({ url: api.url }, 'api listening');
+  logger.info({ url: api.url, serverId: required.serverId, codecAuth: required.codec.unauthenticatedDecode ? 'off (decode open)' : 'token' }, 'api listening');
   const stop = (): void => {
     void api.close().then(() => connection.close()).then(() => process.exit(0));
   };

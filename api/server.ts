@@ -13,18 +13,22 @@ import { findPersonByAwsArn } from '../config/policy-lookup';
 import type { Policy } from '../config/policy-types';
 import { consoleLink } from './console-link';
 import type { ConsoleLinkOptions } from './console-link';
-import { ApiError, readJson, sendError, sendJson } from './http';
+import type { BoundRequest } from './auth/signed-request';
+import { RequestBodies } from './auth/request-body';
+import { ApiError, MAX_BODY_BYTES, sendError, sendJson } from './http';
 import { vendCredentials } from './vending';
+import { reportSession } from './sessions';
+import type { SessionDeps } from './sessions';
 import type { VendingDeps } from './vending';
 
 export const AUTH_HEADER = 'x-safeguard-auth';
 
-/** Verifies the caller's presigned GetCallerIdentity (api/auth) and returns their ARN. */
+/** Verifies the caller's presigned GetCallerIdentity (api/auth), bound to `received`, and returns their ARN. */
 export interface CallerVerifier {
-  verifyHeader(headerValue: string): Promise<{ arn: string }>;
+  verifyHeader(headerValue: string, received: BoundRequest): Promise<{ arn: string }>;
 }
 
-export interface ApiDeps extends Omit<VendingDeps, 'breakGlass'> {
+export interface ApiDeps extends Omit<VendingDeps, 'breakGlass'>, Omit<SessionDeps, 'breakGlass' | 'policy'> {
   breakGlass: BreakGlassClient;
   policy: () => Policy;
   verifier: CallerVerifier;
@@ -35,8 +39,9 @@ export interface ApiDeps extends Omit<VendingDeps, 'breakGlass'> {
 }
 
 const requestBody = z.object({ role: z.string().min(1).max(64), duration: z.string().max(32).optional(), reason: z.string().max(5000), ticket: z.string().max(200).optional() }).strict();
-const commentBody = z.object({ comment: z.string().max(1000).optional() }).strict();
-const denyBody = z.object({ reason: z.string().max(1000) }).strict();
+const round = z.string().regex(/^(grant|ratification|extension|extension-\d{1,3})$/, 'must be grant, ratification, extension or extension-<n>').optional();
+const commentBody = z.object({ comment: z.string().max(1000).optional(), round }).strict();
+const denyBody = z.object({ reason: z.string().max(1000), round }).strict();
 const revokeBody = z.object({ reason: z.string().max(1000).optional() }).strict();
 const extendBody = z.object({ by: z.string().max(32), reason: z.string().max(1000).optional() }).strict();
 const sessionBody = z.object({ sessionId: z.string().regex(/^[\w.@+=,-]{1,128}$/), target: z.string().regex(/^(i|mi)-[0-9a-f]{8,17}$/) }).strict();
@@ -50,12 +55,18 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 const SAFEGUARD_TO_HTTP: Partial<Record<SafeguardError['code'], number>> = { WORKFLOW_NOT_FOUND: 404, INVALID_ID: 400, REFUSED: 403, UNKNOWN_PERSON: 403 };
 
 export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  // Each body is read once: the identity header signs its hash (x-safeguard-request), and the
+  // routes parse the same bytes through this readJson.
+  const bodies = new RequestBodies(MAX_BODY_BYTES);
+  const readJson = (req: IncomingMessage): Promise<unknown> => bodies.json(req);
   const authenticate = async (req: IncomingMessage): Promise<{ person: string; arn: string }> => {
     const header = req.headers[AUTH_HEADER];
     if (typeof header !== 'string' || header === '') throw new ApiError(401, 'AUTH_MISSING', `send a presigned sts:GetCallerIdentity request in ${AUTH_HEADER}`);
+    // The request exactly as received (raw target, raw body bytes): the signature must name it.
+    const received: BoundRequest = { method: req.method ?? '', path: req.url ?? '', body: await bodies.raw(req) };
     let arn: string;
     try {
-      ({ arn } = await deps.verifier.verifyHeader(header));
+      ({ arn } = await deps.verifier.verifyHeader(header, received));
     } catch (err) {
       // 401 for a bad identity, 503 when STS itself could not be asked (an outage is not a bad login).
       const e = err as { code?: string; message?: string; status?: number };
@@ -93,10 +104,8 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         case 'POST /v1/grants/:id/sessions': {
           const { person } = await authenticate(req);
           const body = parse(sessionBody, await readJson(req));
-          const status = await deps.breakGlass.status(id);
-          if (status.requester !== person) throw new ApiError(403, 'NOT_REQUESTER', 'only the requester can report sessions of this grant');
-          await deps.breakGlass.sessionOpened(id, body.sessionId, body.target);
-          return sendJson(res, 202, { recorded: true });
+          const r = await reportSession(deps, id, person, body);
+          return sendJson(res, r.recorded && !r.duplicate ? 202 : 200, r);
         }
         case 'POST /v1/breakglass/requests': {
           const { person } = await authenticate(req);
@@ -113,11 +122,13 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
         case 'POST /v1/breakglass/:id/approve': {
           const { person } = await authenticate(req);
           const body = parse(commentBody, await readJson(req));
-          return sendJson(res, 200, await deps.breakGlass.approve(id, person, body.comment));
+          // Decisions through the api carry an AWS-verified identity: step-up roles accept them.
+          return sendJson(res, 200, await deps.breakGlass.approve(id, person, { via: 'api', ...(body.round ? { round: body.round } : {}), ...(body.comment ? { comment: body.comment } : {}) }));
         }
         case 'POST /v1/breakglass/:id/deny': {
           const { person } = await authenticate(req);
-          return sendJson(res, 200, await deps.breakGlass.deny(id, person, parse(denyBody, await readJson(req)).reason));
+          const body = parse(denyBody, await readJson(req));
+          return sendJson(res, 200, await deps.breakGlass.deny(id, person, body.reason, { via: 'api', ...(body.round ? { round: body.round } : {}) }));
         }
         case 'POST /v1/breakglass/:id/revoke': {
           const { person } = await authenticate(req);

@@ -8,6 +8,8 @@ import type { BreakGlassClient } from '../client/break-glass-client';
 import { SafeguardError } from '../client/errors';
 import type { AccessRefusal, VendingLease } from '../workflows/break-glass/definitions';
 import { ApiError } from './http';
+import { auditRefusal } from './sessions';
+import { Refusals } from '../workflows/shared/refusals';
 
 /** The AWS CLI's credential_process output format. */
 export interface ProcessCredentials {
@@ -26,10 +28,13 @@ export interface VendingDeps {
 }
 
 const REFUSALS: Record<string, { status: number; code: string }> = {
-  NotTheRequester: { status: 403, code: 'NOT_REQUESTER' },
-  GrantNotActive: { status: 409, code: 'GRANT_NOT_ACTIVE' },
-  GrantRevoked: { status: 410, code: 'GRANT_REVOKED' },
-  RequestEnded: { status: 410, code: 'GRANT_REVOKED' },
+  [Refusals.notRequester]: { status: 403, code: 'NOT_REQUESTER' },
+  [Refusals.notActive]: { status: 409, code: 'GRANT_NOT_ACTIVE' },
+  [Refusals.revoked]: { status: 410, code: 'GRANT_REVOKED' },
+  [Refusals.ended]: { status: 410, code: 'GRANT_REVOKED' },
+  [Refusals.vendingLimit]: { status: 429, code: 'VENDING_LIMIT_REACHED' },
+  [Refusals.tooManyLeases]: { status: 429, code: 'TOO_MANY_REQUESTS' },
+  [Refusals.malformed]: { status: 400, code: 'BAD_REQUEST' },
 };
 
 /** Asks the workflow for a lease; maps its refusals to HTTP and records them with the grant. */
@@ -46,9 +51,13 @@ export async function leaseFor(deps: VendingDeps, grantId: string, person: strin
     if (err instanceof SafeguardError && err.code === 'INVALID_ID') throw new ApiError(400, 'INVALID_ID', err.message);
     if (err instanceof SafeguardError && err.refusal && REFUSALS[err.refusal]) {
       const r = REFUSALS[err.refusal]!;
-      // A running grant records its own refusals; an ended one cannot, so the evidence store does.
+      // A running grant records its own refusals (up to its cap: each is a history event); an
+      // ended one cannot, so the evidence store does.
       if (err.refusal === 'RequestEnded') await deps.recordRefusal({ grantId, by: person, code: 'GRANT_ENDED', what });
-      else await deps.breakGlass.accessRefused(grantId, { by: person, code: r.code, what }).catch(() => undefined);
+      else {
+        const status = await deps.breakGlass.status(grantId).catch(() => undefined);
+        if (status) await auditRefusal(deps.breakGlass, status, { by: person, code: r.code, what });
+      }
       throw new ApiError(r.status, r.code, err.message);
     }
     throw err;
@@ -79,7 +88,19 @@ export async function vendCredentials(deps: VendingDeps, grantId: string, person
     throw new ApiError(502, 'ASSUME_ROLE_FAILED', 'AssumeRole returned no credentials');
   }
   const expiresAt = c.Expiration.toISOString();
+  // Issue time by STS's own clock (expiry minus the duration asked for), not ours: the revocation's
+  // cut-off is compared with it. Whichever is later counts, to be safe.
+  const issuedAtMs = Math.max(c.Expiration.getTime() - lease.durationSeconds * 1000, Date.now());
+  // A lease that expired before AssumeRole answered may already be behind the revocation's cut-off:
+  // such credentials would not be denied by it, so they are never handed over (DESIGN.md §4).
+  const delivered = Date.now() < Date.parse(lease.leaseExpiresAt) && issuedAtMs < Date.parse(lease.leaseExpiresAt);
   // Only the key id and expiry go to the workflow (and so to history and evidence).
-  await deps.breakGlass.credentialsIssued(grantId, { accessKeyId: c.AccessKeyId, expiresAt, issuedAt: new Date().toISOString(), leaseId: lease.leaseId });
+  const issue = { accessKeyId: c.AccessKeyId, expiresAt, issuedAt: new Date(issuedAtMs).toISOString(), leaseId: lease.leaseId };
+  if (!delivered) {
+    // Told to the workflow so its cut-off moves past them (if it is still revoking); it may have ended.
+    await deps.breakGlass.credentialsIssued(grantId, { ...issue, delivered: false }).catch(() => undefined);
+    throw new ApiError(503, 'LEASE_EXPIRED', 'AWS took too long to mint credentials and the grant may be revoking; they were discarded: try again');
+  }
+  await deps.breakGlass.credentialsIssued(grantId, issue);
   return { Version: 1, AccessKeyId: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: expiresAt };
 }

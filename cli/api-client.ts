@@ -28,6 +28,12 @@ export class ApiRequestError extends SafeguardError {
   }
 }
 
+/** The api's `round` field: an exact round id, `extension`, or absent for the request's own round. */
+function roundOf(opts: { extension?: boolean; round?: string }): { round?: string } {
+  if (opts.round) return { round: opts.round };
+  return opts.extension ? { round: 'extension' } : {};
+}
+
 export class SafeguardApiClient {
   constructor(
     private readonly target: ApiTarget,
@@ -37,11 +43,11 @@ export class SafeguardApiClient {
   request(body: { role: string; duration?: string; reason: string; ticket?: string }) {
     return this.call<{ workflowId: string; role: string; durationMs: number; mode: string; quorum: number; approvers: string[] }>('POST', '/v1/breakglass/requests', body);
   }
-  approve(id: string, comment?: string) {
-    return this.call<DecisionResult>('POST', `/v1/breakglass/${encodeURIComponent(id)}/approve`, comment ? { comment } : {});
+  approve(id: string, opts: { extension?: boolean; round?: string; comment?: string } = {}) {
+    return this.call<DecisionResult>('POST', `/v1/breakglass/${encodeURIComponent(id)}/approve`, { ...roundOf(opts), ...(opts.comment ? { comment: opts.comment } : {}) });
   }
-  deny(id: string, reason: string) {
-    return this.call<DecisionResult>('POST', `/v1/breakglass/${encodeURIComponent(id)}/deny`, { reason });
+  deny(id: string, reason: string, opts: { extension?: boolean; round?: string } = {}) {
+    return this.call<DecisionResult>('POST', `/v1/breakglass/${encodeURIComponent(id)}/deny`, { reason, ...roundOf(opts) });
   }
   revoke(id: string, reason?: string) {
     return this.call<RevokeResult>('POST', `/v1/breakglass/${encodeURIComponent(id)}/revoke`, reason ? { reason } : {});
@@ -69,11 +75,22 @@ export class SafeguardApiClient {
   }
 
   private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const signed = await signCallerIdentityRequest({ credentials: await this.callerCredentials(), region: this.target.region, stsEndpoint: this.target.stsEndpoint, serverId: this.target.serverId });
-    const res = await fetch(`${this.target.url}${path}`, {
+    // The identity header signs this exact request (method, target, body): normalise the target the
+    // way fetch will send it, and send the very bytes that were hashed.
+    const relative = new URL(path, 'http://api.invalid');
+    const target = `${relative.pathname}${relative.search}`;
+    const text = body !== undefined ? JSON.stringify(body) : '';
+    const signed = await signCallerIdentityRequest({
+      credentials: await this.callerCredentials(),
+      region: this.target.region,
+      stsEndpoint: this.target.stsEndpoint,
+      serverId: this.target.serverId,
+      request: { method, path: target, body: text },
+    });
+    const res = await fetch(`${this.target.url.replace(/\/+$/, '')}${target}`, {
       method,
       headers: { [AUTH_HEADER]: encodeAuthHeader(signed), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(body !== undefined ? { body: text } : {}),
     });
     const json = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; refusal?: string } };
     if (!res.ok) {

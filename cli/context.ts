@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { parseEnv } from '../config/env';
+import { parseEnv, requireApiServerId } from '../config/env';
 import { loadPolicyFile } from '../config/policy';
 import type { Policy } from '../config/policy-types';
 import { connectionOptions, temporalTarget } from '../config/temporal';
@@ -43,6 +43,8 @@ export async function openContext(stack: StackInfo | undefined = process.env.TEM
   const target = stack ? { address: stack.temporalAddress, namespace: stack.namespace, tls: false } : temporalTarget(env);
   const policyFile = stack?.policyFile ?? path.resolve(env.SAFEGUARD_POLICY);
   const policy = loadPolicyFile(policyFile);
+  // An api configured by SAFEGUARD_API_URL needs its server id: fail before connecting anywhere.
+  if (!stack?.apiUrl && env.SAFEGUARD_API_URL) requireApiServerId(env);
   const connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: 5000 });
   const keyring = stack?.codecKeyFile ? loadKeyFile(stack.codecKeyFile) : keyRingFromEnv();
   const temporal = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterWithCodec(keyring) });
@@ -50,7 +52,7 @@ export async function openContext(stack: StackInfo | undefined = process.env.TEM
   const region = stack?.region ?? env.AWS_REGION;
   const apiUrl = stack?.apiUrl ?? env.SAFEGUARD_API_URL;
   const api: ApiTarget | undefined = apiUrl
-    ? { url: apiUrl, serverId: stack?.apiServerId ?? env.SAFEGUARD_API_SERVER_ID, stsEndpoint: endpoint ?? `https://sts.${region}.amazonaws.com`, region }
+    ? { url: apiUrl, serverId: stack?.apiServerId ?? requireApiServerId(env), stsEndpoint: endpoint ?? `https://sts.${region}.amazonaws.com`, region }
     : undefined;
   return {
     ...(api ? { api } : {}),

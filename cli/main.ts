@@ -6,7 +6,8 @@ import { SafeguardError } from '../client/errors';
 import { ConfigError } from '../config/env';
 import { PolicyError } from '../config/policy';
 import { runAuditList, runAuditVerify } from './commands/audit';
-import { approve, deny, extend, formatList, formatStatus, list, requestAccess, revoke, status } from './commands/breakglass';
+import { approve, deny, extend, formatDecision, formatList, formatStatus, list, requestAccess, revoke, status } from './commands/breakglass';
+import type { DecideOptions } from './commands/breakglass';
 import { runPolicyValidate } from './commands/policy-validate';
 import { openContext } from './context';
 import type { CliContext } from './context';
@@ -40,8 +41,8 @@ async function actions(ctx: CliContext, as: string | undefined) {
     const api = new SafeguardApiClient(ctx.api, () => callerCredentials(ctx, as));
     return {
       request: (o: RequestOptions) => api.request(o),
-      approve: (id: string, comment?: string) => api.approve(id, comment),
-      deny: (id: string, reason: string) => api.deny(id, reason),
+      approve: (id: string, opts: DecideOptions) => api.approve(id, opts),
+      deny: (id: string, reason: string, opts: DecideOptions) => api.deny(id, reason, opts),
       revoke: (id: string, reason?: string) => api.revoke(id, reason),
       extend: (id: string, by: string, reason?: string) => api.extend(id, by, reason),
       status: (id: string) => api.status(id),
@@ -53,8 +54,8 @@ async function actions(ctx: CliContext, as: string | undefined) {
   const who = async (): Promise<Caller> => (caller ??= await resolveCaller(ctx, as));
   return {
     request: async (o: RequestOptions) => requestAccess(ctx, await who(), o),
-    approve: async (id: string, comment?: string) => approve(ctx, await who(), id, comment),
-    deny: async (id: string, reason: string) => deny(ctx, await who(), id, reason),
+    approve: async (id: string, opts: DecideOptions) => approve(ctx, await who(), id, opts),
+    deny: async (id: string, reason: string, opts: DecideOptions) => deny(ctx, await who(), id, reason, opts),
     revoke: async (id: string, reason?: string) => revoke(ctx, await who(), id, reason),
     extend: async (id: string, by: string, reason?: string) => extend(ctx, await who(), id, by, reason),
     status: (id: string) => status(ctx, id),
@@ -81,21 +82,22 @@ export function buildProgram(): Command {
       await withContext(o, async (ctx) => (await actions(ctx, o.as)).request({ role: o.role, reason: o.reason, ...(o.duration !== undefined ? { duration: o.duration } : {}), ...(o.ticket !== undefined ? { ticket: o.ticket } : {}) }), (r: Awaited<ReturnType<typeof requestAccess>>) =>
         `requested ${r.workflowId}: ${r.role} for ${Math.round(r.durationMs / 60000)} min, ${r.mode === 'post-hoc' ? 'granted at once; must be ratified' : `waiting for ${r.quorum} of ${r.approvers.join(', ')}`}\n  follow it: safeguard breakglass status ${r.workflowId}`);
     });
-  identity(bg.command('approve <id>').description('approve (or ratify, or approve an extension)'))
+  identity(bg.command('approve <id>').description("approve a request (or ratify a post-hoc grant); --extension approves its pending extension"))
     .option('--comment <text>')
-    .action(async (id: string, o: Common & { comment?: string }) => {
-      await withContext(o, async (ctx) => (await actions(ctx, o.as)).approve(id, o.comment), (r: Awaited<ReturnType<typeof approve>>) =>
-        `${r.duplicate ? 'already approved by you' : 'approved'}: ${r.approvals}/${r.quorum}${r.decided ? ' — decided' : ''}`);
+    .option('--extension', 'decide the extension waiting for approval, not the request itself')
+    .action(async (id: string, o: Common & { comment?: string; extension?: boolean }) => {
+      await withContext(o, async (ctx) => (await actions(ctx, o.as)).approve(id, { ...(o.extension ? { extension: true } : {}), ...(o.comment ? { comment: o.comment } : {}) }), (r: Awaited<ReturnType<typeof approve>>) => formatDecision(r, 'approved'));
     });
-  identity(bg.command('deny <id>').description('deny a pending request (or reject a post-hoc grant)'))
+  identity(bg.command('deny <id>').description('deny a pending request (or reject a post-hoc grant: access is revoked); --extension denies its pending extension'))
     .requiredOption('--reason <text>', 'why')
-    .action(async (id: string, o: Common & { reason: string }) => {
-      await withContext(o, async (ctx) => (await actions(ctx, o.as)).deny(id, o.reason), () => 'denied');
+    .option('--extension', 'decide the extension waiting for approval, not the request itself')
+    .action(async (id: string, o: Common & { reason: string; extension?: boolean }) => {
+      await withContext(o, async (ctx) => (await actions(ctx, o.as)).deny(id, o.reason, o.extension ? { extension: true } : {}), (r: Awaited<ReturnType<typeof deny>>) => formatDecision(r, 'denied'));
     });
   identity(bg.command('revoke <id>').description('end a grant now (requester, approver or security)'))
     .option('--reason <text>')
     .action(async (id: string, o: Common & { reason?: string }) => {
-      await withContext(o, async (ctx) => (await actions(ctx, o.as)).revoke(id, o.reason), () => 'revocation started; `status` shows the receipt');
+      await withContext(o, async (ctx) => (await actions(ctx, o.as)).revoke(id, o.reason), (r: Awaited<ReturnType<typeof revoke>>) => (r.duplicate ? 'already being revoked; `status` shows the receipt' : 'revocation started; `status` shows the receipt'));
     });
   identity(bg.command('extend <id>').description('ask for more time (needs a new approval)'))
     .requiredOption('--by <duration>', 'extra time, e.g. 15m')
@@ -125,7 +127,7 @@ export function buildProgram(): Command {
     .requiredOption('--target <instance-id>', 'instance id, e.g. i-0123456789abcdef0')
     .action(async (grant: string, o: Common & { target: string }) => {
       if (!/^(i|mi)-[0-9a-f]{8,17}$/.test(o.target)) throw new SafeguardError('REFUSED', `"${o.target.slice(0, 40)}" is not an instance id (i-0123456789abcdef0)`);
-      await withContext(o, (ctx) => connect(apiFor(ctx, o.as), grant, o.target, ctx.aws, { interactive: process.stdout.isTTY === true }), (r: Awaited<ReturnType<typeof connect>>) =>
+      await withContext(o, (ctx) => connect(apiFor(ctx, o.as), ctx.policy, grant, o.target, ctx.aws, { interactive: process.stdout.isTTY === true }), (r: Awaited<ReturnType<typeof connect>>) =>
         r.plugin === 'none' ? `session ${r.sessionId} started on ${r.target} (session-manager-plugin not used); it ends when the grant is revoked` : `session ${r.sessionId} closed`);
     });
   identity(program.command('console <grant>').description('print an AWS console sign-in link for the grant'))

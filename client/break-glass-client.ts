@@ -25,12 +25,14 @@ import type {
   BreakGlassInput,
   BreakGlassResult,
   BreakGlassStatus,
+  DecisionChannel,
   DecisionResult,
   ExtendResult,
   RevokeResult,
 } from '../workflows/break-glass/definitions';
 import { SafeguardError, explainTemporalError } from './errors';
-import { assertWorkflowId } from './request';
+import { assertNoSecretText, assertWorkflowId } from './request';
+import { Refusals } from '../workflows/shared/refusals';
 
 export const searchAttributeKeys = {
   kind: defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD),
@@ -42,6 +44,14 @@ export const searchAttributeKeys = {
 
 /** `temporal server start-dev --search-attribute` arguments for the keys above. */
 export const SEARCH_ATTRIBUTE_FLAGS = Object.values(SEARCH_ATTRIBUTES).flatMap((name) => ['--search-attribute', `${name}=Keyword`]);
+
+export interface DecisionOptions {
+  /** `extension`, an exact round id, or nothing for the request's own round. */
+  round?: string;
+  via?: DecisionChannel;
+}
+
+const ROUND_ID = /^(grant|ratification|extension-\d{1,3})$/;
 
 export interface ListedRequest {
   workflowId: string;
@@ -60,6 +70,8 @@ export class BreakGlassClient {
   ) {}
 
   async start(input: BreakGlassInput): Promise<string> {
+    assertNoSecretText('reason', input.reason);
+    assertNoSecretText('ticket', input.ticket);
     const handle = await this.client.workflow.start('breakGlassWorkflow', {
       taskQueue: this.taskQueue,
       workflowId: input.grantId,
@@ -77,20 +89,68 @@ export class BreakGlassClient {
     return handle.workflowId;
   }
 
-  approve(id: string, approver: string, comment?: string): Promise<DecisionResult> {
-    return this.update(id, (h) => h.executeUpdate(approveUpdate, { args: [{ approver, ...(comment ? { comment } : {}) }] }));
+  /**
+   * Approves one round of a request: by default its own (approval, or ratification of a post-hoc
+   * grant); `round: 'extension'` the extension waiting now; or an exact round id (Slack buttons carry
+   * the round of the card they are on). The Update names the round, so a decision never lands on a
+   * round the person did not mean (invariant 10). A repeat is reported as `duplicate: true`.
+   */
+  async approve(id: string, approver: string, opts: DecisionOptions & { comment?: string } = {}): Promise<DecisionResult> {
+    assertNoSecretText('comment', opts.comment);
+    const round = await this.resolveRound(id, opts.round);
+    const args = { approver, round, ...(opts.comment ? { comment: opts.comment } : {}), ...(opts.via ? { via: opts.via } : {}) };
+    try {
+      return await this.update(id, (h) => h.executeUpdate(approveUpdate, { args: [args] }));
+    } catch (err) {
+      // Repeats are refused by the validator (so they cost no history) and reported as harmless.
+      if (err instanceof SafeguardError && err.refusal === Refusals.alreadyDecided) return this.duplicateOf(id, round);
+      throw err;
+    }
   }
 
-  deny(id: string, approver: string, reason: string): Promise<DecisionResult> {
-    return this.update(id, (h) => h.executeUpdate(denyUpdate, { args: [{ approver, reason }] }));
+  async deny(id: string, approver: string, reason: string, opts: DecisionOptions = {}): Promise<DecisionResult> {
+    assertNoSecretText('reason', reason);
+    const round = await this.resolveRound(id, opts.round);
+    return this.update(id, (h) => h.executeUpdate(denyUpdate, { args: [{ approver, reason, round, ...(opts.via ? { via: opts.via } : {}) }] }));
   }
 
-  revoke(id: string, by: string, reason?: string): Promise<RevokeResult> {
-    return this.update(id, (h) => h.executeUpdate(revokeUpdate, { args: [{ by, ...(reason ? { reason } : {}) }] }));
+  async revoke(id: string, by: string, reason?: string): Promise<RevokeResult> {
+    assertNoSecretText('reason', reason);
+    try {
+      return await this.update(id, (h) => h.executeUpdate(revokeUpdate, { args: [{ by, ...(reason ? { reason } : {}) }] }));
+    } catch (err) {
+      if (err instanceof SafeguardError && err.refusal === Refusals.alreadyRevoking) return { accepted: true, phase: (await this.status(id)).phase, duplicate: true };
+      throw err;
+    }
   }
 
   extend(id: string, requester: string, byMs: number, reason?: string): Promise<ExtendResult> {
+    assertNoSecretText('reason', reason);
     return this.update(id, (h) => h.executeUpdate(extendUpdate, { args: [{ requester, byMs, ...(reason ? { reason } : {}) }] }));
+  }
+
+  /** The round id a decision names: exact ids pass through; the rest is read from the request. */
+  private async resolveRound(id: string, selector: string | undefined): Promise<string> {
+    if (selector !== undefined && selector !== 'extension') {
+      if (!ROUND_ID.test(selector)) throw new SafeguardError('INVALID_ID', `"${selector.slice(0, 40)}" is not a round (grant, ratification, extension or extension-<n>)`);
+      return selector;
+    }
+    const st = await this.status(id);
+    if (selector === 'extension') {
+      // The extension: the one open now, else the latest (a repeat then reads "already approved",
+      // a late click "already decided"); never an older one.
+      const extensions = (st.rounds ?? (st.approval ? [st.approval] : [])).filter((r) => r.kind === 'extension' && r.id);
+      const ext = extensions.find((r) => r.state === 'open') ?? extensions[extensions.length - 1];
+      if (!ext?.id) throw new SafeguardError('NO_ROUND_PENDING', `${id} has no extension to decide`);
+      return ext.id;
+    }
+    return st.mode === 'post-hoc' ? 'ratification' : 'grant';
+  }
+
+  private async duplicateOf(id: string, round: string): Promise<DecisionResult> {
+    const st = await this.status(id);
+    const r = st.rounds?.find((x) => x.id === round) ?? st.approval;
+    return { accepted: true, duplicate: true, approvals: r?.approvals.length ?? 0, quorum: r?.quorum ?? 0, phase: st.phase, decided: r?.state !== 'open', round, ...(r ? { roundKind: r.kind, roundState: r.state } : {}) };
   }
 
   reserveCredentials(id: string, by: string): Promise<VendingLease> {
@@ -109,8 +169,8 @@ export class BreakGlassClient {
     return this.update(id, (h) => h.signal(accessRefusedSignal, refusal));
   }
 
-  sessionOpened(id: string, sessionId: string, target: string): Promise<void> {
-    return this.update(id, (h) => h.signal(sessionOpenedSignal, { sessionId, target }));
+  sessionOpened(id: string, sessionId: string, target: string, opts: { verified?: boolean } = {}): Promise<void> {
+    return this.update(id, (h) => h.signal(sessionOpenedSignal, { sessionId, target, ...(opts.verified ? { verified: true } : {}) }));
   }
 
   /** True when a workflow with this id exists, running or closed (an Update to a closed one fails like an unknown one). */
@@ -124,8 +184,13 @@ export class BreakGlassClient {
     }
   }
 
+  /** The request's state, with what Temporal says of the execution: a terminated run still answers
+   * the Query with the phase it was in when it was killed, so `execution` tells the truth. */
   status(id: string): Promise<BreakGlassStatus> {
-    return this.update(id, (h) => h.query(statusQuery));
+    return this.update(id, async (h) => {
+      const [st, desc] = await Promise.all([h.query(statusQuery), h.describe()]);
+      return { ...st, execution: { status: desc.status.name, ...(desc.closeTime ? { closeTime: desc.closeTime.toISOString() } : {}) } };
+    });
   }
 
   result(id: string): Promise<BreakGlassResult> {
@@ -133,7 +198,8 @@ export class BreakGlassClient {
   }
 
   async list(opts: { active?: boolean; limit?: number } = {}): Promise<ListedRequest[]> {
-    const query = `${SEARCH_ATTRIBUTES.kind} = 'break-glass'${opts.active ? " AND ExecutionStatus = 'Running'" : ''}`;
+    // By type as well as by kind: a run started around the CLI still shows up here.
+    const query = `(${SEARCH_ATTRIBUTES.kind} = 'break-glass' OR WorkflowType = 'breakGlassWorkflow')${opts.active ? " AND ExecutionStatus = 'Running'" : ''}`;
     const out: ListedRequest[] = [];
     for await (const wf of this.client.workflow.list({ query })) {
       out.push(listed(wf));

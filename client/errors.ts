@@ -18,6 +18,8 @@ export type SafeguardErrorCode =
   | 'WORKFLOW_NOT_FOUND'
   | 'INVALID_ID'
   | 'REFUSED'
+  | 'SECRET_IN_TEXT'
+  | 'NO_ROUND_PENDING'
   | 'NO_STACK';
 
 export class SafeguardError extends Error {

@@ -6,7 +6,8 @@ import { DurationError, formatDuration, parseDuration } from '../config/duration
 import { approverPool, canRequest, findPersonById, getRole, securityPeople } from '../config/policy-lookup';
 import type { Policy } from '../config/policy-types';
 import { MAX_REASON_LENGTH, MIN_DURATION_MS, breakGlassWorkflowId } from '../workflows/break-glass/definitions';
-import type { BreakGlassInput } from '../workflows/break-glass/definitions';
+import type { BreakGlassInput, RoleSnapshot } from '../workflows/break-glass/definitions';
+import { looksLikeSecret } from '../config/redact';
 import { SafeguardError } from './errors';
 
 /** IAM roles default to a one-hour maximum session; break-glass roles are created with it. */
@@ -55,40 +56,58 @@ export function buildBreakGlassInput(policy: Policy, args: RequestArgs, shortId:
     throw new SafeguardError('REASON_TOO_SHORT', `reason must be at least ${role.reasonMinLength} characters (say what is broken and why you need ${role.name})`);
   }
   if (reason.length > MAX_REASON_LENGTH) throw new SafeguardError('REASON_TOO_LONG', `reason must be at most ${MAX_REASON_LENGTH} characters`);
+  assertNoSecretText('reason', reason);
   const ticket = args.ticket?.trim();
   if (role.ticketRequired && !ticket) throw new SafeguardError('TICKET_REQUIRED', `${role.name} requires a ticket or incident id (--ticket)`);
   if (ticket !== undefined && ticket !== '' && !/^[\w.#:/-]{1,128}$/.test(ticket)) {
     throw new SafeguardError('INVALID_TICKET', 'ticket must be 1-128 characters of letters, digits and . # : / - _');
   }
-  const account = policy.accounts.find((a) => a.id === role.account);
-  if (!account) throw new SafeguardError('UNKNOWN_ROLE', `role ${role.name} names unknown account ${role.account}`);
-
+  assertNoSecretText('ticket', ticket);
   const input: BreakGlassInput = {
     grantId: breakGlassWorkflowId(role.name, shortId),
     requester: args.requester,
-    role: {
-      name: role.name,
-      accountId: account.id,
-      roleArn: role.roleArn,
-      executionRoleArn: account.executionRoleArn,
-      externalId: account.externalId,
-      mode: role.mode,
-      quorum: role.quorum,
-      approvers: approverPool(policy, role.name),
-      security: securityPeople(policy),
-      maxDurationMs: role.maxDurationMs,
-      approvalTimeoutMs: role.approvalTimeoutMs,
-      reminderIntervalMs: role.reminderIntervalMs,
-      maxSessionDurationMs: DEFAULT_ROLE_MAX_SESSION_MS,
-      ...(role.ratificationDeadlineMs !== undefined ? { ratificationDeadlineMs: role.ratificationDeadlineMs } : {}),
-      ...(role.idleLimitMs !== undefined ? { idleLimitMs: role.idleLimitMs } : {}),
-    },
+    role: roleSnapshotFor(policy, role.name),
     durationMs,
     reason,
     via: args.via,
   };
   if (ticket) input.ticket = ticket;
   return input;
+}
+
+/** The role's rules as the policy states them now: what a request freezes into its input, and what
+ * the worker checks a running request's input against. */
+export function roleSnapshotFor(policy: Policy, roleName: string): RoleSnapshot {
+  const role = getRole(policy, roleName);
+  if (!role) throw new SafeguardError('UNKNOWN_ROLE', `unknown role "${roleName}"`);
+  const account = policy.accounts.find((a) => a.id === role.account);
+  if (!account) throw new SafeguardError('UNKNOWN_ROLE', `role ${role.name} names unknown account ${role.account}`);
+  return {
+    name: role.name,
+    accountId: account.id,
+    roleArn: role.roleArn,
+    executionRoleArn: account.executionRoleArn,
+    externalId: account.externalId,
+    mode: role.mode,
+    quorum: role.quorum,
+    approvers: approverPool(policy, role.name),
+    security: securityPeople(policy),
+    maxDurationMs: role.maxDurationMs,
+    approvalTimeoutMs: role.approvalTimeoutMs,
+    reminderIntervalMs: role.reminderIntervalMs,
+    maxSessionDurationMs: DEFAULT_ROLE_MAX_SESSION_MS,
+    ...(role.ratificationDeadlineMs !== undefined ? { ratificationDeadlineMs: role.ratificationDeadlineMs } : {}),
+    ...(role.idleLimitMs !== undefined ? { idleLimitMs: role.idleLimitMs } : {}),
+    ...(role.stepUp ? { stepUp: true } : {}),
+  };
+}
+
+/** Free text people type (reasons, comments, tickets) goes into history, Slack and evidence: a
+ * secret pasted into it by mistake is refused here, before anything starts (invariant 1). */
+export function assertNoSecretText(field: string, text: string | undefined): void {
+  if (text !== undefined && looksLikeSecret(text)) {
+    throw new SafeguardError('SECRET_IN_TEXT', `the ${field} looks like it contains a secret (an access key, token or session token); remove it and try again — nothing was started`);
+  }
 }
 
 /** Workflow ids accepted from people: `breakglass-<role>-<hex>`; anything else is refused early. */

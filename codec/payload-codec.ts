@@ -1,8 +1,14 @@
 // Payload encryption for everything Safeguard puts in a workflow history (DESIGN.md §6.8).
 // Each payload becomes { metadata: { encoding: binary/encrypted, encryption-key-id: <id> },
 // data: iv(12) || AES-256-GCM ciphertext || tag(16) } whose plaintext is the protobuf encoding of
-// the original payload (metadata included). Payloads that are not encrypted pass decode unchanged,
-// so histories written before encryption was switched on still read.
+// the original payload (metadata included).
+//
+// Decode refuses unencrypted payloads: someone with network access to Temporal but no codec key
+// (`temporal workflow start --input '{…}'`, `temporal workflow update execute --input …`) must not be
+// able to hand a workflow an input or a decision. A refused payload is not an error (that would fail
+// the workflow task and wedge the workflow, a denial of service for the real request); it decodes to
+// the marker `{ "__refused": "…" }`, which every workflow's input and message checks reject. Only
+// `binary/null` (an absent value; it carries nothing to forge) passes as it is.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -56,7 +62,7 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
-    return payloads.map((payload) => (isEncryptedPayload(payload) ? this.decrypt(payload) : payload));
+    return payloads.map((payload) => (isEncryptedPayload(payload) ? this.decrypt(payload) : refuseUnencrypted(payload)));
   }
 
   private decrypt(payload: Payload): Payload {
@@ -87,6 +93,24 @@ export class EncryptionCodec implements PayloadCodec {
     }
     return { metadata: { ...decoded.metadata }, data: decoded.data };
   }
+}
+
+/** Encodings an unencrypted payload may have and still be decoded as it is. */
+const PLAINTEXT_ALLOWED = new Set(['binary/null']);
+
+/** What an unencrypted payload decodes to: a JSON marker every input check refuses. */
+export const REFUSED_MARKER_KEY = '__refused';
+
+function refuseUnencrypted(payload: Payload): Payload {
+  const encoding = text(payload.metadata?.encoding) ?? '(none)';
+  if (PLAINTEXT_ALLOWED.has(encoding)) return payload;
+  const marker = { [REFUSED_MARKER_KEY]: `unencrypted ${encoding.slice(0, 40)} payload refused by the codec` };
+  return { metadata: { encoding: utf8('json/plain') }, data: utf8(JSON.stringify(marker)) };
+}
+
+/** True for a value the codec substituted for an unencrypted payload. */
+export function isRefusedPayloadValue(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && REFUSED_MARKER_KEY in value;
 }
 
 /**

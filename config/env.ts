@@ -13,6 +13,8 @@ export const envSchema = z.object({
   TEMPORAL_TLS: bool,
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   SAFEGUARD_TASK_QUEUE: z.string().min(1).default('safeguard'),
+  /** Shared by every worker of a deployment: the per-role deny-policy writers run here. */
+  SAFEGUARD_REVOCATION_TASK_QUEUE: z.string().min(1).default('safeguard-revocations'),
   AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like us-east-1').default('us-east-1'),
   SAFEGUARD_AWS_ENDPOINT: z.url().optional(),
   SAFEGUARD_POLICY: z.string().min(1).default('examples/policy.yaml'),
@@ -20,8 +22,15 @@ export const envSchema = z.object({
   SAFEGUARD_EVIDENCE_DIR: z.string().min(1).optional(),
   /** The Safeguard api the CLI talks to (credential vending, authenticated actions). */
   SAFEGUARD_API_URL: z.url().optional(),
-  /** Bound into every presigned identity request so it cannot be replayed to another service. */
-  SAFEGUARD_API_SERVER_ID: z.string().regex(/^[\w.:-]{1,64}$/).default('safeguard'),
+  /**
+   * Bound into every presigned identity request so it cannot be replayed to another service. Unique
+   * per deployment (e.g. the api's public URL); no default: the api and the CLI (with
+   * SAFEGUARD_API_URL) refuse to run without it (apiEnv, requireApiServerId).
+   */
+  SAFEGUARD_API_SERVER_ID: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,256}$/, 'must be 1–256 printable ASCII characters without spaces, e.g. the api\'s public URL')
+    .optional(),
   SAFEGUARD_API_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   /** STS hosts the api accepts presigned identity requests for (comma-separated host[:port]). */
   SAFEGUARD_STS_HOSTS: z.string().optional(),
@@ -29,7 +38,13 @@ export const envSchema = z.object({
   SAFEGUARD_FEDERATION_URL: z.url().default('https://signin.aws.amazon.com/federation'),
   /** Origins allowed to call the codec endpoint (the Temporal Web UI). */
   SAFEGUARD_CODEC_CORS_ORIGINS: z.string().default('http://127.0.0.1:8233,http://localhost:8233'),
+  /** Bearer token for the codec endpoint; /codec/encode is disabled without it. */
   SAFEGUARD_CODEC_AUTH_TOKEN: z.string().min(16).optional(),
+  /** `off`: /codec/decode answers without a token (an explicit, logged opt-out); default `on`. */
+  SAFEGUARD_CODEC_AUTH: z
+    .enum(['on', 'off', ''], { error: 'must be on or off' })
+    .optional()
+    .transform((v): 'on' | 'off' => (v === 'off' ? 'off' : 'on')),
   /** How often the reconciler Schedule runs (a duration like 1m or 15s), or `off` for a worker that must not own it. */
   SAFEGUARD_RECONCILE_INTERVAL: z
     .string()
@@ -55,4 +70,46 @@ export function parseEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new ConfigError(`invalid environment:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** What the production api needs beyond the defaults: settings with no safe default. */
+export interface ApiEnv {
+  serverId: string;
+  codec: { authToken?: string; /** SAFEGUARD_CODEC_AUTH=off: /codec/decode without a token. */ unauthenticatedDecode: boolean };
+}
+
+/**
+ * The production api's settings that must be chosen, not defaulted (api/main.ts); throws one
+ * ConfigError naming every missing variable and what to set it to.
+ */
+export function apiEnv(env: Env): ApiEnv {
+  const problems: string[] = [];
+  if (!env.SAFEGUARD_API_SERVER_ID) {
+    problems.push(
+      "  SAFEGUARD_API_SERVER_ID is not set: set it to a value unique to this api deployment, e.g. the api's public URL " +
+        '(https://safeguard-api.example.com), and give the CLI the same value. It binds every signed identity request to this api.',
+    );
+  }
+  const unauthenticatedDecode = env.SAFEGUARD_CODEC_AUTH === 'off';
+  if (!env.SAFEGUARD_CODEC_AUTH_TOKEN && !unauthenticatedDecode) {
+    problems.push(
+      '  SAFEGUARD_CODEC_AUTH_TOKEN is not set: the codec endpoint (/codec) turns stored workflow payloads into plaintext, so it needs ' +
+        'a bearer token (e.g. `openssl rand -base64 32`). Only where /codec is reachable solely by people allowed to read every ' +
+        'history, SAFEGUARD_CODEC_AUTH=off serves /codec/decode without one (/codec/encode stays disabled without a token).',
+    );
+  }
+  if (problems.length > 0 || !env.SAFEGUARD_API_SERVER_ID) throw new ConfigError(`the api cannot start:\n${problems.join('\n')}`);
+  return {
+    serverId: env.SAFEGUARD_API_SERVER_ID,
+    codec: { ...(env.SAFEGUARD_CODEC_AUTH_TOKEN ? { authToken: env.SAFEGUARD_CODEC_AUTH_TOKEN } : {}), unauthenticatedDecode },
+  };
+}
+
+/** The server id of the api at SAFEGUARD_API_URL, for clients (the CLI); there is no default to fall back on. */
+export function requireApiServerId(env: Env): string {
+  if (env.SAFEGUARD_API_SERVER_ID) return env.SAFEGUARD_API_SERVER_ID;
+  throw new ConfigError(
+    `SAFEGUARD_API_SERVER_ID is not set: the CLI needs the server id of the api at ${env.SAFEGUARD_API_URL ?? 'SAFEGUARD_API_URL'} ` +
+      "(the value that api is configured with, usually its public URL); it binds each signed request to that api.",
+  );
 }

@@ -171,3 +171,43 @@ function walk(value: unknown, path: string, underSecretKey: boolean, seen: WeakS
     walk(v, `${path}.${k}`, underSecretKey || isSecretKey(k), seen);
   }
 }
+
+/**
+ * A copy of `value` with every secret removed: values under secret keys and secret-shaped
+ * substrings (findSecretShapes) become "[REDACTED]", secret-shaped keys are renamed. Used where a
+ * record must be kept even if someone pasted a secret into it (evidence): the secret goes, the
+ * record stays, and `paths` says where something was removed.
+ */
+export function redactSecretShapes<T>(value: T): { value: T; paths: string[] } {
+  const paths: string[] = [];
+  const scrub = (v: unknown, path: string, underSecretKey: boolean): unknown => {
+    if (typeof v === 'string') {
+      if (underSecretKey && v !== '' && v !== REDACTED) {
+        paths.push(path);
+        return REDACTED;
+      }
+      const shapes = findSecretShapes(v, { longBase64: true });
+      if (shapes.length === 0) return v;
+      paths.push(path);
+      let out = '';
+      let at = 0;
+      for (const m of shapes) {
+        if (m.index < at) continue;
+        out += v.slice(at, m.index) + REDACTED;
+        at = m.index + m.text.length;
+      }
+      return out + v.slice(at);
+    }
+    if (v === null || typeof v !== 'object' || v instanceof Date) return v;
+    if (Array.isArray(v)) return v.map((item, i) => scrub(item, `${path}[${i}]`, underSecretKey));
+    const out: Record<string, unknown> = {};
+    let n = 0;
+    for (const [k, item] of Object.entries(v)) {
+      const key = looksLikeSecret(k) ? `[REDACTED-KEY-${++n}]` : k;
+      if (key !== k) paths.push(`${path}.<key>`);
+      out[key] = scrub(item, `${path}.${key}`, underSecretKey || isSecretKey(k));
+    }
+    return out;
+  };
+  return { value: scrub(value, 'record', false) as T, paths };
+}

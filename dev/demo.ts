@@ -35,7 +35,7 @@ async function main(): Promise<number> {
       if (!(err instanceof SafeguardError) || err.refusal !== 'SelfApproval') throw err;
       say(`3. alice tried to approve her own request: refused (${err.message})`);
     }
-    const decision = await approve(ctx, bob, req.workflowId, 'confirmed incident INC-1042');
+    const decision = await approve(ctx, bob, req.workflowId, { comment: 'confirmed incident INC-1042' });
     say(`4. bob approved (${decision.approvals}/${decision.quorum})`);
     let st = await status(ctx, req.workflowId);
     while (st.phase === 'pending') {

@@ -1,5 +1,6 @@
 // `npm run dev`: the embedded default, kept running. Temporal dev server (SQLite under .data/, Web UI
-// on :8233), the AWS sandbox and a worker; the CLI finds them through .data/stack.json.
+// on :8233), the AWS sandbox and a worker (restarted with backoff when it dies); the CLI finds them
+// through .data/stack.json.
 import path from 'node:path';
 import { startStack } from './stack';
 import { REPO_ROOT } from './temporal-server';
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
     dataDir: path.join(REPO_ROOT, '.data'),
     temporalPort: port,
     uiPort,
+    restartWorker: true,
     log: (m) => process.stdout.write(`safeguard: ${m}\n`),
   });
   const i = stack.info;
@@ -22,7 +24,7 @@ async function main(): Promise<void> {
       `  AWS        sandbox at ${i.awsEndpoint} (moto + gateway), account 123456789012`,
       `  api        ${i.apiUrl ?? '(none)'} (credential vending, codec for the Web UI)`,
       `  Policy     ${path.relative(REPO_ROOT, i.policyFile)}   Evidence ${path.relative(REPO_ROOT, i.evidenceDir)}/`,
-      `  Worker log ${path.relative(REPO_ROOT, stack.worker?.logFile ?? '')}`,
+      `  Worker log ${path.relative(REPO_ROOT, stack.worker?.logFile ?? '')} (a worker that exits is restarted)`,
       '',
       'Try it from another terminal (people: alice, dave request; bob, carol approve):',
       '  bin/safeguard breakglass request --as alice --role BreakGlassAdmin --duration 2m --reason "orders DB is down, need a restart"',
@@ -48,9 +50,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
-  stack.worker?.process.once('exit', (code, signal) => {
-    if (!stopping) process.stderr.write(`safeguard: the worker exited (${signal ?? code}); see ${stack.worker?.logFile}\n`);
-  });
 }
 
 main().catch((err: unknown) => {

@@ -18,8 +18,10 @@ import { startApiServer } from '../api/server';
 import { loadPolicyFile } from '../config/policy';
 import { createLogger } from '../config/logger';
 import { BREAK_GLASS_TASK_QUEUE } from '../workflows/break-glass/definitions';
+import { loadOrCreateApiServerId } from './api-server-id';
 import { REPO_ROOT, startDevServer } from './temporal-server';
 import type { DevServer } from './temporal-server';
+import { WorkerSupervisor } from './worker-supervisor';
 
 export const STACK_FILE = 'stack.json';
 
@@ -36,12 +38,16 @@ export interface StackInfo {
   sandboxFile: string;
   uiUrl?: string;
   apiUrl?: string;
+  /** The embedded api's server id: random per data dir, kept in `<dataDir>/api-server-id`. */
   apiServerId?: string;
   /** The payload codec's key file (sandbox key, mode 0600). */
   codecKeyFile: string;
   pid: number;
   startedAt: string;
 }
+
+/** How often the embedded stack's worker reconciles closed break-glass runs. */
+export const STACK_RECONCILE_INTERVAL = '15s';
 
 export interface StackOptions {
   dataDir: string;
@@ -52,12 +58,19 @@ export interface StackOptions {
   apiPort?: number;
   /** Start a worker process (default true). */
   worker?: boolean;
+  /**
+   * Start the worker again when it dies, with backoff (`npm run dev`); default false, so tests that
+   * kill workers on purpose keep control of them.
+   */
+  restartWorker?: boolean;
   log?: (msg: string) => void;
 }
 
 export interface WorkerProcess {
   process: ChildProcess;
   logFile: string;
+  /** Resolves when the process has ended, with how (`code 1`, `SIGKILL`). */
+  exited: Promise<string>;
   /** SIGKILL, as a crash would. */
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -67,7 +80,8 @@ export interface Stack {
   info: StackInfo;
   sandbox: Sandbox;
   temporal: DevServer;
-  worker?: WorkerProcess;
+  /** The stack's worker; with restartWorker, the one running now (undefined while a restart waits). */
+  readonly worker?: WorkerProcess;
   spawnWorker(): Promise<WorkerProcess>;
   stop(): Promise<void>;
 }
@@ -79,6 +93,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   log(`starting Temporal dev server and the AWS sandbox under ${path.relative(process.cwd(), dataDir) || '.'}`);
   const codecKeyFile = path.join(dataDir, 'codec-keys.json');
   const keyring = loadOrCreateKeyFile(codecKeyFile);
+  // Before any server starts, so a bad file cannot leave them running.
+  const apiServerId = loadOrCreateApiServerId(dataDir);
   // The api's port is chosen first so the Web UI can be pointed at its codec endpoint.
   const apiPort = opts.apiPort ?? (await freePort());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -100,7 +116,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   }
   const temporal = started[0].value;
   const sandbox = started[1].value;
-  const info: StackInfo = {
+  const info: StackInfo & { apiServerId: string } = {
     temporalAddress: temporal.address,
     namespace: 'default',
     taskQueue: BREAK_GLASS_TASK_QUEUE,
@@ -112,27 +128,38 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     sandboxFile: path.join(dataDir, 'sandbox', 'sandbox.json'),
     ...(temporal.uiUrl ? { uiUrl: temporal.uiUrl } : {}),
     apiUrl,
-    apiServerId: SANDBOX_API_SERVER_ID,
+    apiServerId,
     codecKeyFile,
     pid: process.pid,
     startedAt: new Date().toISOString(),
   };
+  // Every instance the policy names as an SSM target is reachable in the sandbox (moto cannot
+  // create instances with chosen ids; the gateway's Session Manager knows them as managed nodes).
+  const targets = loadPolicyFile(info.policyFile).breakGlassRoles.flatMap((r) => r.ssmTargets);
+  sandbox.gateway.setInstances([...new Set([...sandbox.seed.instances, ...targets])]);
   const api = await startEmbeddedApi(info, sandbox, keyring, apiPort).catch(async (err: unknown) => {
     await Promise.all([temporal.stop(), sandbox.stop()]);
     throw err;
   });
   const workers: WorkerProcess[] = [];
-  const spawnOne = async (): Promise<WorkerProcess> => {
-    const w = await spawnWorker(info, path.join(dataDir, `worker-${workers.length + 1}.log`));
+  const spawnOne = async (logFile = path.join(dataDir, `worker-${workers.length + 1}.log`), signal?: AbortSignal): Promise<WorkerProcess> => {
+    const w = await spawnWorker(info, logFile, signal ? { signal } : {});
     workers.push(w);
     return w;
   };
+  let firstWorker: WorkerProcess | undefined;
+  let supervisor: WorkerSupervisor<WorkerProcess> | undefined;
   const stack: Stack = {
     info,
     sandbox,
     temporal,
-    spawnWorker: spawnOne,
+    get worker() {
+      return supervisor ? supervisor.current : firstWorker;
+    },
+    spawnWorker: () => spawnOne(),
     async stop() {
+      // The supervisor first, so no restart races the shutdown.
+      await supervisor?.stop();
       await Promise.all(workers.map((w) => w.stop()));
       await api.close();
       await Promise.all([temporal.stop(), sandbox.stop()]);
@@ -147,7 +174,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   if (opts.worker !== false) {
     log('starting the worker');
     try {
-      stack.worker = await spawnOne();
+      if (opts.restartWorker) {
+        // Restarts append to the first worker's log, so a crash loop does not litter the data dir.
+        const logFile = path.join(dataDir, 'worker-1.log');
+        supervisor = new WorkerSupervisor({ spawn: (signal) => spawnOne(logFile, signal), log });
+        await supervisor.start();
+      } else {
+        firstWorker = await spawnOne();
+      }
     } catch (err) {
       await stack.stop();
       throw err;
@@ -161,7 +195,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
 export async function spawnWorker(
   info: StackInfo,
   logFile: string,
-  overrides: { taskQueue?: string; /** Extra environment (e.g. SLACK_BOT_TOKEN, SLACK_API_URL); wins over the defaults. */ env?: NodeJS.ProcessEnv } = {},
+  overrides: {
+    taskQueue?: string;
+    /** Extra environment (e.g. SLACK_BOT_TOKEN, SLACK_API_URL); wins over the defaults. */
+    env?: NodeJS.ProcessEnv;
+    /** Aborts a start still in progress: the child is killed and the promise rejects. */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<WorkerProcess> {
   const broker = (JSON.parse(fs.readFileSync(info.sandboxFile, 'utf8')) as SandboxFile).broker;
   const env: NodeJS.ProcessEnv = {
@@ -175,6 +215,9 @@ export async function spawnWorker(
     SAFEGUARD_EVIDENCE_DIR: info.evidenceDir,
     SAFEGUARD_DATA_DIR: info.dataDir,
     SAFEGUARD_CODEC_KEY_FILE: info.codecKeyFile,
+    SAFEGUARD_POLICY: info.policyFile,
+    // The reconciler runs every few seconds on the embedded stack (a minute in production).
+    SAFEGUARD_RECONCILE_INTERVAL: STACK_RECONCILE_INTERVAL,
     // The broker identity, through the SDK's default chain exactly as in production.
     AWS_ACCESS_KEY_ID: broker.accessKeyId,
     AWS_SECRET_ACCESS_KEY: broker.secretAccessKey,
@@ -189,11 +232,16 @@ export async function spawnWorker(
   const tsxLoader = pathToFileURL(path.join(REPO_ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
   const child = spawn(process.execPath, ['--import', tsxLoader, path.join(REPO_ROOT, 'worker/main.ts')], { env, stdio: ['ignore', fd, fd], cwd: REPO_ROOT });
   fs.closeSync(fd);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ?? `code ${code ?? '?'}`)));
   const deadline = Date.now() + 180_000;
   for (;;) {
     const text = fs.existsSync(logFile) ? fs.readFileSync(logFile).subarray(startOffset).toString('utf8') : '';
     if (/"msg":"worker started"/.test(text)) break;
+    if (overrides.signal?.aborted) {
+      child.kill('SIGKILL');
+      await exited;
+      throw new Error('worker start-up cancelled');
+    }
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`worker exited during start-up; see ${logFile}`);
     if (Date.now() > deadline) throw new Error(`worker did not start within 180 s; see ${logFile}`);
     await sleep(250);
@@ -202,6 +250,7 @@ export async function spawnWorker(
   return {
     process: child,
     logFile,
+    exited,
     async kill() {
       if (alive()) child.kill('SIGKILL');
       await exited;
@@ -220,10 +269,8 @@ export function readStackFile(file: string): StackInfo {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as StackInfo;
 }
 
-export const SANDBOX_API_SERVER_ID = 'safeguard-sandbox';
-
 /** The api inside the stack's own process, acting as the broker (the sandbox's broker keys). */
-async function startEmbeddedApi(info: StackInfo, sandbox: Sandbox, keyring: KeyRing, port: number): Promise<{ close(): Promise<void> }> {
+async function startEmbeddedApi(info: StackInfo & { apiServerId: string }, sandbox: Sandbox, keyring: KeyRing, port: number): Promise<{ close(): Promise<void> }> {
   const connection = await Connection.connect({ address: info.temporalAddress });
   const temporal = new Client({ connection, namespace: info.namespace, dataConverter: dataConverterWithCodec(keyring) });
   const logger = createLogger('api', process.env.LOG_LEVEL ?? 'warn', (await import('pino')).default.destination({ dest: path.join(info.dataDir, 'api.log'), sync: true }));
@@ -234,10 +281,11 @@ async function startEmbeddedApi(info: StackInfo, sandbox: Sandbox, keyring: KeyR
     region: info.region,
     awsEndpoint: info.awsEndpoint,
     brokerCredentials: { accessKeyId: sandbox.seed.broker.accessKeyId, secretAccessKey: sandbox.seed.broker.secretAccessKey },
-    serverId: SANDBOX_API_SERVER_ID,
+    serverId: info.apiServerId,
     federationUrl: `${info.awsEndpoint}/federation`,
     evidenceDir: info.evidenceDir,
-    codec: { keyring, allowedOrigins: info.uiUrl ? [info.uiUrl, info.uiUrl.replace('127.0.0.1', 'localhost')] : [] },
+    // The dev Web UI cannot send a token, so decode is open (loopback only); encode stays disabled.
+    codec: { keyring, allowedOrigins: info.uiUrl ? [info.uiUrl, info.uiUrl.replace('127.0.0.1', 'localhost')] : [], unauthenticatedDecode: true },
     logger,
   });
   const api = await startApiServer(deps, { port });

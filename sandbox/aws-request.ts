@@ -42,15 +42,38 @@ export function redactSecrets<T>(value: T): T {
 }
 
 /**
- * Redacted parameters of a parsed call, for the call log: secret-looking keys everywhere, plus
- * values that are secret by context (an SSM SecureString parameter's Value).
+ * Redacted parameters of a parsed call, for the call log: secret-looking keys everywhere, values
+ * that are secret by context (an SSM SecureString parameter's Value), and access key ids masked
+ * (the log is served to anyone who reaches the gateway; see maskAccessKeyId).
  */
 export function redactParams(info: Pick<AwsRequestInfo, 'service' | 'action' | 'params'>): Record<string, unknown> {
-  const out = redactSecrets(info.params);
+  const out = maskAccessKeyIds(redactSecrets(info.params)) as Record<string, unknown>;
   if (info.service === 'ssm' && info.action === 'PutParameter' && out['Type'] === 'SecureString' && 'Value' in out) {
     out['Value'] = REDACTED;
   }
   return out;
+}
+
+/**
+ * `AKIAIOSFODNN7EXAMPLE` → `AKIA…MPLE`: the kind of key (AKIA long-term, ASIA temporary) and its
+ * last four characters, as the IAM console shows keys. Enough to tell keys apart in a test, not
+ * to name one in a request.
+ */
+export function maskAccessKeyId(id: string): string {
+  return id.length > 8 ? `${id.slice(0, 4)}…${id.slice(-4)}` : '…';
+}
+
+function maskAccessKeyIds(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskAccessKeyIds);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const leaf = k.split('.').pop() ?? k;
+      out[k] = leaf.toLowerCase() === 'accesskeyid' && typeof v === 'string' ? maskAccessKeyId(v) : maskAccessKeyIds(v);
+    }
+    return out;
+  }
+  return value;
 }
 
 function redactValue(value: unknown): unknown {

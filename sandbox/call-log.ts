@@ -8,7 +8,12 @@ export interface CallRecord {
   action: string;
   /** Decoded request parameters, secrets redacted. */
   params: Record<string, unknown>;
-  accessKeyId: string | undefined;
+  /**
+   * Who made the call: the principal ARN (IAM user or assumed-role session) of the key whose
+   * signature the gateway verified; undefined when the call was not validly signed. Access key
+   * ids are never recorded: this log is served to anyone who can reach the gateway.
+   */
+  caller: string | undefined;
   /** HTTP status returned to the caller. */
   status: number;
   /** AWS error code when the call failed (e.g. `Throttling`, `NoSuchEntity`). */

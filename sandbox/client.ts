@@ -11,6 +11,8 @@ export interface SandboxSessionView {
   StartDate: number;
   EndDate?: number;
   Owner: string;
+  /** Present (true) while the session refuses to terminate (setSessionStuck). */
+  Stuck?: true;
 }
 
 export interface SandboxControl {
@@ -20,6 +22,12 @@ export interface SandboxControl {
   addFault(rule: FaultRule): Promise<{ id: string }>;
   clearFaults(): Promise<void>;
   sessions(): Promise<SandboxSessionView[]>;
+  /**
+   * While stuck, TerminateSession answers success but the session stays Connected (and listed by
+   * DescribeSessions State=Active), as when AWS's asynchronous termination does not complete.
+   * Unsticking does not end it; the next TerminateSession does. Unknown session → SandboxControlError 404.
+   */
+  setSessionStuck(sessionId: string, stuck: boolean): Promise<void>;
 }
 
 export class SandboxControlError extends Error {
@@ -71,5 +79,8 @@ export function sandboxControl(endpoint: string): SandboxControl {
       await call('DELETE', '/_sandbox/faults');
     },
     sessions: async () => (await call<{ sessions: SandboxSessionView[] }>('GET', '/_sandbox/sessions')).sessions,
+    setSessionStuck: async (sessionId, stuck) => {
+      await call('POST', `/_sandbox/sessions/${encodeURIComponent(sessionId)}/stuck`, { stuck });
+    },
   };
 }

@@ -5,9 +5,26 @@ import { z } from 'zod';
 import type { AwsProtocol } from './aws-request';
 import { escapeXml } from './moto-query';
 
+/** Signing names (credential-scope services) a fault rule may target; `*` is every service. */
+export const FAULT_SERVICES = [
+  'iam',
+  'sts',
+  'ssm',
+  'kms',
+  'rds',
+  'backup',
+  'secretsmanager',
+  'dynamodb',
+  'cloudformation',
+  'access-analyzer',
+  'cloudtrail',
+  's3',
+  '*',
+] as const;
+
 export const faultRuleSchema = z
   .object({
-    service: z.enum(['iam', 'sts', 'ssm', '*']),
+    service: z.enum(FAULT_SERVICES),
     action: z.string().min(1).optional(),
     kind: z.enum(['throttle', '5xx', 'latency']),
     rate: z.number().min(0).max(1),

@@ -1,21 +1,30 @@
-// The sandbox gateway: an HTTP server on loopback in front of moto that forwards AWS calls,
-// serves the SSM session APIs moto lacks, records every call and injects faults on demand.
-// Control endpoints live under /_sandbox/ (see handleControl).
+// The sandbox gateway: an HTTP server on loopback in front of moto that authenticates every AWS
+// call as AWS would (moto, with its own authentication off, accepts any signature and Inactive or
+// deleted keys), forwards it, serves the SSM session APIs moto lacks, enforces a few AWS rules moto
+// skips (trust policies, the role inline-policy quota), records every call and injects faults on
+// demand. Control endpoints live under /_sandbox/ (see handleControl); they and the console
+// federation endpoint are not AWS calls and are not signed.
 
 import { handleFederation, isFederationRequest } from './federation';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 import { parseAwsRequest, redactParams } from './aws-request';
 import type { AwsProtocol, AwsRequestInfo } from './aws-request';
+import { authRefusalReply, protocolFamily } from './auth-refusal';
 import { CallLog } from './call-log';
 import type { CallFilter, CallRecord } from './call-log';
 import { FaultRules, FaultValidationError, awsErrorReply, faultReply, parseFaultRule, requestId } from './faults';
 import type { ErrorReply, FaultDecision } from './faults';
-import { IdentityResolver } from './identity';
+import { KeyedLock } from './keyed-lock';
 import { MotoDirectory } from './moto-directory';
-import { verifySigV4 } from './sigv4-verify';
-import { SsmApiError, SsmSessions, sessionToWire } from './ssm-sessions';
+import type { MotoKey } from './moto-directory';
+import { motoRoleInlinePolicies } from './moto-role-policies';
+import { authenticateRequest } from './request-auth';
+import { ROLE_INLINE_POLICY_QUOTA, inlinePolicyTotalAfter, rolePolicyQuotaMessage } from './role-policy-quota';
+import { SsmApiError, SsmSessions, UnknownSessionError, sessionToWire } from './ssm-sessions';
+import type { SsmSession } from './ssm-sessions';
 import { escapeXml, motoQuery, xmlText } from './moto-query';
 import { sleep } from './net';
 import { assumeRoleRequestOf, evaluateTrustPolicy } from './trust-policy';
@@ -33,9 +42,9 @@ export interface GatewayOptions {
    */
   enforceTrustPolicies?: boolean;
   /**
-   * moto runs with request authentication on (see startSandbox's `authenticate`): the gateway
-   * learns identities, secrets and trust policies from moto's /moto-api/data.json instead of
-   * fake-signed calls, and verifies the signatures of the calls it answers itself. Default false.
+   * moto runs with request authentication on (see startSandbox's `authenticate`): the gateway's
+   * own moto look-ups cannot be fake-signed, so it reads trust policies and inline policies from
+   * moto's /moto-api/data.json. (Signatures are verified by the gateway in both modes.) Default false.
    */
   authenticate?: boolean;
   log?: (msg: string) => void;
@@ -54,14 +63,28 @@ export interface Gateway {
 
 const MAX_BODY = 16 * 1024 * 1024;
 const SSM_LOCAL_ACTIONS = new Set(['StartSession', 'DescribeSessions', 'TerminateSession']);
-/** IAM calls after which the auth-mode directory re-reads moto (roles, trust policies, users, keys). */
-const IAM_DIRECTORY_CHANGES = /^(Create|Delete|Update)(Role|User|AccessKey|AssumeRolePolicy)$/;
+/** STS answers that carry new credentials, and where the answer names their principal. */
+const STS_CREDENTIAL_ARN: Record<string, RegExp | 'caller'> = {
+  AssumeRole: /<AssumedRoleUser>[\s\S]*?<Arn>([^<]+)<\/Arn>/,
+  AssumeRoleWithWebIdentity: /<AssumedRoleUser>[\s\S]*?<Arn>([^<]+)<\/Arn>/,
+  AssumeRoleWithSAML: /<AssumedRoleUser>[\s\S]*?<Arn>([^<]+)<\/Arn>/,
+  GetFederationToken: /<FederatedUser>[\s\S]*?<Arn>([^<]+)<\/Arn>/,
+  // Session credentials act as the user who asked for them.
+  GetSessionToken: 'caller',
+};
+const SESSION_PATH = /^\/_sandbox\/sessions\/([^/]+)\/stuck$/;
+const stuckBodySchema = z.object({ stuck: z.boolean() }).strict();
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
 
 interface Reply {
   status: number;
   headers: Record<string, string | string[]>;
   body: Buffer;
+}
+
+interface Served {
+  reply: Reply;
+  servedBy: CallRecord['servedBy'];
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -73,7 +96,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const sessions = new SsmSessions({ instances: opts.instances ?? [], region });
   const authenticate = opts.authenticate === true;
   const directory = new MotoDirectory(opts.motoEndpoint);
-  const identities: { resolve(accessKeyId: string): Promise<string> } = authenticate ? directory : new IdentityResolver(opts.motoEndpoint);
+  const roleWrites = new KeyedLock();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
   async function forward(req: IncomingMessage, body: Buffer): Promise<Reply> {
@@ -105,20 +128,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
   }
 
-  async function serveSsm(info: AwsRequestInfo): Promise<Reply> {
+  function serveSsm(info: AwsRequestInfo, caller: MotoKey): Reply {
     try {
       let result: unknown;
       switch (info.action) {
-        case 'StartSession': {
-          const owner = info.accessKeyId
-            ? await identities.resolve(info.accessKeyId)
-            : undefined;
-          if (!owner) {
-            return errorToReply(awsErrorReply('json', 400, 'MissingAuthenticationTokenException', 'Missing Authentication Token'));
-          }
-          result = sessions.start(owner, info.params);
+        case 'StartSession':
+          result = sessions.start(caller.arn, info.params);
           break;
-        }
         case 'DescribeSessions':
           result = sessions.describe(info.params);
           break;
@@ -150,49 +166,19 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     return trust === undefined ? undefined : { trust, maxSessionDuration: Number(xmlText(role.text, 'MaxSessionDuration') ?? '3600') };
   }
 
-  /**
-   * With moto's authentication on, the calls the gateway answers or judges itself must be signed
-   * like moto would demand: a Reply refusing the call, or undefined when the signature is valid.
-   */
-  async function checkSignature(req: IncomingMessage, body: Buffer, info: AwsRequestInfo): Promise<Reply | undefined> {
-    if (!authenticate) return undefined;
-    const protocol = protocolOf(info);
-    const refuse = (queryCode: string, jsonCode: string, message: string): Reply =>
-      errorToReply(awsErrorReply(protocol, protocol === 'json' ? 400 : 403, protocol === 'json' ? jsonCode : queryCode, message));
-    if (!info.accessKeyId) return refuse('MissingAuthenticationToken', 'MissingAuthenticationTokenException', 'Missing Authentication Token');
-    const key = await directory.key(info.accessKeyId);
-    if (!key) return refuse('InvalidClientTokenId', 'UnrecognizedClientException', 'The security token included in the request is invalid.');
-    const verdict = await verifySigV4({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body }, key);
-    switch (verdict) {
-      case 'ok':
-        return undefined;
-      case 'bad-token':
-        return refuse('InvalidClientTokenId', 'UnrecognizedClientException', 'The security token included in the request is invalid.');
-      case 'malformed':
-        return refuse('IncompleteSignature', 'IncompleteSignatureException', 'The request signature does not conform to AWS standards.');
-      case 'mismatch':
-        return refuse(
-          'SignatureDoesNotMatch',
-          'InvalidSignatureException',
-          'The request signature we calculated does not match the signature you provided.',
-        );
-    }
-  }
-
   /** AWS's own AssumeRole checks that moto skips; a Reply when the call must be refused. */
-  async function checkAssumeRole(info: AwsRequestInfo): Promise<Reply | undefined> {
+  async function checkAssumeRole(info: AwsRequestInfo, caller: MotoKey): Promise<Reply | undefined> {
     const roleArn = typeof info.params['RoleArn'] === 'string' ? info.params['RoleArn'] : '';
     const deny = (who: string, action = 'sts:AssumeRole'): Reply =>
       errorToReply(
         awsErrorReply('query', 403, 'AccessDenied', `User: ${who} is not authorized to perform: ${action} on resource: ${roleArn}`),
       );
-    if (!info.accessKeyId) return deny('anonymous');
-    const callerArn = await identities.resolve(info.accessKeyId);
+    const callerArn = caller.arn;
     const roleAccount = roleArn.split(':')[4];
     // Other accounts' roles are outside the sandbox's model: let moto answer.
     if (!/^arn:aws:iam::\d{12}:role\/.+/.test(roleArn) || roleAccount !== callerArn.split(':')[4]) return undefined;
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
-    const role = await lookupRole(info.accessKeyId, roleName);
+    const role = await lookupRole(caller.accessKeyId, roleName);
     const trustRaw = role?.trust;
     if (trustRaw === undefined) return deny(callerArn);
     let trust = trustRaw;
@@ -218,18 +204,86 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     return undefined;
   }
 
-  /** Keeps the directory current from the calls it sees (auth mode): see moto-directory.ts. */
-  function observe(info: AwsRequestInfo, reply: Reply): void {
-    if (reply.status !== 200) return;
-    if (info.service === 'sts' && info.action === 'AssumeRole') {
+  /**
+   * iam:PutRolePolicy with IAM's quota on the role's inline policies (role-policy-quota.ts), which
+   * moto does not enforce. The check and the write run under a per-role lock, so concurrent writes
+   * to one role cannot each pass against the same old total. The role's other policies are read
+   * from moto each time (fake-signed queries; data.json when moto authenticates, where the quota
+   * is then judged before moto judges the caller's permission, unlike AWS).
+   */
+  function putRolePolicy(req: IncomingMessage, body: Buffer, info: AwsRequestInfo, caller: MotoKey): Promise<Served> {
+    const param = (k: string): string | undefined => (typeof info.params[k] === 'string' ? info.params[k] : undefined);
+    const roleName = param('RoleName');
+    const policyName = param('PolicyName');
+    const document = param('PolicyDocument');
+    const write = async (): Promise<Served> => ({ reply: await forward(req, body), servedBy: 'moto' });
+    // Incomplete calls are moto's to refuse (ValidationError), as AWS would before any quota.
+    if (roleName === undefined || policyName === undefined || document === undefined) return write();
+    // Role names are unique case-insensitively.
+    return roleWrites.run(roleName.toLowerCase(), async () => {
+      const existing = authenticate
+        ? (await directory.freshRole(roleName))?.inlinePolicies
+        : await motoRoleInlinePolicies(opts.motoEndpoint, caller.accessKeyId, roleName);
+      // No such role: moto answers NoSuchEntity.
+      if (existing !== undefined && inlinePolicyTotalAfter(existing, { roleName, policyName, document }) > ROLE_INLINE_POLICY_QUOTA) {
+        return { reply: errorToReply(awsErrorReply('query', 409, 'LimitExceeded', rolePolicyQuotaMessage(roleName))), servedBy: 'gateway' };
+      }
+      return write();
+    });
+  }
+
+  /**
+   * Keeps the directory current from the calls it sees (see moto-directory.ts): credentials in STS
+   * answers, and IAM changes to keys, users and roles.
+   */
+  async function observe(info: AwsRequestInfo, reply: Reply, caller: MotoKey): Promise<void> {
+    if (reply.status !== 200 || info.protocol !== 'query') return;
+    const param = (k: string): string | undefined => (typeof info.params[k] === 'string' ? info.params[k] : undefined);
+    if (info.service === 'sts') {
+      const arnOf = STS_CREDENTIAL_ARN[info.action];
+      if (arnOf === undefined) return;
       const text = reply.body.toString('utf8');
       const accessKeyId = xmlText(text, 'AccessKeyId');
       const secretAccessKey = xmlText(text, 'SecretAccessKey');
       const sessionToken = xmlText(text, 'SessionToken');
-      const arn = /<AssumedRoleUser>[\s\S]*?<Arn>([^<]+)<\/Arn>/.exec(text)?.[1];
+      const arn = arnOf === 'caller' ? caller.arn : arnOf.exec(text)?.[1];
       if (accessKeyId && secretAccessKey && sessionToken && arn) directory.learn({ accessKeyId, secretAccessKey, sessionToken, arn });
-    } else if (info.service === 'iam' && IAM_DIRECTORY_CHANGES.test(info.action)) {
-      directory.invalidate();
+      return;
+    }
+    if (info.service !== 'iam') return;
+    switch (info.action) {
+      case 'CreateAccessKey':
+        return directory.keyCreated();
+      case 'UpdateAccessKey': {
+        const id = param('AccessKeyId');
+        const status = param('Status');
+        if (id && (status === 'Active' || status === 'Inactive')) directory.keyStatusChanged(id, status);
+        return;
+      }
+      case 'DeleteAccessKey': {
+        const id = param('AccessKeyId');
+        if (id) directory.keyDeleted(id);
+        return;
+      }
+      case 'DeleteUser': {
+        const name = param('UserName');
+        if (name) await directory.userDeleted(name);
+        return;
+      }
+      case 'CreateRole': {
+        const name = param('RoleName');
+        if (name) directory.roleCreated(name);
+        return;
+      }
+      case 'DeleteRole': {
+        const name = param('RoleName');
+        if (name) directory.roleDeleted(name);
+        return;
+      }
+      case 'UpdateUser': // renames change the ARN of the user's keys
+      case 'UpdateRole':
+      case 'UpdateAssumeRolePolicy':
+        return directory.invalidate();
     }
   }
 
@@ -243,65 +297,95 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     return { ...reply, body: Buffer.from(patched) };
   }
 
-  /** Answers a call that no fault intercepted: the gateway's own SSM APIs, or moto. */
-  async function serve(req: IncomingMessage, body: Buffer, info: AwsRequestInfo): Promise<{ reply: Reply; servedBy: CallRecord['servedBy'] }> {
+  /** Answers an authenticated call that no fault intercepted: the gateway's own SSM APIs, or moto. */
+  async function serve(req: IncomingMessage, body: Buffer, info: AwsRequestInfo, caller: MotoKey): Promise<Served> {
     if (info.service === 'ssm' && SSM_LOCAL_ACTIONS.has(info.action)) {
-      const unsigned = await checkSignature(req, body, info);
-      if (unsigned) return { reply: unsigned, servedBy: 'gateway' };
-      return { reply: await serveSsm(info), servedBy: 'gateway' };
+      return { reply: serveSsm(info, caller), servedBy: 'gateway' };
     }
     const isAssumeRole = info.service === 'sts' && info.action === 'AssumeRole' && info.protocol === 'query';
     if (isAssumeRole && opts.enforceTrustPolicies !== false) {
-      // Judge the signature before the trust policy, as AWS does (moto re-checks it anyway).
-      const unsigned = await checkSignature(req, body, info);
-      if (unsigned) return { reply: unsigned, servedBy: 'gateway' };
-      const refused = await checkAssumeRole(info);
+      const refused = await checkAssumeRole(info, caller);
       if (refused) return { reply: refused, servedBy: 'gateway' };
     }
-    const forwarded = jsonErrorOf(info, await forward(req, body));
-    if (authenticate) observe(info, forwarded);
-    return { reply: isAssumeRole ? addSourceIdentity(info, forwarded) : forwarded, servedBy: 'moto' };
+    const served: Served =
+      info.service === 'iam' && info.action === 'PutRolePolicy' && info.protocol === 'query'
+        ? await putRolePolicy(req, body, info, caller)
+        : { reply: await forward(req, body), servedBy: 'moto' };
+    if (served.servedBy !== 'moto') return served;
+    const reply = jsonErrorOf(info, served.reply);
+    await observe(info, reply, caller);
+    return { reply: isAssumeRole ? addSourceIdentity(info, reply) : reply, servedBy: 'moto' };
   }
 
   async function handleAws(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const started = Date.now();
     const at = new Date(started).toISOString();
     const info = parseAwsRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body });
-    const decision: FaultDecision = faults.decide(info.service, info.action);
     let reply: Reply;
-    let servedBy: CallRecord['servedBy'] = 'moto';
-    let error: string | undefined;
-    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
-    const failure = decision.failure;
-    if (failure && failure.kind !== 'latency') {
-      const f = faultReply(failure.kind, info.protocol === 'unknown' ? 'query' : info.protocol);
-      reply = errorToReply(f);
-      servedBy = 'fault';
-    } else {
-      try {
-        ({ reply, servedBy } = await serve(req, body, info));
-      } catch (err) {
-        const message = `sandbox gateway could not serve the call: ${(err as Error).message}`;
-        reply = errorToReply(awsErrorReply(protocolOf(info), 502, 'SandboxGatewayError', message));
-        servedBy = 'gateway';
+    let servedBy: CallRecord['servedBy'] = 'gateway';
+    let caller: string | undefined;
+    let faultRule: CallRecord['fault'];
+    try {
+      // Authentication comes first, as in AWS: an unauthenticated call meets no fault and reaches no service.
+      const auth = await authenticateRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }, info.accessKeyId, directory);
+      if (!auth.ok) {
+        reply = errorToReply(authRefusalReply(auth.reason, protocolFamily(info.service, info.protocol)));
+      } else {
+        caller = auth.key.arn;
+        const decision: FaultDecision = faults.decide(info.service, info.action);
+        if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+        const failure = decision.failure;
+        const rule = failure ?? decision.latencyRule;
+        if (rule) faultRule = { id: rule.id, kind: rule.kind };
+        if (failure && failure.kind !== 'latency') {
+          reply = errorToReply(faultReply(failure.kind, protocolOf(info)));
+          servedBy = 'fault';
+        } else {
+          ({ reply, servedBy } = await serve(req, body, info, auth.key));
+        }
       }
+    } catch (err) {
+      const message = `sandbox gateway could not serve the call: ${(err as Error).message}`;
+      reply = errorToReply(awsErrorReply(protocolOf(info), 502, 'SandboxGatewayError', message));
+      servedBy = 'gateway';
     }
-    if (reply.status >= 400) error = errorCodeOf(reply);
-    const faultRule = failure ?? decision.latencyRule;
+    const error = reply.status >= 400 ? errorCodeOf(reply) : undefined;
     const rec = callLog.record({
       at,
       service: info.service,
       action: info.action,
       params: redactParams(info),
-      accessKeyId: info.accessKeyId,
+      caller,
       status: reply.status,
       ...(error !== undefined ? { error } : {}),
-      ...(faultRule ? { fault: { id: faultRule.id, kind: faultRule.kind } } : {}),
+      ...(faultRule ? { fault: faultRule } : {}),
       servedBy,
       durationMs: Date.now() - started,
     });
     log(`#${rec.seq} ${info.service}:${info.action} → ${reply.status}${error ? ` ${error}` : ''}${rec.fault ? ` [fault ${rec.fault.kind}]` : ''}`);
     send(res, reply);
+  }
+
+  /** POST /_sandbox/sessions/<id>/stuck {"stuck": true|false}: see SsmSessions.setStuck. */
+  function setSessionStuck(res: ServerResponse, rawId: string, body: Buffer): void {
+    let sessionId: string;
+    let parsed: unknown;
+    try {
+      sessionId = decodeURIComponent(rawId);
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      return sendJson(res, 400, { error: 'the body must be JSON {"stuck": true|false} and the session id URL-encoded' });
+    }
+    const stuck = stuckBodySchema.safeParse(parsed);
+    if (!stuck.success) return sendJson(res, 400, { error: 'the body must be exactly {"stuck": true|false}' });
+    try {
+      const session = sessions.setStuck(sessionId, stuck.data.stuck);
+      log(`session ${session.SessionId} ${stuck.data.stuck ? 'is stuck' : 'is no longer stuck'}`);
+      return sendJson(res, 200, { sessionId: session.SessionId, stuck: session.Stuck === true, status: session.Status });
+    } catch (err) {
+      if (err instanceof UnknownSessionError) return sendJson(res, 404, { error: err.message, code: err.code });
+      throw err;
+    }
   }
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
@@ -349,9 +433,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         faults.clear();
         return sendJson(res, 200, { ok: true });
       case 'GET /_sandbox/sessions':
-        return sendJson(res, 200, { sessions: sessions.all().map(sessionToWire) });
-      default:
+        return sendJson(res, 200, { sessions: sessions.all().map(controlView) });
+      default: {
+        const stuck = req.method === 'POST' ? SESSION_PATH.exec(url.pathname.replace(/\/+$/, '')) : null;
+        if (stuck) return setSessionStuck(res, stuck[1] ?? '', body);
         return sendJson(res, 404, { error: `no sandbox route ${route}` });
+      }
     }
   }
 
@@ -411,6 +498,11 @@ function jsonErrorOf(info: AwsRequestInfo, reply: Reply): Reply {
   const code = errorCodeOf(reply);
   const message = xmlText(text, 'Message') ?? code;
   return errorToReply(awsErrorReply('json', reply.status, code, message));
+}
+
+/** A session as the control API shows it: the AWS wire form plus whether it is stuck. */
+function controlView(s: SsmSession): Record<string, unknown> {
+  return { ...sessionToWire(s), ...(s.Stuck === true ? { Stuck: true } : {}) };
 }
 
 function protocolOf(info: AwsRequestInfo): AwsProtocol {

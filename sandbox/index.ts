@@ -26,9 +26,9 @@ export interface StartSandboxOptions {
   /** Evaluate role trust policies on AssumeRole like AWS (moto does not). Default true. */
   enforceTrustPolicies?: boolean;
   /**
-   * Turn on moto's request authentication after seeding: from then on moto verifies every SigV4
-   * signature and evaluates IAM identity policies (and, for AssumeRole, a subset of the role's
-   * trust policy), and the gateway verifies the signatures of the calls it answers itself.
+   * Turn on moto's request authentication after seeding: from then on moto also verifies every
+   * SigV4 signature and evaluates IAM identity policies (and, for AssumeRole, a subset of the
+   * role's trust policy). The gateway verifies signatures and key status in both modes.
    * See docs/api-auth.md ("The sandbox") for what moto does and does not check. Default false.
    */
   authenticate?: boolean;

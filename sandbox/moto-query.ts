@@ -1,6 +1,8 @@
-// Raw query-protocol calls to moto for the sandbox's own needs (identity lookups, trust policies,
-// EC2 without an SDK client). moto routes on the credential scope's service name and does not
-// verify signatures, so a SigV4-shaped Authorization header naming the access key is enough.
+// Raw query-protocol calls to moto for the sandbox's own needs (trust policies, a role's inline
+// policies, EC2 without an SDK client). moto routes on the credential scope's service name and,
+// with its authentication off (the default), does not verify signatures, so a SigV4-shaped
+// Authorization header naming the access key is enough. These go to moto directly, never through
+// the gateway, which would refuse them.
 
 import http from 'node:http';
 

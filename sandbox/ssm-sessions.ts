@@ -14,6 +14,11 @@ export interface SsmSession {
   Owner: string;
   DocumentName?: string;
   Reason?: string;
+  /**
+   * Set by tests through the control API: TerminateSession answers success but the session stays
+   * Connected, as a session whose (asynchronous) termination never completes would in AWS.
+   */
+  Stuck?: boolean;
 }
 
 /** An SSM API error, answered as `{"__type": code, "message": …}`. */
@@ -40,7 +45,16 @@ function epochSeconds(d: Date): number {
   return d.getTime() / 1000;
 }
 
-/** Wire form of a session (dates → epoch seconds, which the SDK's JSON protocol deserializes). */
+/** No session has this id (control API). */
+export class UnknownSessionError extends Error {
+  readonly code = 'UnknownSession';
+  constructor(readonly sessionId: string) {
+    super(`no SSM session ${sessionId}`);
+    this.name = 'UnknownSessionError';
+  }
+}
+
+/** Wire form of a session (dates → epoch seconds, which the SDK's JSON protocol deserializes); never says `Stuck`. */
 export function sessionToWire(s: SsmSession): Record<string, unknown> {
   const out: Record<string, unknown> = {
     SessionId: s.SessionId,
@@ -127,16 +141,31 @@ export class SsmSessions {
     return result;
   }
 
-  /** Idempotent like AWS: unknown or already terminated ids succeed. */
+  /**
+   * Idempotent like AWS: unknown or already terminated ids succeed. A stuck session also
+   * "succeeds" and stays Connected (AWS terminates asynchronously and answers before it is done).
+   */
   terminate(params: Record<string, unknown>): { SessionId: string } {
     const id = str(params, 'SessionId');
     if (!id) throw new SsmApiError('ValidationException', "1 validation error detected: Value null at 'sessionId' failed to satisfy constraint: Member must not be null");
     const s = this.sessions.get(id);
-    if (s && s.Status !== 'Terminated') {
+    if (s && s.Status !== 'Terminated' && s.Stuck !== true) {
       s.Status = 'Terminated';
       s.EndDate = this.now();
     }
     return { SessionId: id };
+  }
+
+  /**
+   * Makes a session refuse to die (or die normally again). Clearing the flag does not end the
+   * session: the next TerminateSession does, so a test decides when a retried revocation succeeds.
+   */
+  setStuck(sessionId: string, stuck: boolean): SsmSession {
+    const s = this.sessions.get(sessionId);
+    if (!s) throw new UnknownSessionError(sessionId);
+    if (stuck) s.Stuck = true;
+    else delete s.Stuck;
+    return { ...s };
   }
 
   private parseFilters(raw: unknown): Array<[FilterKey, string]> {

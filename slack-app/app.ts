@@ -1,6 +1,7 @@
 // The Bolt app: HTTP receiver (signature verified, requests older than 5 minutes refused — Bolt's
-// verifySlackRequest) by default, Socket Mode when an app-level token is configured. Every listener
-// acks first; see listeners/.
+// verifySlackRequest — and requests dated more than 5 minutes ahead refused here) by default, Socket
+// Mode when an app-level token is configured. Every listener acks first; see listeners/.
+import type { RequestListener } from 'node:http';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
@@ -64,6 +65,10 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): Slack
         }
       },
     });
+    // Wrapped before start(): HTTPReceiver's server calls `this.requestListener` per request.
+    receiver.requestListener = refuseFutureSlackRequests(receiver.requestListener, {
+      onRefused: (aheadS) => deps.logger.warn({ aheadS }, 'slack request refused: its timestamp is in the future'),
+    });
     app = new App({ receiver, token: opts.botToken, logger, clientOptions });
   }
   const ctx = listenerContext(deps);
@@ -125,6 +130,31 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): Slack
     async stop() {
       await app.stop();
     },
+  };
+}
+
+/** How far ahead of this host's clock a Slack request timestamp may be; Slack's own rule is ±5 minutes. */
+export const MAX_FUTURE_SKEW_S = 300;
+
+/**
+ * Bolt's verifySlackRequest refuses requests older than 5 minutes but accepts any timestamp in the
+ * future, so a request signed with a future timestamp (a leaked signing secret, or a captured request
+ * from a sender whose clock ran ahead) would stay replayable until that time had passed. This answers
+ * 401 to any request dated more than MAX_FUTURE_SKEW_S ahead, before Bolt reads it; everything else,
+ * stale requests included, goes to Bolt unchanged.
+ */
+export function refuseFutureSlackRequests(next: RequestListener, opts: { now?: () => number; onRefused?: (aheadS: number) => void } = {}): RequestListener {
+  return (req, res) => {
+    const header = req.headers['x-slack-request-timestamp'];
+    const ts = typeof header === 'string' && /^\d{1,12}$/.test(header.trim()) ? Number(header) : undefined;
+    const aheadS = ts === undefined ? 0 : ts - Math.floor((opts.now?.() ?? Date.now()) / 1000);
+    if (aheadS > MAX_FUTURE_SKEW_S) {
+      opts.onRefused?.(aheadS);
+      res.writeHead(401, { connection: 'close' });
+      res.end();
+      return;
+    }
+    return next(req, res);
   };
 }
 

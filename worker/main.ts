@@ -1,6 +1,7 @@
 // The worker process: configuration from the environment (config/env.ts), broker credentials from
 // the AWS SDK's default chain (environment, profile, instance role). `npm run worker`.
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { LogLevel } from '@temporalio/worker';
 import { parseEnv } from '../config/env';
@@ -10,6 +11,7 @@ import { dataConverterWithCodec, keyRingFromEnv } from '../codec';
 import { createSafeguardWorker } from './worker';
 import { loadPolicyFile } from '../config/policy';
 import { slackNotifierFromEnv } from '../activities/slack/client';
+import { ensureReconcilerSchedule } from './schedules';
 
 async function main(): Promise<void> {
   const env = parseEnv();
@@ -22,9 +24,14 @@ async function main(): Promise<void> {
     }),
   });
   const target = temporalTarget(env);
+  // The policy is read (and validated) once at start-up: a bad file stops the worker here.
+  const policy = loadPolicyFile(path.resolve(env.SAFEGUARD_POLICY));
   // SLACK_BOT_TOKEN set: events go to Slack (cards, DMs, audit channel); otherwise to the log.
-  const slackNotifier = slackNotifierFromEnv(process.env, () => loadPolicyFile(path.resolve(env.SAFEGUARD_POLICY)), logger);
+  const slackNotifier = slackNotifierFromEnv(process.env, () => policy, logger);
+  const dataConverter = dataConverterWithCodec(keyRingFromEnv());
   const connection = await NativeConnection.connect(connectionOptions(target));
+  const clientConnection = await Connection.connect(connectionOptions(target));
+  const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
   const worker = await createSafeguardWorker({
     connection,
     namespace: target.namespace,
@@ -33,10 +40,15 @@ async function main(): Promise<void> {
     evidenceDir: env.SAFEGUARD_EVIDENCE_DIR ?? path.join(env.SAFEGUARD_DATA_DIR, 'evidence'),
     logger,
     ...(slackNotifier ? { notifier: slackNotifier } : {}),
-    dataConverter: dataConverterWithCodec(keyRingFromEnv()),
+    dataConverter,
+    policy: () => policy,
+    client,
+    revocationTaskQueue: env.SAFEGUARD_REVOCATION_TASK_QUEUE,
   });
-  logger.info({ taskQueue: env.SAFEGUARD_TASK_QUEUE, temporal: target.address, notifier: slackNotifier ? 'slack' : 'log' }, 'worker started');
+  const reconciler = await ensureReconcilerSchedule(client, env.SAFEGUARD_TASK_QUEUE, env.SAFEGUARD_RECONCILE_INTERVAL);
+  logger.info({ taskQueue: env.SAFEGUARD_TASK_QUEUE, temporal: target.address, notifier: slackNotifier ? 'slack' : 'log', reconciler, reconcileEvery: env.SAFEGUARD_RECONCILE_INTERVAL }, 'worker started');
   await worker.run();
+  await clientConnection.close();
   await connection.close();
 }
 

@@ -1,8 +1,10 @@
 // Builds the Safeguard worker from its parts; main.ts (production), the dev stack and the tests all
 // call this, so they run the same workflows and activities.
 import type { NativeConnection} from '@temporalio/worker';
-import { Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { Policy } from '../config/policy-types';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { AwsClients } from '../activities/aws/clients';
@@ -21,25 +23,65 @@ export interface SafeguardWorkerOptions {
   notifier?: Notifier;
   /** Every payload is encrypted (DESIGN.md §6.8); see codec/. */
   dataConverter: DataConverter;
+  /** The worker's policy: running workflows' inputs are checked against it. */
+  policy: () => Policy;
+  /** A client (with the same codec) for activities that drive other workflows. */
+  client: Client;
+  /** The deployment's shared queue for the role deny-policy writers (every worker polls it). */
+  revocationTaskQueue: string;
 }
 
 export const workflowsPath = require.resolve('../workflows');
 
-export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promise<Worker> {
+/** The worker process's Temporal workers: its own task queue, and the shared revocation queue. */
+export interface SafeguardWorker {
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * Every worker polls two task queues: its own, and the deployment's shared revocation queue, where
+ * the per-role deny-policy writers live. A writer must outlive whichever worker started it (a
+ * second worker group, a worker on a temporary queue), so it is never tied to one worker's queue.
+ */
+export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promise<SafeguardWorker> {
   const activities = createActivities({
     aws: new AwsClients(opts.aws),
     evidence: new EvidenceStore(opts.evidenceDir),
     notifier: opts.notifier ?? new LogNotifier(opts.logger),
     logger: opts.logger,
+    policy: opts.policy,
+    temporal: { client: opts.client, taskQueue: opts.taskQueue, revocationTaskQueue: opts.revocationTaskQueue },
   });
-  return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace,
-    taskQueue: opts.taskQueue,
-    workflowsPath,
-    activities,
-    dataConverter: opts.dataConverter,
-    // Revocation must not wait behind a queue of slow notifications: keep plenty of slots.
-    maxConcurrentActivityTaskExecutions: 200,
-  });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundler(opts.logger) });
+  const create = (taskQueue: string) =>
+    Worker.create({
+      connection: opts.connection,
+      namespace: opts.namespace,
+      taskQueue,
+      workflowBundle,
+      activities,
+      dataConverter: opts.dataConverter,
+      // Revocation must not wait behind a queue of slow notifications: keep plenty of slots.
+      maxConcurrentActivityTaskExecutions: 200,
+    });
+  const queues = [...new Set([opts.taskQueue, opts.revocationTaskQueue])];
+  const workers = await Promise.all(queues.map(create));
+  return {
+    async run() {
+      // If one stops (shutdown, or a fatal error), stop the others too, then report the first error.
+      const results = await Promise.allSettled(workers.map((w) => w.run().finally(() => workers.forEach((o) => o !== w && o.getState() === 'RUNNING' && o.shutdown()))));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    },
+    shutdown() {
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
+}
+
+/** The bundler's own chatter goes to debug. */
+function quietBundler(logger: Logger) {
+  const debug = (message: string) => logger.debug({ component: 'bundler' }, message);
+  return { log: debug, trace: debug, debug, info: debug, warn: (message: string) => logger.warn({ component: 'bundler' }, message), error: (message: string) => logger.error({ component: 'bundler' }, message) };
 }

@@ -1,3 +1,5 @@
 // The single workflowsPath entry: nothing but workflow code below this folder.
 export { breakGlassWorkflow } from './break-glass/break-glass.workflow';
 export { revocationCleanupWorkflow } from './break-glass/revocation-cleanup.workflow';
+export { revocationPolicyWriterWorkflow } from './break-glass/revocation-policy.workflow';
+export { breakGlassReconcilerWorkflow, reconcileGrantWorkflow } from './break-glass/reconcile.workflow';

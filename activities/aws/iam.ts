@@ -1,9 +1,12 @@
 // The per-person revocation statement (DESIGN.md §4 step 2): deny everything to tokens of the role
 // that carry this SourceIdentity and were issued before the revocation — the per-person form of
-// AWSRevokeOlderSessions. An inline policy per grant, so removing one never touches another.
+// AWSRevokeOlderSessions. Today one policy per role holds them (workflows/break-glass/
+// revocation-policy.ts); the per-grant policy below is what runs from before that still write.
 import { DeleteRolePolicyCommand, GetRolePolicyCommand, NoSuchEntityException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { revocationPolicyName } from '../../workflows/break-glass/definitions';
+import { ROLE_REVOCATION_POLICY, coversCutoff, parseRevocationStatements } from '../../workflows/break-glass/revocation-policy';
+import type { StatementCutoff } from '../../workflows/break-glass/revocation-policy';
 import { roleNameFromArn } from './clients';
 import { awsCall } from './errors';
 
@@ -66,4 +69,31 @@ export async function deleteRevocationPolicy(iam: IAMClient, roleArn: string, po
     if (err instanceof NoSuchEntityException) return false;
     throw err;
   }
+}
+
+/** The role's single deny policy (revocation-policy.ts), parsed; empty when it does not exist. */
+export async function readRoleRevocationStatements(iam: IAMClient, roleArn: string): Promise<StatementCutoff[]> {
+  try {
+    const out = await iam.send(new GetRolePolicyCommand({ RoleName: roleNameFromArn(roleArn), PolicyName: ROLE_REVOCATION_POLICY }));
+    return out.PolicyDocument ? parseRevocationStatements(out.PolicyDocument) : [];
+  } catch (err) {
+    if (err instanceof NoSuchEntityException) return [];
+    throw err;
+  }
+}
+
+/** Writes (or, with no statements left, deletes) the role's deny policy: only its writer workflow calls this. */
+export async function writeRoleRevocationPolicy(iam: IAMClient, roleArn: string, document: string | null): Promise<void> {
+  if (document === null) {
+    await deleteRevocationPolicy(iam, roleArn, ROLE_REVOCATION_POLICY);
+    return;
+  }
+  await iam.send(new PutRolePolicyCommand({ RoleName: roleNameFromArn(roleArn), PolicyName: ROLE_REVOCATION_POLICY, PolicyDocument: document }));
+}
+
+/** The receipt's first proof: the role denies every token of the person issued before the cut-off
+ * (through the role's deny policy, or a per-grant policy written by a run from before it existed). */
+export async function cutoffInPlace(iam: IAMClient, t: RevocationTarget): Promise<boolean> {
+  if (coversCutoff(await readRoleRevocationStatements(iam, t.roleArn), t.requester, t.tokensIssuedBefore)) return true;
+  return revocationStatementPresent(iam, t);
 }

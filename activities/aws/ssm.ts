@@ -23,12 +23,31 @@ export async function activeSessionIds(ssm: SSMClient, owner: string): Promise<s
   return ids;
 }
 
-/** Terminates every live session of the grant (found by owner, plus any the workflow was told of). */
-export async function terminateSessions(ssm: SSMClient, owner: string, knownSessionIds: string[]): Promise<string[]> {
-  const ids = [...new Set([...(await activeSessionIds(ssm, owner)), ...knownSessionIds])];
+/** Terminates every live session of the grant: those SSM itself lists under the grant's owner. Ids
+ * the workflow was told of are never terminated on their word alone: a made-up or someone else's id
+ * in a report must not end another person's session (it is not owned by this grant, so not listed). */
+export async function terminateSessions(ssm: SSMClient, owner: string): Promise<string[]> {
+  const ids = await activeSessionIds(ssm, owner);
   for (const id of ids) {
     // Terminating an already-ended session succeeds, so retries are safe.
     await awsCall('TerminateSession', () => ssm.send(new TerminateSessionCommand({ SessionId: id })));
   }
   return ids;
+}
+
+export interface SessionFacts {
+  sessionId: string;
+  owner: string;
+  target: string;
+  active: boolean;
+}
+
+/** One session as SSM knows it (active or ended), or undefined when SSM has no such session. */
+export async function describeSession(ssm: SSMClient, sessionId: string): Promise<SessionFacts | undefined> {
+  for (const state of ['Active', 'History'] as const) {
+    const out = await awsCall('DescribeSessions', () => ssm.send(new DescribeSessionsCommand({ State: state, Filters: [{ key: 'SessionId', value: sessionId }] })));
+    const s = (out.Sessions ?? []).find((x) => x.SessionId === sessionId);
+    if (s) return { sessionId, owner: s.Owner ?? '', target: s.Target ?? '', active: state === 'Active' };
+  }
+  return undefined;
 }

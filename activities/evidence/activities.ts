@@ -1,12 +1,15 @@
-// Evidence activities. Created with createEvidenceActivities(deps) so the worker injects one
-// EvidenceStore; retried activity attempts are safe because append() is idempotent by id.
-
+// The evidence activity: the one way workflows append to the evidence store. Retried attempts are
+// safe because append() is idempotent by id. A secret-shaped value that reaches it (someone pasted a
+// key into a reason) is redacted and the redaction noted in the record: the record is never dropped,
+// because suppressing evidence must not be as easy as typing something key-shaped. Errors no retry
+// can fix are non-retryable, so the workflow's bounded retries end quickly and it pages security.
 import { ApplicationFailure } from '@temporalio/common';
+import { redactSecretShapes } from '../../config/redact';
 import { EvidenceError } from './errors';
 import type { AppendResult, EvidenceStore } from './store';
 
 export interface RecordEvidenceInput {
-  /** Stable per event, e.g. `${workflowId}:${event}`, so a retried activity writes once. */
+  /** Stable per event, e.g. `${workflowId}/${runId}`, so a retried activity writes once. */
   id: string;
   kind: string;
   record: Record<string, unknown>;
@@ -18,8 +21,9 @@ const PERMANENT = new Set(['EVIDENCE_CONTAINS_SECRET', 'EVIDENCE_INVALID_INPUT']
 export function createEvidenceActivities(deps: { store: EvidenceStore }) {
   return {
     async recordEvidence(input: RecordEvidenceInput): Promise<AppendResult> {
+      const { value: record, paths } = redactSecretShapes(input.record);
       try {
-        return await deps.store.append(input);
+        return await deps.store.append({ ...input, record: paths.length > 0 ? { ...record, redactions: paths } : record });
       } catch (err) {
         if (err instanceof EvidenceError && PERMANENT.has(err.code)) {
           throw ApplicationFailure.create({ message: err.message, type: err.code, nonRetryable: true, cause: err });

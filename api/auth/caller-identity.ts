@@ -1,12 +1,13 @@
 // Server side of the api's caller authentication (Vault AWS-auth style): checks a presigned
-// sts:GetCallerIdentity request offline (target, action, signed headers, server id, freshness),
-// then forwards it to STS, whose answer names the caller. STS verifies the signature; the api never
-// sees the caller's secret. See docs/api-auth.md for the threat model.
+// sts:GetCallerIdentity request offline (target, action, signed headers, server id, the api request
+// it is bound to, freshness), then forwards it to STS, whose answer names the caller. STS verifies
+// the signature over every signed header; the api never sees the caller's secret. See
+// docs/api-auth.md for the threat model.
 
 import { AuthError } from './errors';
 import { xmlText } from './xml';
-import { FORM_CONTENT_TYPE, SERVER_ID_HEADER, decodeAuthHeader } from './signed-request';
-import type { SignedCallerIdentityRequest } from './signed-request';
+import { FORM_CONTENT_TYPE, REQUEST_HEADER, SERVER_ID_HEADER, decodeAuthHeader, parseRequestBinding, requestBinding } from './signed-request';
+import type { BoundRequest, SignedCallerIdentityRequest } from './signed-request';
 
 export { AuthError } from './errors';
 export type { AuthErrorCode } from './errors';
@@ -33,7 +34,7 @@ export interface CallerIdentityVerifierOptions {
 }
 
 const DEFAULT_MAX_SKEW_MS = 5 * 60_000;
-const REQUIRED_SIGNED_HEADERS = ['host', 'x-amz-date', SERVER_ID_HEADER] as const;
+const REQUIRED_SIGNED_HEADERS = ['host', 'x-amz-date', SERVER_ID_HEADER, REQUEST_HEADER] as const;
 /** Headers never forwarded to STS (the fetch implementation sets its own). */
 const NOT_FORWARDED = new Set(['content-length', 'connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'te', 'trailer', 'expect']);
 
@@ -65,18 +66,21 @@ export class CallerIdentityVerifier {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
   }
 
-  /** Decodes an `X-Safeguard-Auth` header value and verifies it. */
-  async verifyHeader(value: string | string[] | undefined | null): Promise<CallerIdentity> {
-    return this.verify(decodeAuthHeader(value));
+  /**
+   * Decodes an `X-Safeguard-Auth` header value and verifies it for `received`, the api request it
+   * came with (method, request target and exact body bytes).
+   */
+  async verifyHeader(value: string | string[] | undefined | null, received: BoundRequest): Promise<CallerIdentity> {
+    return this.verify(decodeAuthHeader(value), received);
   }
 
-  async verify(req: SignedCallerIdentityRequest): Promise<CallerIdentity> {
-    const { target, headers } = this.check(req);
+  async verify(req: SignedCallerIdentityRequest, received: BoundRequest): Promise<CallerIdentity> {
+    const { target, headers } = this.check(req, received);
     return this.forward(target, headers, req.body);
   }
 
   /** Every offline check; returns where to send the request and the headers to send. */
-  private check(req: SignedCallerIdentityRequest): { target: URL; headers: Record<string, string> } {
+  private check(req: SignedCallerIdentityRequest, received: BoundRequest): { target: URL; headers: Record<string, string> } {
     if ((req as { method: unknown }).method !== 'POST') throw new AuthError('AUTH_MALFORMED', 'the signed request must be a POST');
 
     // Headers: case-insensitive, one value each.
@@ -134,6 +138,7 @@ export class CallerIdentityVerifier {
     if (headers[SERVER_ID_HEADER] !== this.opts.serverId) {
       throw new AuthError('AUTH_WRONG_SERVER', 'the request was signed for another Safeguard server (x-safeguard-server-id does not match this api)');
     }
+    checkRequestBinding(headers[REQUEST_HEADER] ?? '', received);
 
     // Freshness: X-Amz-Date within ±maxSkew (STS alone would accept 15 minutes).
     const amzDate = headers['x-amz-date'] ?? '';
@@ -185,6 +190,32 @@ export class CallerIdentityVerifier {
       throw new AuthError('AUTH_STS_UNAVAILABLE', `STS at ${target.host} could not verify the caller (${code}); try again`, { stsCode: code });
     }
     throw new AuthError('AUTH_REJECTED_BY_STS', `STS refused the signed request: ${code}`, { stsCode: code });
+  }
+}
+
+/**
+ * The signed `x-safeguard-request` must describe the api request the header arrived with, so a
+ * header captured from one request (say GET /v1/whoami) cannot authenticate another (an approval).
+ */
+function checkRequestBinding(signed: string, received: BoundRequest): void {
+  const claimed = parseRequestBinding(signed);
+  if (!claimed) throw new AuthError('AUTH_MALFORMED', `the ${REQUEST_HEADER} header is not "<METHOD> <path> <sha256 hex of the body>"`);
+  let actual: ReturnType<typeof parseRequestBinding>;
+  try {
+    actual = parseRequestBinding(requestBinding(received));
+  } catch {
+    actual = undefined;
+  }
+  // A request target no client can sign (absolute-form, raw spaces or non-ASCII) matches nothing.
+  if (!actual) throw new AuthError('AUTH_WRONG_REQUEST', 'this request\'s method or target cannot be bound to an identity header: send a plain "/path?query" target');
+  const differs = [
+    actual.method !== claimed.method ? 'method' : undefined,
+    actual.path !== claimed.path ? 'path' : undefined,
+    actual.bodyHash !== claimed.bodyHash ? 'body' : undefined,
+  ].filter((d): d is string => d !== undefined);
+  if (differs.length > 0) {
+    // Names which part differs, never the hashes: enough for a client author to find the bug.
+    throw new AuthError('AUTH_WRONG_REQUEST', `the identity header was signed for another request (its ${differs.join(', ')} differ${differs.length === 1 ? 's' : ''}): sign each api request separately`);
   }
 }
 

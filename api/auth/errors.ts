@@ -8,6 +8,8 @@ export type AuthErrorCode =
   | 'AUTH_WRONG_ACTION'
   | 'AUTH_UNSIGNED_HEADER'
   | 'AUTH_WRONG_SERVER'
+  /** The signed `x-safeguard-request` names another method, path or body than the request it came with. */
+  | 'AUTH_WRONG_REQUEST'
   | 'AUTH_STALE'
   | 'AUTH_FUTURE'
   | 'AUTH_REJECTED_BY_STS'

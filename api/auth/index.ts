@@ -4,5 +4,6 @@ export { CallerIdentityVerifier } from './caller-identity';
 export type { CallerIdentity, CallerIdentityVerifierOptions } from './caller-identity';
 export { AuthError } from './errors';
 export type { AuthErrorCode } from './errors';
-export { AUTH_HEADER, SERVER_ID_HEADER, decodeAuthHeader, encodeAuthHeader } from './signed-request';
-export type { SignedCallerIdentityRequest } from './signed-request';
+export { AUTH_HEADER, REQUEST_HEADER, SERVER_ID_HEADER, decodeAuthHeader, encodeAuthHeader, requestBinding } from './signed-request';
+export type { BoundRequest, SignedCallerIdentityRequest } from './signed-request';
+export { RequestBodies } from './request-body';

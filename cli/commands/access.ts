@@ -4,6 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { SSMClient, StartSessionCommand } from '@aws-sdk/client-ssm';
 import type { ProcessCredentials } from '../../api/vending';
 import type { SafeguardApiClient } from '../api-client';
+import { allowedTargets } from '../../api/sessions';
+import { SafeguardError } from '../../client/errors';
+import type { Policy } from '../../config/policy-types';
 
 export function formatEnvExports(c: ProcessCredentials): string {
   return [
@@ -24,8 +27,14 @@ function hasSessionManagerPlugin(): boolean {
   return spawnSync('session-manager-plugin', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** StartSession with vended credentials, tell the workflow, then hand over to the plugin if present. */
-export async function connect(api: SafeguardApiClient, grantId: string, target: string, aws: { region: string; endpoint?: string }, opts: { interactive: boolean }): Promise<ConnectResult> {
+/** StartSession with vended credentials, tell the workflow, then hand over to the plugin if present.
+ * The role's ssmTargets are checked first (the api checks again when the session is reported). */
+export async function connect(api: SafeguardApiClient, policy: Policy, grantId: string, target: string, aws: { region: string; endpoint?: string }, opts: { interactive: boolean }): Promise<ConnectResult> {
+  const role = (await api.status(grantId)).role;
+  const allowed = allowedTargets(policy, role);
+  if (!allowed.includes(target)) {
+    throw new SafeguardError('REFUSED', allowed.length > 0 ? `${role} allows sessions on ${allowed.join(', ')} only` : `${role} allows no SSM sessions (its ssmTargets are empty)`, { refusal: 'TARGET_NOT_ALLOWED' });
+  }
   const c = await api.credentials(grantId);
   const ssm = new SSMClient({ region: aws.region, ...(aws.endpoint ? { endpoint: aws.endpoint } : {}), credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } });
   try {

@@ -28,12 +28,28 @@ export async function requestAccess(ctx: CliContext, caller: Caller, opts: Reque
   return { workflowId, role: input.role.name, durationMs: input.durationMs, approvers: input.role.approvers.filter((p) => p !== caller.person), quorum: input.role.quorum, mode: input.role.mode };
 }
 
-export function approve(ctx: CliContext, caller: Caller, id: string, comment?: string): Promise<DecisionResult> {
-  return ctx.breakGlass.approve(id, caller.person, comment);
+/** Which round a CLI decision is on: the request's own (approval, or ratification of a post-hoc
+ * grant) unless `--extension` says the extension waiting now. */
+export interface DecideOptions {
+  extension?: boolean;
+  comment?: string;
 }
 
-export function deny(ctx: CliContext, caller: Caller, id: string, reason: string): Promise<DecisionResult> {
-  return ctx.breakGlass.deny(id, caller.person, reason);
+export function approve(ctx: CliContext, caller: Caller, id: string, opts: DecideOptions = {}): Promise<DecisionResult> {
+  return ctx.breakGlass.approve(id, caller.person, { via: 'cli', ...(opts.extension ? { round: 'extension' } : {}), ...(opts.comment ? { comment: opts.comment } : {}) });
+}
+
+export function deny(ctx: CliContext, caller: Caller, id: string, reason: string, opts: DecideOptions = {}): Promise<DecisionResult> {
+  return ctx.breakGlass.deny(id, caller.person, reason, { via: 'cli', ...(opts.extension ? { round: 'extension' } : {}) });
+}
+
+/** One line about a decision, written from what the workflow answered (never assumed). */
+export function formatDecision(r: DecisionResult, verb: 'approved' | 'denied'): string {
+  const what = r.roundKind === 'grant' || r.roundKind === undefined ? 'request' : r.roundKind;
+  if (r.duplicate) return `already ${verb} by you: ${what} ${r.round ?? ''} is ${r.roundState ?? (r.decided ? 'decided' : 'open')} (${r.approvals}/${r.quorum})`.replace('  ', ' ');
+  const state = r.roundState === 'approved' ? ' — approved' : r.roundState === 'denied' ? ' — denied' : '';
+  const effect = r.roundKind === 'ratification' && r.roundState === 'denied' ? '; access is being revoked and security paged' : r.roundKind === 'extension' && r.roundState === 'approved' ? '; the grant is extended' : '';
+  return `${verb} the ${what}${r.round && r.roundKind === 'extension' ? ` (${r.round})` : ''}: ${r.approvals}/${r.quorum}${state}${effect}`;
 }
 
 export function revoke(ctx: CliContext, caller: Caller, id: string, reason?: string): Promise<RevokeResult> {
@@ -53,14 +69,16 @@ export function list(ctx: CliContext, active: boolean): Promise<ListedRequest[]>
 }
 
 export function formatStatus(s: BreakGlassStatus): string {
+  // A run that Temporal closed without completing (terminated, timed out) says so first: its phase is
+  // only where it was when it stopped, and the reconciler revokes for it.
+  const closedAbnormally = s.execution && s.execution.status !== 'RUNNING' && s.execution.status !== 'COMPLETED';
   const lines = [
-    `${s.grantId}  ${s.phase}${s.outcome ? ` (${s.outcome}${s.endReason ? `, ${s.endReason}` : ''})` : ''}`,
+    `${s.grantId}  ${closedAbnormally ? `${s.execution!.status.toLowerCase()} at ${s.execution!.closeTime ?? '?'} (was ${s.phase})` : s.phase}${s.outcome ? ` (${s.outcome}${s.endReason ? `, ${s.endReason}` : ''})` : ''}`,
     `  requester ${s.requester}  role ${s.role}  account ${s.accountId}  mode ${s.mode}  duration ${formatDuration(s.durationMs)}`,
     `  reason    ${s.reason}${s.ticket ? `  ticket ${s.ticket}` : ''}`,
   ];
-  if (s.approval) {
-    const a = s.approval;
-    lines.push(`  ${a.kind} ${a.state}: ${a.approvals.length}/${a.quorum} approvals${a.approvals.length ? ` (${a.approvals.map((d) => d.by).join(', ')})` : ''}${a.denial ? `; denied by ${a.denial.by}: ${a.denial.reason}` : ''}`);
+  for (const a of s.rounds ?? (s.approval ? [s.approval] : [])) {
+    lines.push(`  ${a.id ?? a.kind} ${a.state}: ${a.approvals.length}/${a.quorum} approvals${a.approvals.length ? ` (${a.approvals.map((d) => d.by).join(', ')})` : ''}${a.denial ? `; denied by ${a.denial.by}: ${a.denial.reason}` : ''}`);
   }
   if (s.plannedEndAt) lines.push(`  active ${s.grantedAt ?? '?'} → planned end ${s.plannedEndAt}${s.actualEndAt ? `, ended ${s.actualEndAt}` : ''}`);
   if (s.revocation) {
@@ -69,6 +87,9 @@ export function formatStatus(s: BreakGlassStatus): string {
   }
   lines.push('  timeline:');
   for (const e of s.timeline) lines.push(`    ${e.at}  ${e.event}${e.by ? ` by ${e.by}` : ''}${e.detail ? ` — ${e.detail}` : ''}`);
+  if (s.counts && s.counts.omitted > 0) {
+    lines.push(`    … and ${s.counts.omitted} more (${s.counts.credentials} credential issues, ${s.counts.sessions} sessions, ${s.counts.refusals} refusals in all; past the caps they are counted, not listed)`);
+  }
   return lines.join('\n');
 }
 

@@ -5,6 +5,7 @@ import { ACTIONS } from './ids';
 import { duration, mrkdwn, plain, plainPerson, safeText, slackDate } from './text';
 import type { PersonLabel } from './text';
 import type { Message, RequestView } from './types';
+import type { ApprovalSnapshot } from '../../workflows/approval/gate';
 
 const PHASE_LABEL: Record<RequestView['phase'], string> = {
   pending: ':hourglass_flowing_sand: Waiting for approval',
@@ -69,21 +70,43 @@ export function approvalCard(v: RequestView, who: PersonLabel = plainPerson): Me
   if (v.actualEndAt) when.push(`ended ${slackDate(v.actualEndAt)}`);
   blocks.push({ type: 'context', elements: [mrkdwn(`\`${safeText(v.grantId, 120)}\` · ${when.join(' · ')}`)] });
 
-  const buttons = cardButtons(v);
+  const decidable = openRounds(v);
+  if (v.stepUp && decidable.length > 0) {
+    // A click is not an AWS-verified identity: step-up roles are decided with the CLI.
+    blocks.push({ type: 'context', elements: [mrkdwn(`:closed_lock_with_key: ${safeText(v.role, 64)} needs step-up: decide with \`safeguard breakglass approve ${safeText(v.grantId, 120)}\`${decidable.some((r) => r.kind === 'extension') ? ' (add `--extension` for the extension)' : ''} or \`deny … --reason …\`, which prove your AWS identity.`)] });
+  }
+  const buttons = cardButtons(v, decidable);
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: 'decision', elements: buttons });
   return { text: `${title} by ${v.requester}: ${statusLine(v)}`, blocks };
+}
+
+/** A decision button's value names the request and the round it decides (invariant 10): a click
+ * on an old card can never land on a newer round. */
+export function decisionValue(grantId: string, round: string | undefined): string {
+  return round ? `${grantId}@${round}` : grantId;
+}
+
+/** Rounds a person can decide on now: the request's own and an extension can be open together. */
+export function openRounds(v: RequestView): ApprovalSnapshot[] {
+  if (v.phase === 'revoking' || v.phase === 'ended') return [];
+  const rounds = v.rounds ?? (v.approval ? [v.approval] : []);
+  return rounds.filter((r) => r.state === 'open');
 }
 
 function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger') {
   return { type: 'button' as const, text: plain(text), action_id: actionId, value, ...(style ? { style } : {}) };
 }
 
-function cardButtons(v: RequestView) {
-  const open = v.approval?.state === 'open' && v.phase !== 'revoking' && v.phase !== 'ended';
-  if (open && v.approval?.kind === 'ratification') {
-    return [button('Ratify', ACTIONS.ratify, v.grantId, 'primary'), button('Reject and revoke', ACTIONS.reject, v.grantId, 'danger')];
+function cardButtons(v: RequestView, open: ApprovalSnapshot[]) {
+  const out = [];
+  if (!v.stepUp) {
+    for (const r of open) {
+      const value = decisionValue(v.grantId, r.id);
+      if (r.kind === 'ratification') out.push(button('Ratify', ACTIONS.ratify, value, 'primary'), button('Reject and revoke', ACTIONS.reject, value, 'danger'));
+      else if (r.kind === 'extension') out.push(button('Approve extension', ACTIONS.approve, value, 'primary'), button('Deny extension', ACTIONS.deny, value, 'danger'));
+      else out.push(button('Approve', ACTIONS.approve, value, 'primary'), button('Deny', ACTIONS.deny, value, 'danger'));
+    }
   }
-  if (open) return [button('Approve', ACTIONS.approve, v.grantId, 'primary'), button('Deny', ACTIONS.deny, v.grantId, 'danger')];
-  if (v.phase === 'active') return [button('Revoke now', ACTIONS.revoke, v.grantId, 'danger')];
-  return [];
+  if (v.phase === 'active') out.push(button('Revoke now', ACTIONS.revoke, v.grantId, 'danger'));
+  return out;
 }

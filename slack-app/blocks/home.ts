@@ -1,7 +1,7 @@
 // App Home: my active grants, requests waiting for my decision, my recent history.
 import type { KnownBlock, View } from '@slack/types';
 import { ACTIONS } from './ids';
-import { quorumLine, statusLine } from './approval-card';
+import { decisionValue, quorumLine, statusLine } from './approval-card';
 import { duration, mrkdwn, plain, plainPerson, safeText, slackDate } from './text';
 import type { PersonLabel } from './text';
 import type { RequestView } from './types';
@@ -33,11 +33,15 @@ export function homeView(d: HomeData, who: PersonLabel = plainPerson): View {
   for (const v of d.waiting.slice(0, 10)) {
     const ratify = v.approval?.kind === 'ratification';
     blocks.push({ type: 'section', text: mrkdwn(`*${safeText(v.role, 64)}* for ${who(v.requester)} · ${duration(v.durationMs)} · ${quorumLine(v, who)}\n${safeText(v.reason, 300)}`) });
+    if (v.stepUp) {
+      blocks.push({ type: 'context', elements: [mrkdwn(`Step-up role: decide with \`safeguard breakglass approve ${safeText(v.grantId, 120)}\``)] });
+      continue;
+    }
     blocks.push({
       type: 'actions',
       elements: [
-        { type: 'button', text: plain(ratify ? 'Ratify' : 'Approve'), action_id: ratify ? ACTIONS.ratify : ACTIONS.approve, value: v.grantId, style: 'primary' },
-        { type: 'button', text: plain(ratify ? 'Reject' : 'Deny'), action_id: ratify ? ACTIONS.reject : ACTIONS.deny, value: v.grantId, style: 'danger' },
+        { type: 'button', text: plain(ratify ? 'Ratify' : 'Approve'), action_id: ratify ? ACTIONS.ratify : ACTIONS.approve, value: decisionValue(v.grantId, v.approval?.id), style: 'primary' },
+        { type: 'button', text: plain(ratify ? 'Reject' : 'Deny'), action_id: ratify ? ACTIONS.reject : ACTIONS.deny, value: decisionValue(v.grantId, v.approval?.id), style: 'danger' },
       ],
     });
   }

@@ -2,10 +2,11 @@
 // command replies. Pure functions of the request's state.
 import type { KnownBlock } from '@slack/types';
 import { ACTIONS } from './ids';
-import { quorumLine, statusLine } from './approval-card';
+import { decisionValue, quorumLine, statusLine } from './approval-card';
 import { duration, mrkdwn, plain, plainPerson, safeText, slackDate } from './text';
 import type { PersonLabel } from './text';
 import type { Message, RequestView } from './types';
+import type { DecisionResult } from '../../workflows/break-glass/definitions';
 
 /** What the workflow says happened (NotifyInput without the view). */
 export interface EventInfo {
@@ -149,8 +150,8 @@ export function securityAlert(e: EventInfo, v: RequestView | undefined, who: Per
     blocks.push({
       type: 'actions',
       elements: [
-        { type: 'button', text: plain('Ratify'), action_id: ACTIONS.ratify, value: e.grantId, style: 'primary' },
-        { type: 'button', text: plain('Reject and revoke'), action_id: ACTIONS.reject, value: e.grantId, style: 'danger' },
+        { type: 'button', text: plain('Ratify'), action_id: ACTIONS.ratify, value: decisionValue(e.grantId, 'ratification'), style: 'primary' },
+        { type: 'button', text: plain('Reject and revoke'), action_id: ACTIONS.reject, value: decisionValue(e.grantId, 'ratification'), style: 'danger' },
       ],
     });
   } else {
@@ -203,4 +204,19 @@ export const HELP_TEXT = [
 /** A short reply to one person; the text is escaped (error messages quote what people typed). */
 export function ephemeral(text: string): Message {
   return { text: text.slice(0, 2900), blocks: [{ type: 'section', text: mrkdwn(safeText(text)) }] };
+}
+
+/** What a person is told after a decision, written from the Update's result (never assumed). */
+export function decisionReply(grantId: string, r: DecisionResult): string {
+  const id = `\`${safeText(grantId, 120)}\``;
+  const what = r.roundKind === 'extension' ? `the extension (${safeText(r.round ?? '', 20)}) of ${id}` : r.roundKind === 'ratification' ? `the post-hoc grant ${id}` : id;
+  if (r.duplicate) return `You had already approved ${what}; it is ${r.roundState ?? 'unchanged'} (${r.approvals} of ${r.quorum}).`;
+  switch (r.roundState) {
+    case 'denied':
+      return r.roundKind === 'ratification' ? `You rejected ${what}: access is being revoked and security is paged.` : r.roundKind === 'extension' ? `You denied ${what}; the grant keeps its current end.` : `You denied ${what}.`;
+    case 'approved':
+      return r.roundKind === 'ratification' ? `You ratified ${what}.` : r.roundKind === 'extension' ? `You approved ${what}; the grant is extended.` : `Your approval of ${what} completes the quorum (${r.approvals} of ${r.quorum}): access is being granted.`;
+    default:
+      return `Your approval of ${what} is recorded (${r.approvals} of ${r.quorum}).`;
+  }
 }

@@ -64,6 +64,8 @@ export function requestModal(roles: readonly BreakGlassRole[]): View {
 
 export interface DenyModalMeta {
   grantId: string;
+  /** The round the button was for (the deny names it, invariant 10). */
+  round: string;
   kind: 'deny' | 'reject';
   channel?: string;
 }
@@ -73,7 +75,7 @@ export function denyModal(meta: DenyModalMeta): View {
     type: 'modal',
     callback_id: VIEWS.deny,
     private_metadata: JSON.stringify(meta),
-    title: plain(meta.kind === 'deny' ? 'Deny request' : 'Reject and revoke'),
+    title: plain(meta.kind === 'reject' ? 'Reject and revoke' : meta.round.startsWith('extension') ? 'Deny extension' : 'Deny request'),
     submit: plain(meta.kind === 'deny' ? 'Deny' : 'Reject'),
     close: plain('Cancel'),
     blocks: [

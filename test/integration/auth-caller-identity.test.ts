@@ -9,8 +9,8 @@ import { DeleteRolePolicyCommand, GetRolePolicyCommand, IAMClient, PutRolePolicy
 import { DescribeSessionsCommand, GetParameterCommand, PutParameterCommand, SSMClient, StartSessionCommand, TerminateSessionCommand } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { AuthError, CallerIdentityVerifier } from '../../api/auth';
-import type { AuthErrorCode } from '../../api/auth';
+import { AuthError, CallerIdentityVerifier, requestBinding } from '../../api/auth';
+import type { AuthErrorCode, BoundRequest } from '../../api/auth';
 import { decodeAuthHeader, encodeAuthHeader, signCallerIdentityRequest } from '../../cli/api-auth';
 import type { SignedCallerIdentityRequest } from '../../cli/api-auth';
 import { readSandboxFile, startSandbox } from '../../sandbox';
@@ -19,6 +19,9 @@ import type { Sandbox } from '../../sandbox';
 jest.setTimeout(60_000);
 
 const SERVER_ID = 'safeguard-it-auth';
+/** The api request the identity headers below are signed for and presented with. */
+const WHOAMI: BoundRequest = { method: 'GET', path: '/v1/whoami', body: '' };
+const APPROVE: BoundRequest = { method: 'POST', path: '/v1/breakglass/breakglass-BreakGlassAdmin-0123456789ab/approve', body: '{}' };
 
 let sandbox: Sandbox;
 let dataDir: string;
@@ -38,8 +41,15 @@ afterAll(async () => {
   if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-function sign(credentials: AwsCredentialIdentity, over: { now?: Date; stsEndpoint?: string } = {}): Promise<SignedCallerIdentityRequest> {
-  return signCallerIdentityRequest({ credentials, region: sandbox.region, stsEndpoint: over.stsEndpoint ?? sandbox.endpoint, serverId: SERVER_ID, ...(over.now ? { now: over.now } : {}) });
+function sign(credentials: AwsCredentialIdentity, over: { now?: Date; stsEndpoint?: string; request?: BoundRequest } = {}): Promise<SignedCallerIdentityRequest> {
+  return signCallerIdentityRequest({
+    credentials,
+    region: sandbox.region,
+    stsEndpoint: over.stsEndpoint ?? sandbox.endpoint,
+    serverId: SERVER_ID,
+    request: over.request ?? WHOAMI,
+    ...(over.now ? { now: over.now } : {}),
+  });
 }
 
 async function authErrorOf(p: Promise<unknown>): Promise<AuthError> {
@@ -160,19 +170,19 @@ describe('sandbox with authenticate: true', () => {
 describe('CallerIdentityVerifier against the sandbox STS', () => {
   it("verifies alice's signed request and returns her ARN", async () => {
     const req = await sign(userCreds(sandbox.seed.people.alice));
-    const id = await verifier.verifyHeader(encodeAuthHeader(req));
+    const id = await verifier.verifyHeader(encodeAuthHeader(req), WHOAMI);
     expect(id).toEqual({ arn: sandbox.seed.people.alice.arn, account: sandbox.seed.accountId, userId: expect.any(String) as string });
   });
 
   it('verifies temporary (assumed-role) credentials too', async () => {
     const session = await assumeAs(userCreds(sandbox.seed.broker), sandbox.seed.roles.BreakGlassReadOnly, 'grant-it-3', { SourceIdentity: 'carol' });
-    const id = await verifier.verify(await sign(session.creds));
+    const id = await verifier.verify(await sign(session.creds), WHOAMI);
     expect(id.arn).toBe(session.arn);
   });
 
   it('refuses a request signed with the wrong secret (STS says no)', async () => {
     const req = await sign({ ...userCreds(sandbox.seed.people.alice), secretAccessKey: 'guessed' });
-    const e = await expectAuthError(verifier.verify(req), 'AUTH_REJECTED_BY_STS');
+    const e = await expectAuthError(verifier.verify(req, WHOAMI), 'AUTH_REJECTED_BY_STS');
     expect(e.stsCode).toBe('SignatureDoesNotMatch');
   });
 
@@ -180,38 +190,50 @@ describe('CallerIdentityVerifier against the sandbox STS', () => {
     const req = await sign(userCreds(sandbox.seed.people.bob));
     // Same parameters, different bytes: passes the offline checks, fails the signature at STS.
     const reordered = { ...req, body: 'Version=2011-06-15&Action=GetCallerIdentity' };
-    expect((await expectAuthError(verifier.verify(reordered), 'AUTH_REJECTED_BY_STS')).stsCode).toBe('SignatureDoesNotMatch');
+    expect((await expectAuthError(verifier.verify(reordered, WHOAMI), 'AUTH_REJECTED_BY_STS')).stsCode).toBe('SignatureDoesNotMatch');
     // Content-type changed after signing.
     const retyped = { ...req, headers: { ...req.headers, 'content-type': 'application/x-www-form-urlencoded' } };
-    expect((await expectAuthError(verifier.verify(retyped), 'AUTH_REJECTED_BY_STS')).stsCode).toBe('SignatureDoesNotMatch');
+    expect((await expectAuthError(verifier.verify(retyped, WHOAMI), 'AUTH_REJECTED_BY_STS')).stsCode).toBe('SignatureDoesNotMatch');
     // Another action is refused before STS is asked.
-    await expectAuthError(verifier.verify({ ...req, body: 'Action=GetSessionToken&Version=2011-06-15' }), 'AUTH_WRONG_ACTION');
+    await expectAuthError(verifier.verify({ ...req, body: 'Action=GetSessionToken&Version=2011-06-15' }, WHOAMI), 'AUTH_WRONG_ACTION');
   });
 
   it('refuses an old captured request (signed 7 minutes ago), although STS would still accept it', async () => {
     const req = await sign(userCreds(sandbox.seed.people.alice), { now: new Date(Date.now() - 7 * 60_000) });
-    await expectAuthError(verifier.verify(req), 'AUTH_STALE');
+    await expectAuthError(verifier.verify(req, WHOAMI), 'AUTH_STALE');
     // STS alone (15 min window; moto does not check) accepts it: the api's bound is what protects.
     const lax = new CallerIdentityVerifier({ stsEndpoint: sandbox.endpoint, allowedStsHosts: [new URL(sandbox.endpoint).host], serverId: SERVER_ID, maxSkewMs: 15 * 60_000 });
-    await expect(lax.verify(req)).resolves.toMatchObject({ arn: sandbox.seed.people.alice.arn });
+    await expect(lax.verify(req, WHOAMI)).resolves.toMatchObject({ arn: sandbox.seed.people.alice.arn });
   });
 
   it('refuses a request aimed at another host, and one for another server id', async () => {
     const elsewhere = await sign(userCreds(sandbox.seed.people.alice), { stsEndpoint: 'http://127.0.0.1:9' });
-    await expectAuthError(verifier.verify(elsewhere), 'AUTH_WRONG_HOST');
+    await expectAuthError(verifier.verify(elsewhere, WHOAMI), 'AUTH_WRONG_HOST');
     const other = await signCallerIdentityRequest({
       credentials: userCreds(sandbox.seed.people.alice),
       region: sandbox.region,
       stsEndpoint: sandbox.endpoint,
       serverId: 'another-service',
+      request: WHOAMI,
     });
-    await expectAuthError(verifier.verify(other), 'AUTH_WRONG_SERVER');
+    await expectAuthError(verifier.verify(other, WHOAMI), 'AUTH_WRONG_SERVER');
   });
 
-  it('a captured header replayed as-is within its window still works (documented: bearer for ≤ 5 min)', async () => {
+  it('a captured header replayed to the same request within its window still works (documented: ≤ 5 min)', async () => {
     const header = encodeAuthHeader(await sign(userCreds(sandbox.seed.people.dave)));
-    const first = await verifier.verify(decodeAuthHeader(header));
-    const second = await verifier.verify(decodeAuthHeader(header));
+    const first = await verifier.verify(decodeAuthHeader(header), WHOAMI);
+    const second = await verifier.verify(decodeAuthHeader(header), WHOAMI);
     expect(second).toEqual(first);
+  });
+
+  it('a captured whoami header cannot authenticate an approval, even with its binding rewritten', async () => {
+    const captured = decodeAuthHeader(encodeAuthHeader(await sign(userCreds(sandbox.seed.people.bob), { request: WHOAMI })));
+    // As captured: refused offline, before STS is asked.
+    await expectAuthError(verifier.verify(captured, APPROVE), 'AUTH_WRONG_REQUEST');
+    // Rewritten to name the approval: the api's checks pass, but the signature no longer does.
+    const rewritten = { ...captured, headers: { ...captured.headers, 'x-safeguard-request': requestBinding(APPROVE) } };
+    expect((await expectAuthError(verifier.verify(rewritten, APPROVE), 'AUTH_REJECTED_BY_STS')).stsCode).toBe('SignatureDoesNotMatch');
+    // The genuine approval header works.
+    await expect(verifier.verify(await sign(userCreds(sandbox.seed.people.bob), { request: APPROVE }), APPROVE)).resolves.toMatchObject({ arn: sandbox.seed.people.bob.arn });
   });
 });

@@ -4,7 +4,8 @@ import { EvidenceStore } from '../../activities/evidence/store';
 import { approve, deny, requestAccess, revoke, status } from '../../cli/commands/breakglass';
 import { SafeguardError } from '../../client/errors';
 import { sandboxControl } from '../../sandbox';
-import { grantSessionName, revocationPolicyName } from '../../workflows/break-glass/definitions';
+import { grantSessionName } from '../../workflows/break-glass/definitions';
+import { ROLE_REVOCATION_POLICY } from '../../workflows/break-glass/revocation-policy';
 import { REASON, assumeRoleCallsFor, callLogMark, sessionTags, waitForPhase, useStackSession } from '../support/it-helpers';
 
 const stack = useStackSession();
@@ -28,7 +29,7 @@ it('requests, refuses self-approval, approves, grants, expires and revokes with 
   expect(refusal).toMatchObject({ code: 'REFUSED', refusal: 'SelfApproval' });
   expect((await status(stack.ctx, id)).phase).toBe('pending');
 
-  const decision = await approve(stack.ctx, stack.who.bob, id, 'confirmed INC-7001');
+  const decision = await approve(stack.ctx, stack.who.bob, id, { comment: 'confirmed INC-7001' });
   expect(decision).toMatchObject({ accepted: true, duplicate: false, approvals: 1, quorum: 1, decided: true });
 
   const active = await waitForPhase(stack.ctx, id, 'active');
@@ -51,7 +52,7 @@ it('requests, refuses self-approval, approves, grants, expires and revokes with 
     verified: true,
     statementPresent: true,
     deniedSourceIdentity: 'alice',
-    policyName: revocationPolicyName(id),
+    policyName: ROLE_REVOCATION_POLICY,
     activeSessionsLeft: [],
   });
   expect(result.revocationLagMs).toBeDefined();
@@ -60,25 +61,28 @@ it('requests, refuses self-approval, approves, grants, expires and revokes with 
   expect(grantedFor).toBe(15_000);
   expect(Date.parse(s.actualEndAt!)).toBeGreaterThanOrEqual(Date.parse(s.plannedEndAt!));
 
-  // The sandbox saw the deny statement for alice's tokens on BreakGlassAdmin…
+  // The sandbox saw the role's one deny policy written with a statement for alice's tokens…
   const control = sandboxControl(stack.info.awsEndpoint);
-  const puts = (await control.calls({ since, service: 'iam', action: 'PutRolePolicy' })).filter((c) => c.params['PolicyName'] === revocationPolicyName(id));
+  const puts = (await control.calls({ since, service: 'iam', action: 'PutRolePolicy' })).filter((c) => c.params['PolicyName'] === ROLE_REVOCATION_POLICY);
   expect(puts.length).toBeGreaterThanOrEqual(1);
-  for (const put of puts) {
-    expect(put.params['RoleName']).toBe('BreakGlassAdmin');
-    const doc = JSON.parse(String(put.params['PolicyDocument'])) as { Statement: Array<{ Effect: string; Action: string; Condition: Record<string, Record<string, string>> }> };
-    expect(doc.Statement).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          Effect: 'Deny',
-          Action: '*',
-          Condition: expect.objectContaining({
-            StringEquals: { 'aws:SourceIdentity': 'alice' },
-            DateLessThan: { 'aws:TokenIssueTime': s.revocation!.tokensIssuedBefore },
-          }),
+  for (const put of puts) expect(put.params['RoleName']).toBe('BreakGlassAdmin');
+  const statementsOf = (put: (typeof puts)[number]) => (JSON.parse(String(put.params['PolicyDocument'])) as { Statement: Array<{ Effect: string; Action: string; Condition: Record<string, Record<string, string>> }> }).Statement;
+  expect(puts.filter((put) => put.status === 200).map(statementsOf)).toContainEqual(
+    expect.arrayContaining([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: '*',
+        Condition: expect.objectContaining({
+          StringEquals: { 'aws:SourceIdentity': 'alice' },
+          DateLessThan: { 'aws:TokenIssueTime': s.revocation!.tokensIssuedBefore },
         }),
-      ]),
-    );
+      }),
+    ]),
+  );
+  // One statement per person, however many revocations the role has seen.
+  for (const put of puts) {
+    const people = statementsOf(put).map((st) => st.Condition['StringEquals']?.['aws:SourceIdentity']);
+    expect(new Set(people).size).toBe(people.length);
   }
   expect(puts.some((c) => c.status === 200)).toBe(true);
 

@@ -55,7 +55,7 @@ it('leaves no secret in workflow histories, the evidence file or the worker logs
   const known = [...Object.values(seed.people).map((p) => p.secretAccessKey), seed.broker.secretAccessKey];
 
   const { workflowId: id } = await requestAccess(stack.ctx, stack.who.alice, { role: 'BreakGlassAdmin', duration: '20s', reason: REASON, ticket: 'INC-9001' });
-  await approve(stack.ctx, stack.who.carol, id, 'security on it');
+  await approve(stack.ctx, stack.who.carol, id, { comment: 'security on it' });
   await waitForPhase(stack.ctx, id, 'active');
   // What vending and `safeguard connect` do: credentials for the grant, then a session; the workflow
   // is told the key id, expiry and session id only.
@@ -75,14 +75,14 @@ it('leaves no secret in workflow histories, the evidence file or the worker logs
   for (const k of known) expect(k.length).toBeGreaterThanOrEqual(8);
 
   // Every break-glass workflow in the namespace (this run's other tests' too), plus any other
-  // workflow there (the revocation-cleanup children).
+  // workflow there (the role deny-policy writer, the reconciler's runs).
   const breakGlassIds: string[] = [];
   for await (const wf of stack.ctx.temporal.workflow.list({ query: "SafeguardKind = 'break-glass'" })) breakGlassIds.push(wf.workflowId);
   expect(breakGlassIds).toContain(id);
   const everything: Array<{ workflowId: string; runId: string }> = [];
   for await (const wf of stack.ctx.temporal.workflow.list()) everything.push({ workflowId: wf.workflowId, runId: wf.runId });
   expect(everything.map((w) => w.workflowId)).toEqual(expect.arrayContaining(breakGlassIds));
-  expect(everything.map((w) => w.workflowId)).toContain(`${id}-cleanup`);
+  expect(everything.map((w) => w.workflowId)).toContain('revocation-policy-123456789012-BreakGlassAdmin');
 
   const problems: string[] = [];
   for (const wf of everything) {

@@ -106,7 +106,7 @@ it('lets the broker assume BreakGlassAdmin with SourceIdentity and logs the call
     service: 'sts',
     action: 'AssumeRole',
     status: 200,
-    accessKeyId: sandbox.seed.broker.accessKeyId,
+    caller: sandbox.seed.broker.arn,
     params: expect.objectContaining({ SourceIdentity: 'alice', RoleSessionName: 'grant-assume', 'Tags.member.1.Key': 'safeguard:grant' }),
   });
   const everything = JSON.stringify(await control.calls());

@@ -11,7 +11,8 @@ import { connect } from '../../cli/commands/access';
 import { sandboxControl } from '../../sandbox';
 import { grantSessionName } from '../../workflows/break-glass/definitions';
 import { scanForSecrets } from '../support/secret-scan';
-import { sandboxSeed, testStack } from '../support/stack';
+import { getRole } from '../../config/policy-lookup';
+import { testStack } from '../support/stack';
 import { waitForPhase } from '../support/it-helpers';
 
 const REASON = 'payments API returns 500s; need to inspect the instance';
@@ -109,9 +110,10 @@ test('a vending request racing the revocation is either refused or covered by th
 
 test('an SSM session opened with connect is terminated at revocation and listed in the receipt', async () => {
   const info = testStack();
-  const instance = sandboxSeed(info).instances[0]!;
+  // The role's ssmTargets (examples/policy.yaml); the stack makes every target the policy names reachable.
+  const instance = getRole(ctx.policy, 'BreakGlassAdmin')!.ssmTargets[0]!;
   const id = await activeGrant();
-  const session = await connect(api('alice'), id, instance, ctx.aws, { interactive: false });
+  const session = await connect(api('alice'), ctx.policy, id, instance, ctx.aws, { interactive: false });
   expect((await ctx.breakGlass.status(id)).sessions).toContain(session.sessionId);
   await api('alice').revoke(id);
   const res = await ctx.breakGlass.result(id);

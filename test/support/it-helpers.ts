@@ -81,16 +81,17 @@ export interface TestWorker {
   stop(): Promise<void>;
 }
 
-/** A worker process of its own on a fresh task queue; its log goes under the stack's data dir. */
-export async function startTestWorker(info: StackInfo, label: string): Promise<TestWorker> {
+/** A worker process of its own on a fresh task queue; its log goes under the stack's data dir. It
+ * leaves the reconciler to the stack's own worker unless `env` says otherwise. */
+export async function startTestWorker(info: StackInfo, label: string, env: NodeJS.ProcessEnv = {}): Promise<TestWorker> {
   const taskQueue = `it-${label}-${randomBytes(4).toString('hex')}`;
   const logFile = path.join(info.dataDir, `it-worker-${taskQueue}.log`);
   const tw: TestWorker = {
-    worker: await spawnWorker(info, logFile, { taskQueue }),
+    worker: await spawnWorker(info, logFile, { taskQueue, env: { SAFEGUARD_RECONCILE_INTERVAL: 'off', ...env } }),
     taskQueue,
     logFile,
     async restart() {
-      tw.worker = await spawnWorker(info, logFile, { taskQueue });
+      tw.worker = await spawnWorker(info, logFile, { taskQueue, env: { SAFEGUARD_RECONCILE_INTERVAL: 'off', ...env } });
       return tw.worker;
     },
     async stop() {

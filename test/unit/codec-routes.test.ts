@@ -5,8 +5,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
-import { CODEC_MAX_BODY_BYTES, createCodecHandler } from '../../api/codec-routes';
-import type { CodecRouteLogger } from '../../api/codec-routes';
+import { CODEC_MAX_BODY_BYTES, CodecRouteConfigError, createCodecHandler } from '../../api/codec-routes';
+import type { CodecHandlerOptions, CodecRouteLogger } from '../../api/codec-routes';
 import { createKeyRing } from '../../codec/keyring';
 import { EncryptionCodec } from '../../codec/payload-codec';
 
@@ -83,13 +83,15 @@ test('encode then decode over HTTP in the Web UI JSON format', async () => {
   expect(decoded.payloads.map((p) => defaultPayloadConverter.fromPayload(fromJson(p)))).toEqual([{ reason: SECRET }, 'two']);
 });
 
-test('decode accepts payloads the workers encoded, and passes unencrypted ones through', async () => {
-  const [enc] = await new EncryptionCodec(createKeyRing([['k1', K1]])).encode([defaultPayloadConverter.toPayload(42)]);
-  const plain = toJson(defaultPayloadConverter.toPayload('old history'));
-  const res = await post('/codec/decode', { payloads: [toJson(enc as Payload), plain] });
+test('decode accepts payloads the workers encoded, and treats unencrypted ones exactly as the workers’ codec does', async () => {
+  const codec = new EncryptionCodec(createKeyRing([['k1', K1]]));
+  const [enc] = await codec.encode([defaultPayloadConverter.toPayload(42)]);
+  const plainPayload = defaultPayloadConverter.toPayload('old history');
+  const res = await post('/codec/decode', { payloads: [toJson(enc as Payload), toJson(plainPayload)] });
   expect(res.status).toBe(200);
   const body = (await res.json()) as { payloads: JsonPayload[] };
-  expect(body.payloads.map((p) => defaultPayloadConverter.fromPayload(fromJson(p)))).toEqual([42, 'old history']);
+  const [asWorkersSeeIt] = await codec.decode([plainPayload]);
+  expect(body.payloads.map((p) => defaultPayloadConverter.fromPayload(fromJson(p)))).toEqual([42, defaultPayloadConverter.fromPayload(asWorkersSeeIt as Payload)]);
 });
 
 test('a payload under an unknown key id is a 4xx naming the id', async () => {
@@ -206,18 +208,60 @@ test('logs never carry payload contents', () => {
   expect(text).not.toContain(K1);
 });
 
-test('without an auth token configured, no Authorization is needed; basePath moves the routes', async () => {
-  const handler = createCodecHandler({ keyring: createKeyRing([['k1', K1]]), allowedOrigins: [], basePath: '/ns/default/codec/' });
-  const open = http.createServer((req, res) => void handler(req, res));
-  await new Promise<void>((resolve) => open.listen(0, '127.0.0.1', resolve));
+/** A codec server with other options, for one test. */
+async function withServer(opts: Omit<CodecHandlerOptions, 'keyring'>, run: (url: string) => Promise<void>): Promise<void> {
+  const handler = createCodecHandler({ keyring: createKeyRing([['k1', K1]]), ...opts });
+  const other = http.createServer((req, res) => void handler(req, res));
+  await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
   try {
-    const res = await fetch(`http://127.0.0.1:${(open.address() as AddressInfo).port}/ns/default/codec/encode`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ payloads: [toJson(defaultPayloadConverter.toPayload(1))] }),
-    });
-    expect(res.status).toBe(200);
+    await run(`http://127.0.0.1:${(other.address() as AddressInfo).port}`);
   } finally {
-    await new Promise((resolve) => open.close(resolve));
+    await new Promise((resolve) => other.close(resolve));
   }
+}
+
+describe('without an auth token', () => {
+  it('the handler refuses to be built unless decode is opened explicitly', () => {
+    expect(() => createCodecHandler({ keyring: createKeyRing([['k1', K1]]), allowedOrigins: [] })).toThrow(CodecRouteConfigError);
+    expect(() => createCodecHandler({ keyring: createKeyRing([['k1', K1]]), allowedOrigins: [], unauthenticatedDecode: false })).toThrow(/SAFEGUARD_CODEC_AUTH=off/);
+  });
+
+  it('encode is disabled (403 CODEC_ENCODE_DISABLED) even with decode opened, whatever Authorization is sent', async () => {
+    await withServer({ allowedOrigins: [UI], unauthenticatedDecode: true, logger }, async (url) => {
+      const body = JSON.stringify({ payloads: [toJson(defaultPayloadConverter.toPayload({ approve: true }))] });
+      const attempts: Array<Record<string, string>> = [{ 'content-type': 'application/json' }, { 'content-type': 'application/json', origin: UI }, { ...authed }];
+      for (const headers of attempts) {
+        const res = await fetch(`${url}/codec/encode`, { method: 'POST', headers, body });
+        expect(res.status).toBe(403);
+        expect(await errorCode(res)).toBe('CODEC_ENCODE_DISABLED');
+      }
+    });
+  });
+
+  it('decode works for the dev Web UI in the explicit opt-out mode; basePath moves the routes', async () => {
+    const [enc] = await new EncryptionCodec(createKeyRing([['k1', K1]])).encode([defaultPayloadConverter.toPayload(SECRET)]);
+    await withServer({ allowedOrigins: [UI], unauthenticatedDecode: true, basePath: '/ns/default/codec/' }, async (url) => {
+      const res = await fetch(`${url}/ns/default/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: UI, 'x-namespace': 'default' },
+        body: JSON.stringify({ payloads: [toJson(enc as Payload)] }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBe(UI);
+      const body = (await res.json()) as { payloads: JsonPayload[] };
+      expect(defaultPayloadConverter.fromPayload(fromJson(body.payloads[0] as JsonPayload))).toBe(SECRET);
+    });
+  });
+});
+
+test('with a token and decode opened, decode needs no token but encode still does', async () => {
+  await withServer({ allowedOrigins: [], authToken: TOKEN, unauthenticatedDecode: true }, async (url) => {
+    const body = JSON.stringify({ payloads: [toJson(defaultPayloadConverter.toPayload(1))] });
+    const plain = { 'content-type': 'application/json' };
+    expect((await fetch(`${url}/codec/decode`, { method: 'POST', headers: plain, body })).status).toBe(200);
+    const enc = await fetch(`${url}/codec/encode`, { method: 'POST', headers: plain, body });
+    expect(enc.status).toBe(401);
+    expect(await errorCode(enc)).toBe('UNAUTHENTICATED');
+    expect((await fetch(`${url}/codec/encode`, { method: 'POST', headers: { ...plain, authorization: `Bearer ${TOKEN}` }, body })).status).toBe(200);
+  });
 });

@@ -6,9 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
-import { CodecError, ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA, dataConverterWithCodec } from '../../codec/payload-codec';
+import { CodecError, ENCRYPTED_ENCODING, EncryptionCodec, KEY_ID_METADATA, dataConverterWithCodec, isRefusedPayloadValue } from '../../codec/payload-codec';
 import { KeyRingError, createKeyRing, generateKeyFile, keyRingFromEnv, loadKeyFile, loadOrCreateKeyFile } from '../../codec/keyring';
 import type { KeyRing } from '../../codec/keyring';
+import { createCipheriv } from 'node:crypto';
 
 const key = (): string => randomBytes(32).toString('base64');
 const K1 = key();
@@ -122,10 +123,20 @@ describe('EncryptionCodec', () => {
     expect((err as CodecError).code).toBe('CODEC_MISSING_KEY_ID');
   });
 
-  test('payloads that were never encrypted pass through decode unchanged', async () => {
-    const plain = payloads();
-    const decoded = await codec.decode(plain);
-    expect(decoded).toEqual(plain);
+  test('unencrypted payloads are refused: each decodes to a marker that input checks reject, never to the plaintext', async () => {
+    // What `temporal workflow start --input '{"approver":"bob"}'` sends: json/plain, no codec.
+    const forged = defaultPayloadConverter.toPayload({ approver: 'bob', round: 'grant' });
+    const decoded = await codec.decode([forged, ...payloads()]);
+    const values = decoded.map((p) => defaultPayloadConverter.fromPayload(p));
+    expect(values[0]).toEqual({ __refused: 'unencrypted json/plain payload refused by the codec' });
+    expect(isRefusedPayloadValue(values[0])).toBe(true);
+    // Every non-null plaintext payload is refused; an absent value (binary/null) carries nothing to forge.
+    for (const [i, p] of payloads().entries()) {
+      const enc = str(p.metadata?.encoding);
+      if (enc === 'binary/null') expect(values[i + 1]).toBeUndefined();
+      else expect(isRefusedPayloadValue(values[i + 1])).toBe(true);
+    }
+    expect(JSON.stringify(values)).not.toContain(SECRET);
   });
 
   test('dataConverterWithCodec gives one EncryptionCodec', () => {
@@ -268,5 +279,71 @@ describe('key files', () => {
       expect((err as Error).message).not.toContain(short);
     }
     expect(() => loadKeyFile(path.join(dir, 'absent.json'))).toThrow(expect.objectContaining({ code: 'CODEC_KEY_MISSING' }));
+  });
+});
+
+describe('EncryptionCodec: refusals and edges', () => {
+  const k1 = (): Buffer => Buffer.from(K1, 'base64');
+  const markerOf = (p: Payload | undefined): unknown => defaultPayloadConverter.fromPayload(p as Payload);
+
+  test('refuses a key ring whose active key is not in it', async () => {
+    const err = await thrown(() => new EncryptionCodec({ activeKeyId: 'k9', keys: new Map([['k1', k1()]]) }));
+    expect(err).toBeInstanceOf(CodecError);
+    expect((err as CodecError).code).toBe('CODEC_UNKNOWN_KEY_ID');
+    expect((err as Error).name).toBe('CodecError');
+    expect((err as Error).message).toContain('"k9"');
+    expect((err as Error).message).not.toContain(K1);
+  });
+
+  test('refuses to encrypt once the active key has left the ring, never encrypting without it', async () => {
+    const keyring: KeyRing = { activeKeyId: 'k1', keys: new Map([['k1', k1()]]) };
+    const c = new EncryptionCodec(keyring);
+    keyring.keys.delete('k1');
+    const err = await thrown(c.encode([defaultPayloadConverter.toPayload('x')]));
+    expect(err).toBeInstanceOf(CodecError);
+    expect((err as CodecError).code).toBe('CODEC_UNKNOWN_KEY_ID');
+  });
+
+  test('an empty payload round-trips: the shortest ciphertext (IV and tag only) is not refused as too short', async () => {
+    const c = new EncryptionCodec(ring('k1', [['k1', K1]]));
+    const [enc] = await c.encode([{}]);
+    expect(Buffer.from(enc?.data ?? []).length).toBe(12 + 16);
+    const [dec] = await c.decode([enc as Payload]);
+    expect(dec?.metadata).toEqual({});
+    expect(Buffer.from(dec?.data ?? []).length).toBe(0);
+    // One byte shorter is malformed.
+    const short = await thrown(c.decode([{ metadata: enc?.metadata, data: new Uint8Array(27) }]));
+    expect((short as CodecError).code).toBe('CODEC_MALFORMED_PAYLOAD');
+  });
+
+  test('an authentic ciphertext that does not hold a protobuf Payload is malformed, not decoded', async () => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', k1(), iv, { authTagLength: 16 });
+    // Field 1 (metadata) says 5 bytes follow; none do.
+    const ciphertext = Buffer.concat([cipher.update(Buffer.from([0x0a, 0x05])), cipher.final()]);
+    const payload: Payload = {
+      metadata: { encoding: new Uint8Array(Buffer.from(ENCRYPTED_ENCODING)), [KEY_ID_METADATA]: new Uint8Array(Buffer.from('k1')) },
+      data: new Uint8Array(Buffer.concat([iv, ciphertext, cipher.getAuthTag()])),
+    };
+    const err = await thrown(new EncryptionCodec(ring('k1', [['k1', K1]])).decode([payload]));
+    expect(err).toBeInstanceOf(CodecError);
+    expect((err as CodecError).code).toBe('CODEC_MALFORMED_PAYLOAD');
+  });
+
+  test('an unencrypted payload without metadata is refused too, not decoded and not a crash', async () => {
+    const c = new EncryptionCodec(ring('k1', [['k1', K1]]));
+    const [dec] = await c.decode([{ data: new Uint8Array(Buffer.from('{"approver":"bob"}')) }]);
+    expect(markerOf(dec)).toEqual({ __refused: 'unencrypted (none) payload refused by the codec' });
+  });
+
+  test('the refusal marker quotes at most 40 characters of a forged encoding', async () => {
+    const c = new EncryptionCodec(ring('k1', [['k1', K1]]));
+    const [dec] = await c.decode([{ metadata: { encoding: new Uint8Array(Buffer.from(`json/${'x'.repeat(200)}`)) }, data: new Uint8Array(Buffer.from('{}')) }]);
+    expect(markerOf(dec)).toEqual({ __refused: `unencrypted json/${'x'.repeat(35)} payload refused by the codec` });
+  });
+
+  test('isRefusedPayloadValue is true only for the marker', () => {
+    expect(isRefusedPayloadValue({ __refused: 'unencrypted json/plain payload refused by the codec' })).toBe(true);
+    for (const v of [null, undefined, 'a string', '__refused', 42, [], ['__refused'], { approver: 'bob' }, { refused: true }]) expect(isRefusedPayloadValue(v)).toBe(false);
   });
 });

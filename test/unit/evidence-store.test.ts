@@ -7,6 +7,8 @@ import { canonicalJson } from '../../activities/evidence/canonical-json';
 import { EvidenceLockError, EvidenceSecretError, EvidenceInputError } from '../../activities/evidence/errors';
 import { EvidenceStore, GENESIS_HASH, entryHash, verifyText } from '../../activities/evidence/store';
 import type { EvidenceEntry } from '../../activities/evidence/store';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { DEFAULT_EVIDENCE_DIR } from '../../activities/evidence/store';
 
 const run = promisify(execFile);
 let dir: string;
@@ -315,5 +317,195 @@ describe('EvidenceStore.verify detects tampering', () => {
 
   it('verifyText works on a copy of the file', async () => {
     expect(verifyText(`${lines.join('\n')}\n`).ok).toBe(true);
+  });
+});
+
+describe('EvidenceStore.verify: malformed entries', () => {
+  const first = (): Omit<EvidenceEntry, 'hash'> & { hash: string } => {
+    const base = { seq: 1, at: '2026-03-01T00:00:00.000Z', id: 'ev-1', kind: 'k', prevHash: GENESIS_HASH, record: { n: 1 } };
+    return { ...base, hash: entryHash(base) };
+  };
+  const line = (over: Record<string, unknown>): string => JSON.stringify({ ...first(), ...over });
+
+  test.each<[string, string, string, number | undefined]>([
+    ['an array', '[]', 'malformed entry: not an object', undefined],
+    ['null', 'null', 'malformed entry: not an object', undefined],
+    ['a number', '5', 'malformed entry: not an object', undefined],
+    ['a string', '"entry"', 'malformed entry: not an object', undefined],
+    ['seq 0', line({ seq: 0 }), 'malformed entry: bad seq', undefined],
+    ['a negative seq', line({ seq: -1 }), 'malformed entry: bad seq', undefined],
+    ['a fractional seq', line({ seq: 1.5 }), 'malformed entry: bad seq', undefined],
+    ['a seq as text', line({ seq: '1' }), 'malformed entry: bad seq', undefined],
+    ['a time that is not text', line({ at: 5 }), 'malformed entry: bad at', 1],
+    ['a time that is not a time', line({ at: 'yesterday' }), 'malformed entry: bad at', 1],
+    ['an empty id', line({ id: '' }), 'malformed entry: bad id', 1],
+    ['an id that is not text', line({ id: 5 }), 'malformed entry: bad id', 1],
+    ['an empty kind', line({ kind: '' }), 'malformed entry: bad kind', 1],
+    ['a kind that is not text', line({ kind: ['k'] }), 'malformed entry: bad kind', 1],
+    ['a prevHash with a prefix', line({ prevHash: `x${GENESIS_HASH}` }), 'malformed entry: bad prevHash', 1],
+    ['a prevHash with a suffix', line({ prevHash: `${GENESIS_HASH}0` }), 'malformed entry: bad prevHash', 1],
+    ['an upper-case prevHash', line({ prevHash: 'A'.repeat(64) }), 'malformed entry: bad prevHash', 1],
+    ['a prevHash that is not text', line({ prevHash: 0 }), 'malformed entry: bad prevHash', 1],
+    ['a prevHash given as a list', line({ prevHash: [GENESIS_HASH] }), 'malformed entry: bad prevHash', 1],
+    ['a hash with a prefix', line({ hash: `x${first().hash}` }), 'malformed entry: bad hash', 1],
+    ['a hash with a suffix', line({ hash: `${first().hash}0` }), 'malformed entry: bad hash', 1],
+    ['a hash that is not text', line({ hash: null }), 'malformed entry: bad hash', 1],
+    ['a hash given as a list', line({ hash: [first().hash] }), 'malformed entry: bad hash', 1],
+    ['a null record', line({ record: null }), 'malformed entry: bad record', 1],
+    ['a list as record', line({ record: [1] }), 'malformed entry: bad record', 1],
+    ['a text record', line({ record: 'r' }), 'malformed entry: bad record', 1],
+  ])('reports %s as a malformed entry, with its seq when readable, and list() skips it', async (_name, raw, problem, seq) => {
+    const v = verifyText(`${raw}\n`);
+    expect(v.ok).toBe(false);
+    expect(v.entries).toBe(0);
+    expect(v.problems).toEqual([seq === undefined ? { line: 1, problem } : { seq, line: 1, problem }]);
+    await fs.writeFile(file(), `${line({})}\n${raw}\n`);
+    expect((await new EvidenceStore(dir).list()).map((e) => e.id)).toEqual(['ev-1']);
+  });
+
+  test('a well-formed first entry verifies', () => {
+    expect(verifyText(`${line({})}\n`)).toEqual({ ok: true, entries: 1, problems: [], headHash: first().hash });
+  });
+
+  test('an empty or blank line between entries is reported', async () => {
+    await seed(new EvidenceStore(dir), 3);
+    const lines = await readLines();
+    for (const blank of ['', '   ']) {
+      const v = verifyText(`${lines[0]}\n${blank}\n${lines[1]}\n${lines[2]}\n`);
+      expect(v.ok).toBe(false);
+      expect(v.problems).toEqual([{ line: 2, problem: 'empty line' }]);
+      expect(v.entries).toBe(3);
+    }
+  });
+
+  test('a repeated seq is out of order, and a longer gap names the missing range', async () => {
+    await seed(new EvidenceStore(dir), 4);
+    const lines = await readLines();
+    const repeated = verifyText(`${lines[0]}\n${lines[1]}\n${lines[1]}\n`);
+    expect(repeated.problems).toContainEqual({ seq: 2, line: 3, problem: 'seq out of order: 2 after 2' });
+    const gap = verifyText(`${lines[0]}\n${lines[3]}\n`);
+    expect(gap.problems).toContainEqual({ seq: 4, line: 2, problem: 'seq gap: 2..3 are missing' });
+  });
+
+  test('list() with an empty kind lists every kind', async () => {
+    await seed(new EvidenceStore(dir), 2);
+    expect(await new EvidenceStore(dir).list({ kind: '' })).toHaveLength(2);
+  });
+});
+
+describe('EvidenceStore: what append accepts', () => {
+  test('refuses an id, kind or record of the wrong type, and an id over 512 characters', async () => {
+    const store = new EvidenceStore(dir);
+    const bad: unknown[] = [
+      undefined,
+      null,
+      { id: 5, kind: 'k', record: {} },
+      { id: 'a'.repeat(513), kind: 'k', record: {} },
+      { id: 'a', kind: 5, record: {} },
+      { id: 'a', kind: 'k', record: null },
+      { id: 'a', kind: 'k', record: 'text' },
+      { id: 'a', kind: 'k' },
+    ];
+    for (const input of bad) await expect(store.append(input as never)).rejects.toBeInstanceOf(EvidenceInputError);
+    await expect(fs.access(file())).rejects.toThrow();
+    await expect(store.append({ id: 'a'.repeat(512), kind: 'k', record: {} })).resolves.toMatchObject({ seq: 1 });
+  });
+
+  test('refuses a record that cannot be stored as JSON, writing nothing', async () => {
+    const store = new EvidenceStore(dir);
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const err = await store.append({ id: 'c', kind: 'k', record: circular }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'EVIDENCE_INVALID_INPUT', message: expect.stringMatching(/not serialisable/) });
+    expect((err as Error).cause).toBeDefined();
+    await expect(store.append({ id: 'b', kind: 'k', record: { n: BigInt(1) } })).rejects.toBeInstanceOf(EvidenceInputError);
+    await expect(fs.access(file())).rejects.toThrow();
+  });
+
+  test('stores under .data/evidence by default', () => {
+    expect(DEFAULT_EVIDENCE_DIR).toBe('.data/evidence');
+    expect(new EvidenceStore().dir).toBe(path.resolve('.data/evidence'));
+  });
+});
+
+describe('EvidenceStore: reading a file it did not write', () => {
+  test('an evidence file that cannot be read is an error, never an intact empty store', async () => {
+    await fs.mkdir(file());
+    const store = new EvidenceStore(dir);
+    const err = await store.verify().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'EVIDENCE_IO' });
+    expect((err as Error).cause).toMatchObject({ code: 'EISDIR' });
+    await expect(store.list()).rejects.toMatchObject({ code: 'EVIDENCE_IO' });
+  });
+
+  test('a writer continues the chain from the highest seq, even when lines are out of order', async () => {
+    await seed(new EvidenceStore(dir), 3);
+    const lines = await readLines();
+    await writeLines([lines[0] ?? '', lines[2] ?? '', lines[1] ?? '']);
+    const third = JSON.parse(lines[2] ?? '') as EvidenceEntry;
+    const r = await new EvidenceStore(dir).append({ id: 'next', kind: 'k', record: {} });
+    expect(r.seq).toBe(4);
+    expect((await new EvidenceStore(dir).list()).find((e) => e.id === 'next')?.prevHash).toBe(third.hash);
+  });
+
+  test('a writer skips a line it cannot parse and chains to the last good entry', async () => {
+    await seed(new EvidenceStore(dir), 2);
+    await fs.appendFile(file(), 'garbage line\n');
+    const second = JSON.parse((await readLines())[1] ?? '') as EvidenceEntry;
+    const r = await new EvidenceStore(dir).append({ id: 'next', kind: 'k', record: {} });
+    expect(r.seq).toBe(3);
+    expect((await new EvidenceStore(dir).list()).find((e) => e.id === 'next')?.prevHash).toBe(second.hash);
+  });
+
+  test('after the file was cut short behind its back, the writer rebuilds from what is left', async () => {
+    const store = new EvidenceStore(dir);
+    await seed(store, 3);
+    const lines = await readLines();
+    await writeLines([lines[0] ?? '']);
+    const r = await store.append({ id: 'ev-2', kind: 'k', record: { again: true } });
+    expect(r).toMatchObject({ seq: 2, duplicate: false });
+    const entries = await store.list();
+    expect(entries.map((e) => e.id)).toEqual(['ev-1', 'ev-2']);
+    expect(entries[1]?.prevHash).toBe(entries[0]?.hash);
+    // The damage is only visible against an anchored head hash; the chain itself is consistent again.
+    expect((await store.verify()).ok).toBe(true);
+  });
+
+  test('picks up entries another instance appended since its last write', async () => {
+    const a = new EvidenceStore(dir);
+    const b = new EvidenceStore(dir);
+    await a.append({ id: 'a1', kind: 'k', record: {} });
+    await b.append({ id: 'b1', kind: 'k', record: {} });
+    await a.append({ id: 'a2', kind: 'k', record: {} });
+    await b.append({ id: 'b2', kind: 'k', record: {} });
+    expect(await a.append({ id: 'b1', kind: 'k', record: {} })).toMatchObject({ seq: 2, duplicate: true });
+    expect(await b.append({ id: 'a2', kind: 'k', record: {} })).toMatchObject({ seq: 3, duplicate: true });
+    const v = await a.verify();
+    expect(v).toMatchObject({ ok: true, entries: 4 });
+  });
+});
+
+describe('EvidenceStore: the lock file', () => {
+  const lock = (): string => path.join(dir, 'evidence.jsonl.lock');
+
+  test('holds a per-writer token while writing and leaves a lock another writer took over', async () => {
+    let held = '';
+    const store = new EvidenceStore(dir, {
+      now: () => {
+        // Called while the lock is held. Simulate another writer breaking it as stale and taking it.
+        held = readFileSync(lock(), 'utf8');
+        writeFileSync(lock(), 'other-writer:token\n');
+        return new Date('2026-03-01T00:00:00Z');
+      },
+    });
+    await store.append({ id: 'x', kind: 'k', record: {} });
+    expect(held).toMatch(new RegExp(`^${process.pid}:[0-9a-f-]{36}\\n$`));
+    // Releasing must not delete the other writer's lock.
+    expect(await fs.readFile(lock(), 'utf8')).toBe('other-writer:token\n');
+  });
+
+  test('releases its own lock after writing', async () => {
+    await new EvidenceStore(dir).append({ id: 'x', kind: 'k', record: {} });
+    await expect(fs.access(lock())).rejects.toThrow();
   });
 });

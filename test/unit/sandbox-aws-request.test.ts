@@ -1,6 +1,6 @@
-import { isSecretKey, parseAwsRequest, parseCredentialScope, redactParams, redactSecrets, REDACTED } from '../../sandbox/aws-request';
-import { FaultRules, faultReply, parseFaultRule } from '../../sandbox/faults';
-import { SsmApiError, SsmSessions } from '../../sandbox/ssm-sessions';
+import { isSecretKey, maskAccessKeyId, parseAwsRequest, parseCredentialScope, redactParams, redactSecrets, REDACTED } from '../../sandbox/aws-request';
+import { FAULT_SERVICES, FaultRules, faultReply, parseFaultRule } from '../../sandbox/faults';
+import { SsmApiError, SsmSessions, UnknownSessionError, sessionToWire } from '../../sandbox/ssm-sessions';
 
 const auth = (akid: string, service: string): string =>
   `AWS4-HMAC-SHA256 Credential=${akid}/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc123`;
@@ -99,6 +99,14 @@ describe('redaction', () => {
     expect(redactParams({ service: 'ssm', action: 'PutParameter', params: plain })).toEqual(plain);
   });
 
+  it('masks access key ids in call-log parameters, at any depth', () => {
+    const params = { UserName: 'alice', AccessKeyId: 'AKIAIOSFODNN7EXAMPLE', 'Keys.member.1.AccessKeyId': 'ASIAIOSFODNN7EXAMPL2', Status: 'Inactive' };
+    const logged = redactParams({ service: 'iam', action: 'UpdateAccessKey', params });
+    expect(logged).toEqual({ UserName: 'alice', AccessKeyId: 'AKIA…MPLE', 'Keys.member.1.AccessKeyId': 'ASIA…MPL2', Status: 'Inactive' });
+    expect(JSON.stringify(logged)).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(maskAccessKeyId('short')).toBe('…');
+  });
+
   it('judges keys', () => {
     expect(isSecretKey('AccessKeyId')).toBe(false);
     expect(isSecretKey('x-amz-security-token')).toBe(true);
@@ -111,6 +119,11 @@ describe('faults', () => {
   it('validates rule bodies with readable messages', () => {
     expect(parseFaultRule({ service: 'sts', kind: 'throttle', rate: 1 })).toEqual({ service: 'sts', kind: 'throttle', rate: 1 });
     expect(() => parseFaultRule({ service: 'ec3', kind: 'throttle', rate: 1 })).toThrow(/service/);
+    // The services the next runbooks call can be faulted too.
+    for (const service of ['kms', 'rds', 'backup', 'secretsmanager', 'dynamodb', 'cloudformation', 'access-analyzer', 'cloudtrail', 's3'] as const) {
+      expect(parseFaultRule({ service, kind: '5xx', rate: 1 })).toEqual({ service, kind: '5xx', rate: 1 });
+      expect(FAULT_SERVICES).toContain(service);
+    }
     expect(() => parseFaultRule({ service: 'sts', kind: 'throttle', rate: 2 })).toThrow(/rate/);
     expect(() => parseFaultRule({ service: 'sts', kind: 'latency', rate: 1 })).toThrow(/latencyMs/);
   });
@@ -156,6 +169,24 @@ describe('SsmSessions', () => {
     const hist = s.describe({ State: 'History' }).Sessions;
     expect(hist).toHaveLength(1);
     expect(typeof hist[0]?.['EndDate']).toBe('number');
+  });
+
+  it('keeps a stuck session Connected through TerminateSession, until unstuck and terminated again', () => {
+    const s = new SsmSessions({ instances: ['i-1'] });
+    const { SessionId } = s.start(owner, { Target: 'i-1' });
+    expect(s.setStuck(SessionId, true)).toMatchObject({ SessionId, Stuck: true, Status: 'Connected' });
+    // AWS answers TerminateSession before termination completes: success, yet still active.
+    expect(s.terminate({ SessionId })).toEqual({ SessionId });
+    expect(s.describe({ State: 'Active', Filters: [{ key: 'Owner', value: owner }] }).Sessions.map((x) => x['SessionId'])).toEqual([SessionId]);
+    expect(s.describe({ State: 'History' }).Sessions).toEqual([]);
+    // The AWS wire form never says "Stuck".
+    expect(sessionToWire(s.all()[0]!)).not.toHaveProperty('Stuck');
+    // Unsticking alone does not end the session; the next TerminateSession does.
+    expect(s.setStuck(SessionId, false)).not.toHaveProperty('Stuck');
+    expect(s.describe({ State: 'Active' }).Sessions).toHaveLength(1);
+    s.terminate({ SessionId });
+    expect(s.describe({ State: 'Active' }).Sessions).toHaveLength(0);
+    expect(() => s.setStuck('nobody-0', true)).toThrow(UnknownSessionError);
   });
 
   it('rejects unknown targets and bad requests like AWS', () => {

@@ -21,21 +21,22 @@ const GRANT = 'breakglass-BreakGlassAdmin-0123456789ab';
 
 class StubBreakGlass implements BreakGlassApi {
   started: BreakGlassInput[] = [];
-  approvals: Array<{ id: string; by: string }> = [];
-  denials: Array<{ id: string; by: string; reason: string }> = [];
+  approvals: Array<{ id: string; by: string; round?: string; via?: string }> = [];
+  denials: Array<{ id: string; by: string; reason: string; round?: string; via?: string }> = [];
   approveError?: Error;
   async start(input: BreakGlassInput): Promise<string> {
     this.started.push(input);
     return input.grantId;
   }
-  async approve(id: string, by: string) {
+  async approve(id: string, by: string, opts: { round?: string; via?: string } = {}) {
     if (this.approveError) throw this.approveError;
-    this.approvals.push({ id, by });
-    return { accepted: true as const, duplicate: false, approvals: 1, quorum: 1, phase: 'pending' as const, decided: true };
+    this.approvals.push({ id, by, ...opts });
+    return { accepted: true as const, duplicate: false, approvals: 1, quorum: 1, phase: 'pending' as const, decided: true, round: opts.round ?? 'grant', roundKind: 'grant' as const, roundState: 'approved' as const };
   }
-  async deny(id: string, by: string, reason: string) {
-    this.denials.push({ id, by, reason });
-    return { accepted: true as const, duplicate: false, approvals: 0, quorum: 1, phase: 'pending' as const, decided: true };
+  async deny(id: string, by: string, reason: string, opts: { round?: string; via?: string } = {}) {
+    this.denials.push({ id, by, reason, ...opts });
+    const kind = opts.round === 'ratification' ? ('ratification' as const) : ('grant' as const);
+    return { accepted: true as const, duplicate: false, approvals: 0, quorum: 1, phase: 'pending' as const, decided: true, round: opts.round ?? 'grant', roundKind: kind, roundState: 'denied' as const };
   }
   extensions: Array<{ id: string; by: string; byMs: number }> = [];
   async extend(id: string, by: string, byMs: number) {
@@ -97,6 +98,21 @@ describe('request authenticity', () => {
     const r = await sendSigned(url, body, { secret: SECRET, ts: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(r.status).toBe(401);
     expect(stub.started).toHaveLength(0);
+  });
+
+  it('refuses a correctly signed request dated more than 5 minutes ahead with 401 and starts nothing', async () => {
+    const body = command(ALICE, 'BreakGlassAdmin 30m orders database is down');
+    const r = await sendSigned(url, body, { secret: SECRET, ts: Math.floor(Date.now() / 1000) + 6 * 60 });
+    expect(r.status).toBe(401);
+    expect(stub.started).toHaveLength(0);
+    // Far ahead too (a replay window that would otherwise stay open for a day).
+    expect((await sendSigned(url, body, { secret: SECRET, ts: Math.floor(Date.now() / 1000) + 24 * 3600 })).status).toBe(401);
+    expect(stub.started).toHaveLength(0);
+  });
+
+  it('accepts a correctly signed request within the allowed skew ahead (4 minutes)', async () => {
+    const r = await sendSigned(url, command(ALICE, 'help'), { secret: SECRET, ts: Math.floor(Date.now() / 1000) + 4 * 60 });
+    expect(r.status).toBe(200);
   });
 
   it('refuses a missing signature with 401', async () => {
@@ -185,6 +201,15 @@ describe('request modal submission', () => {
     expect(stub.started).toHaveLength(0);
   });
 
+  it('refuses a reason that holds a secret, on the reason field, and starts nothing', async () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const r = await sendSigned(url, interactionBody(viewSubmissionPayload({ user: ALICE, viewId: 'V0007', callbackId: VIEWS.request, values: values(`orders db down, key ${secret}`) })), { secret: SECRET });
+    const body = JSON.parse(r.body) as { response_action: string; errors: Record<string, string> };
+    expect(body.errors['reason']).toContain('looks like it contains a secret');
+    expect(r.body).not.toContain(secret);
+    expect(stub.started).toHaveLength(0);
+  });
+
   it('starts one workflow id per view however often it is submitted', async () => {
     for (let i = 0; i < 2; i++) {
       const r = await sendSigned(url, interactionBody(viewSubmissionPayload({ user: ALICE, viewId: 'V0002', callbackId: VIEWS.request, values: values('orders database is refusing connections') })), { secret: SECRET });
@@ -197,12 +222,38 @@ describe('request modal submission', () => {
 });
 
 describe('buttons', () => {
-  const click = (user: string, actionId: string, value = GRANT) => interactionBody(buttonPayload({ user, actionId, value, responseUrl: responseUrl() }));
+  const click = (user: string, actionId: string, value = `${GRANT}@grant`) => interactionBody(buttonPayload({ user, actionId, value, responseUrl: responseUrl() }));
 
-  it('sends an approval as the person behind the Slack user', async () => {
+  it('sends an approval of the round the button names, as the person behind the Slack user', async () => {
     await sendSigned(url, click(BOB, ACTIONS.approve), { secret: SECRET });
-    await fake.waitFor(() => fake.ok('chat.postEphemeral')[0], 5000, 'ephemeral');
-    expect(stub.approvals).toEqual([{ id: GRANT, by: 'bob' }]);
+    const eph = await fake.waitFor(() => fake.ok('chat.postEphemeral')[0], 5000, 'ephemeral');
+    expect(stub.approvals).toEqual([{ id: GRANT, by: 'bob', round: 'grant', via: 'slack' }]);
+    // The reply is written from the Update's result.
+    expect(String(eph.body['text'])).toContain('completes the quorum');
+  });
+
+  it('refuses a decision button that does not name its round (a card from before rounds were named)', async () => {
+    await sendSigned(url, click(BOB, ACTIONS.approve, GRANT), { secret: SECRET });
+    await fake.waitFor(() => fake.ok('chat.postEphemeral', (c) => String(c.body['text']).includes('out of date'))[0], 5000, 'ephemeral');
+    expect(stub.approvals).toHaveLength(0);
+  });
+
+  it('refuses a button naming a malformed round', async () => {
+    await sendSigned(url, click(BOB, ACTIONS.approve, `${GRANT}@everything`), { secret: SECRET });
+    await fake.waitFor(() => fake.ok('chat.postEphemeral', (c) => String(c.body['text']).includes('does not name a break-glass request'))[0], 5000, 'ephemeral');
+    expect(stub.approvals).toHaveLength(0);
+  });
+
+  it('rejecting a post-hoc grant says access is being revoked, from the result', async () => {
+    await sendSigned(url, click(BOB, ACTIONS.reject, `${GRANT}@ratification`), { secret: SECRET });
+    const open = await fake.waitFor(() => fake.ok('views.open')[0], 5000, 'views.open');
+    const view = open.body['view'] as { private_metadata: string };
+    expect(JSON.parse(view.private_metadata)).toMatchObject({ grantId: GRANT, round: 'ratification', kind: 'reject' });
+    const sub = viewSubmissionPayload({ user: BOB, viewId: 'V0009', callbackId: VIEWS.deny, privateMetadata: view.private_metadata, values: { reason: { reason: { type: 'plain_text_input', value: 'no incident on record' } } } });
+    await sendSigned(url, interactionBody(sub), { secret: SECRET });
+    const eph = await fake.waitFor(() => fake.ok('chat.postEphemeral')[0], 5000, 'ephemeral');
+    expect(stub.denials[0]).toEqual({ id: GRANT, by: 'bob', reason: 'no incident on record', round: 'ratification', via: 'slack' });
+    expect(String(eph.body['text'])).toContain('access is being revoked');
   });
 
   it('turns a refusal into an ephemeral message saying why', async () => {
@@ -223,7 +274,7 @@ describe('buttons', () => {
     const r = await sendSigned(url, interactionBody(sub), { secret: SECRET });
     expect(r.status).toBe(200);
     await fake.waitFor(() => stub.denials.length === 1 && fake.ok('chat.postEphemeral').length === 1, 5000, 'deny');
-    expect(stub.denials[0]).toEqual({ id: GRANT, by: 'bob', reason: 'not an incident' });
+    expect(stub.denials[0]).toEqual({ id: GRANT, by: 'bob', reason: 'not an incident', round: 'grant', via: 'slack' });
   });
 
   it('answers an unknown action id with an ephemeral note and changes nothing', async () => {

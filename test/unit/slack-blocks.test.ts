@@ -153,9 +153,10 @@ describe('modals and home', () => {
     expect(all(requestModal(requestableRoles(policy, 'bob')))).not.toContain('PostHocAdmin');
   });
 
-  it('keeps the deny modal request id in private metadata', () => {
-    const m = denyModal({ grantId: 'breakglass-BreakGlassAdmin-0123456789ab', kind: 'deny', channel: 'C0APPROVERS' });
-    expect(JSON.parse(m.private_metadata!)).toEqual({ grantId: 'breakglass-BreakGlassAdmin-0123456789ab', kind: 'deny', channel: 'C0APPROVERS' });
+  it('keeps the deny modal request id and round in private metadata', () => {
+    const m = denyModal({ grantId: 'breakglass-BreakGlassAdmin-0123456789ab', round: 'extension-2', kind: 'deny', channel: 'C0APPROVERS' });
+    expect(JSON.parse(m.private_metadata!)).toEqual({ grantId: 'breakglass-BreakGlassAdmin-0123456789ab', round: 'extension-2', kind: 'deny', channel: 'C0APPROVERS' });
+    expect(JSON.stringify(m)).toContain('Deny extension');
   });
 
   it('renders App Home sections', () => {

@@ -19,7 +19,7 @@ afterAll(async () => {
 test('an extension within the maximum, approved by an approver, moves the planned end later', async () => {
   const input = breakGlassInput({ durationMs: 30 * MIN, role: { maxDurationMs: 120 * MIN } });
   const result = await runBreakGlass(env, input, async ({ handle }) => {
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
     const active = await waitActive(handle);
     const plannedBefore = Date.parse(active.plannedEndAt ?? '');
     expect(plannedBefore - Date.parse(active.grantedAt ?? '')).toBe(30 * MIN);
@@ -33,9 +33,9 @@ test('an extension within the maximum, approved by an approver, moves the planne
     expect(status.approval?.state).toBe('open');
     expect(Date.parse(status.plannedEndAt ?? '')).toBe(plannedBefore);
     await expectRefused(handle.executeUpdate(extendUpdate, { args: [{ requester: 'alice', byMs: 5 * MIN }] }), 'ExtensionAlreadyPending');
-    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice' }] }), 'SelfApproval');
+    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice', round: 'extension-1' }] }), 'SelfApproval');
 
-    const decision = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'carol' }] });
+    const decision = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'carol', round: 'extension-1' }] });
     expect(decision).toMatchObject({ duplicate: false, decided: true });
     status = await waitForStatus(handle, (s) => Date.parse(s.plannedEndAt ?? '') > plannedBefore);
     expect(Date.parse(status.plannedEndAt ?? '')).toBe(plannedBefore + 45 * MIN);
@@ -54,7 +54,7 @@ test('an extension beyond the role maximum, or by anyone but the requester, is r
   await runBreakGlass(env, input, async ({ handle }) => {
     // Not active yet: nothing to extend.
     await expectRefused(handle.executeUpdate(extendUpdate, { args: [{ requester: 'alice', byMs: 10 * MIN }] }), 'GrantNotActive');
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
     const active = await waitActive(handle);
     await expectRefused(handle.executeUpdate(extendUpdate, { args: [{ requester: 'alice', byMs: 31 * MIN }] }), 'DurationOverMaximum');
     await expectRefused(handle.executeUpdate(extendUpdate, { args: [{ requester: 'bob', byMs: 10 * MIN }] }), 'NotTheRequester');
@@ -77,14 +77,14 @@ const revokers: Array<[string, string, EndReason]> = [
 test.each(revokers)('early revoke by %s ends the grant with a verified revocation', async (_who, by, endReason) => {
   const input = breakGlassInput({ role: { security: ['sam'] } });
   const result = await runBreakGlass(env, input, async ({ handle, state }) => {
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
     await waitActive(handle);
     const r = await handle.executeUpdate(revokeUpdate, { args: [{ by, reason: 'done early' }] });
     expect(r.accepted).toBe(true);
     const res = await resultOf(handle);
-    expect(activityCalls(state, 'applyRevocation')).toBeGreaterThanOrEqual(1);
+    expect(activityCalls(state, 'submitRevocationCutoff')).toBeGreaterThanOrEqual(1);
     expect(activityCalls(state, 'verifyRevocation')).toBeGreaterThanOrEqual(1);
-    expect(state.statements.has(`${input.grantId}|alice`)).toBe(true);
+    expect(state.statements.get(input.role.roleArn)?.map((st) => st.person)).toEqual(['alice']);
     return res;
   });
   expect(result.status.outcome).toBe('revoked');
@@ -98,13 +98,13 @@ test.each(revokers)('early revoke by %s ends the grant with a verified revocatio
 test('anyone else is refused the revoke and the grant stays active', async () => {
   const input = breakGlassInput({ role: { security: ['sam'] } });
   await runBreakGlass(env, input, async ({ handle, state }) => {
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
     await waitActive(handle);
     await expectRefused(handle.executeUpdate(revokeUpdate, { args: [{ by: 'dave' }] }), 'NotAllowedToRevoke');
     const status = await handle.query(statusQuery);
     expect(status.phase).toBe('active');
     expect(timelineEvents(status)).not.toContain('revoke-requested');
-    expect(activityCalls(state, 'applyRevocation')).toBe(0);
+    expect(activityCalls(state, 'submitRevocationCutoff')).toBe(0);
   });
 });
 
@@ -114,7 +114,7 @@ test('active SSM sessions are terminated by revocation and listed in the receipt
     env,
     input,
     async ({ handle, state }) => {
-      await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+      await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
       await waitActive(handle);
       await handle.signal(sessionOpenedSignal, { sessionId: 'alice-0a1b2c3d', target: 'i-0123456789abcdef0' });
       // A session the workflow was never told about (opened outside `safeguard connect`) is found too.
@@ -136,13 +136,13 @@ test('active SSM sessions are terminated by revocation and listed in the receipt
 test('cancelling an active grant still revokes it, verified, with evidence', async () => {
   const input = breakGlassInput();
   await runBreakGlass(env, input, async ({ handle, state }) => {
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
     await waitActive(handle);
     await handle.cancel();
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
-    expect(activityCalls(state, 'applyRevocation')).toBeGreaterThanOrEqual(1);
+    expect(activityCalls(state, 'submitRevocationCutoff')).toBeGreaterThanOrEqual(1);
     expect(activityCalls(state, 'verifyRevocation')).toBeGreaterThanOrEqual(1);
-    expect(state.statements.has(`${input.grantId}|alice`)).toBe(true);
+    expect(state.statements.get(input.role.roleArn)?.map((st) => st.person)).toEqual(['alice']);
     expect(state.evidence).toHaveLength(1);
     const record = state.evidence[0]?.record as Record<string, unknown> & { revocation?: { verified: boolean } };
     expect(record).toMatchObject({ outcome: 'revoked', endReason: 'cancelled', phase: 'ended' });
@@ -159,7 +159,7 @@ test('cancelling a pending request grants nothing', async () => {
     await handle.cancel();
     await expect(handle.result()).rejects.toBeInstanceOf(WorkflowFailedError);
     expect(activityCalls(state, 'verifyGrant')).toBe(0);
-    expect(activityCalls(state, 'applyRevocation')).toBe(0);
+    expect(activityCalls(state, 'submitRevocationCutoff')).toBe(0);
     expect(state.evidence).toHaveLength(1);
     expect(state.evidence[0]?.record).toMatchObject({ outcome: 'cancelled', endReason: 'cancelled' });
     expect(state.evidence[0]?.record.grantedAt).toBeUndefined();

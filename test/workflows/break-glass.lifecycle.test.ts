@@ -32,7 +32,7 @@ test('an approved grant expires and is revoked with a verified receipt', async (
   const input = breakGlassInput();
   const result = await withWorker(activities, async (taskQueue) => {
     const handle = await env.client.workflow.start('breakGlassWorkflow', { taskQueue, workflowId: input.grantId, args: [input] });
-    const approved = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+    const approved = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
     expect(approved.decided).toBe(true);
     const status = await handle.query(statusQuery);
     expect(['pending', 'active']).toContain(status.phase);
@@ -50,9 +50,9 @@ test('an approved grant expires and is revoked with a verified receipt', async (
 test('the requester can never approve their own request, and the state does not change', async () => {
   const input = breakGlassInput();
   await runBreakGlass(env, input, async ({ handle, state }) => {
-    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice' }] }), 'SelfApproval');
+    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice', round: 'grant' }] }), 'SelfApproval');
     // ...nor deny it (the requester withdraws by revoking instead).
-    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'alice', reason: 'changed my mind' }] }), 'SelfApproval');
+    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'alice', round: 'grant', reason: 'changed my mind' }] }), 'SelfApproval');
     const status = await handle.query(statusQuery);
     expect(status.phase).toBe('pending');
     expect(status.approval?.state).toBe('open');
@@ -67,7 +67,7 @@ test('the requester can never approve their own request, and the state does not 
 test('the requester cannot approve even when they are in the approver pool', async () => {
   const input = breakGlassInput({ role: { approvers: ['alice', 'bob'] } });
   await runBreakGlass(env, input, async ({ handle }) => {
-    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice' }] }), 'SelfApproval');
+    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice', round: 'grant' }] }), 'SelfApproval');
     const status = await handle.query(statusQuery);
     expect(status.approval?.approvals).toEqual([]);
     expect(status.approval?.eligible).toEqual(['bob']);
@@ -81,8 +81,8 @@ test('decisions that arrive with the first workflow task are judged against the 
   const input = breakGlassInput({ role: { quorum: 2 } });
   const taskQueue = `tq-first-${input.grantId}`;
   const handle = await env.client.workflow.start('breakGlassWorkflow', { taskQueue, workflowId: input.grantId, args: [input] });
-  const self = handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice' }] }).catch((err: unknown) => err);
-  const bob = handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+  const self = handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice', round: 'grant' }] }).catch((err: unknown) => err);
+  const bob = handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
   await new Promise((r) => setTimeout(r, 1000));
   const { activities } = fakeActivities();
   try {
@@ -109,8 +109,8 @@ test('decisions that arrive with the first workflow task are judged against the 
 test('a person outside the approver pool is refused', async () => {
   const input = breakGlassInput();
   await runBreakGlass(env, input, async ({ handle }) => {
-    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'dave' }] }), 'NotAnApprover');
-    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'dave', reason: 'not on my watch' }] }), 'NotAnApprover');
+    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'dave', round: 'grant' }] }), 'NotAnApprover');
+    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'dave', round: 'grant', reason: 'not on my watch' }] }), 'NotAnApprover');
     const status = await handle.query(statusQuery);
     expect(status.phase).toBe('pending');
     expect(status.approval?.approvals).toEqual([]);
@@ -121,10 +121,10 @@ test('a person outside the approver pool is refused', async () => {
 test('quorum 2-of-3: one approval leaves it pending, a repeat by the same person does not count, a second person grants', async () => {
   const input = breakGlassInput({ role: { quorum: 2, approvers: ['bob', 'carol', 'erin'] } });
   await runBreakGlass(env, input, async ({ handle, state }) => {
-    const first = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', comment: 'ok' }] });
+    const first = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant', comment: 'ok' }] });
     expect(first).toMatchObject({ accepted: true, duplicate: false, approvals: 1, quorum: 2, decided: false });
-    const again = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
-    expect(again).toMatchObject({ accepted: true, duplicate: true, approvals: 1, quorum: 2, decided: false });
+    // A repeat is refused by the validator, so it leaves no trace in the history (clients report it as a duplicate).
+    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] }), 'AlreadyDecided');
     let status = await handle.query(statusQuery);
     expect(status.phase).toBe('pending');
     expect(status.approval?.state).toBe('open');
@@ -132,17 +132,16 @@ test('quorum 2-of-3: one approval leaves it pending, a repeat by the same person
     expect(timelineEvents(status).filter((e) => e === 'grant-approved')).toHaveLength(1);
     expect(activityCalls(state, 'verifyGrant')).toBe(0);
 
-    const second = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'erin' }] });
+    const second = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'erin', round: 'grant' }] });
     expect(second).toMatchObject({ duplicate: false, approvals: 2, quorum: 2, decided: true });
     status = await waitActive(handle);
     expect(status.approval?.state).toBe('approved');
     expect(status.approval?.approvals.map((a) => a.by)).toEqual(['bob', 'erin']);
     expect(activityCalls(state, 'verifyGrant')).toBe(1);
 
-    // A late click after the decision is still idempotent, and a third approver changes nothing.
-    const late = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'erin' }] });
-    expect(late).toMatchObject({ duplicate: true, approvals: 2, decided: true });
-    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'carol' }] }), 'NoDecisionPending');
+    // A late click after the decision changes nothing, and neither does a third approver.
+    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'erin', round: 'grant' }] }), 'AlreadyDecided');
+    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'carol', round: 'grant' }] }), 'NoDecisionPending');
     await handle.terminate('test over');
   });
 });
@@ -150,17 +149,17 @@ test('quorum 2-of-3: one approval leaves it pending, a repeat by the same person
 test('deny needs a reason, ends the request as denied and grants nothing', async () => {
   const input = breakGlassInput();
   const result = await runBreakGlass(env, input, async ({ handle, state }) => {
-    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', reason: '' }] }), 'ReasonRequired');
-    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', reason: '  x  ' }] }), 'ReasonRequired');
+    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', round: 'grant', reason: '' }] }), 'ReasonRequired');
+    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', round: 'grant', reason: '  x  ' }] }), 'ReasonRequired');
     const status = await handle.query(statusQuery);
     expect(status.phase).toBe('pending');
     expect(status.approval?.denial).toBeUndefined();
 
-    const denied = await handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', reason: 'use the runbook instead' }] });
+    const denied = await handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', round: 'grant', reason: 'use the runbook instead' }] });
     expect(denied).toMatchObject({ accepted: true, decided: true });
     const res = await resultOf(handle);
     expect(activityCalls(state, 'verifyGrant')).toBe(0);
-    expect(activityCalls(state, 'applyRevocation')).toBe(0);
+    expect(activityCalls(state, 'submitRevocationCutoff')).toBe(0);
     expect(notificationEvents(state)).toContain('denied');
     expect(state.evidence).toHaveLength(1);
     expect(state.evidence[0]?.record).toMatchObject({ outcome: 'denied' });
@@ -181,7 +180,7 @@ test('a pending request expires unapproved after the approval timeout, with remi
     expect(events.indexOf('approval-reminder')).toBeGreaterThan(events.indexOf('approval-needed'));
     expect(events.lastIndexOf('approval-reminder')).toBeLessThan(events.indexOf('approval-expired'));
     expect(activityCalls(state, 'verifyGrant')).toBe(0);
-    expect(activityCalls(state, 'applyRevocation')).toBe(0);
+    expect(activityCalls(state, 'submitRevocationCutoff')).toBe(0);
     return res;
   });
   expect(result.status.outcome).toBe('expired-unapproved');
@@ -195,12 +194,12 @@ test('a pending request expires unapproved after the approval timeout, with remi
 test('a deny after the request was approved is refused and the grant stays active', async () => {
   const input = breakGlassInput();
   await runBreakGlass(env, input, async ({ handle }) => {
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
-    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'carol', reason: 'too late, but no' }] }), 'NoDecisionPending');
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
+    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'carol', round: 'grant', reason: 'too late, but no' }] }), 'NoDecisionPending');
     const status = await waitActive(handle);
     expect(status.approval?.state).toBe('approved');
     expect(status.approval?.denial).toBeUndefined();
-    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'erin', reason: 'still no, really' }] }), 'NoDecisionPending');
+    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'erin', round: 'grant', reason: 'still no, really' }] }), 'NoDecisionPending');
     expect((await handle.query(statusQuery)).phase).toBe('active');
     await handle.terminate('test over');
   });

@@ -17,10 +17,10 @@ afterAll(async () => {
 test('the requester is warned once before the end; an extension approved before the warning moves it', async () => {
   const input = breakGlassInput({ durationMs: 30 * MIN });
   const { result, events } = await runBreakGlass(env, input, async ({ handle, state }) => {
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
     await waitActive(handle);
     await handle.executeUpdate(extendUpdate, { args: [{ requester: 'alice', byMs: 15 * MIN }] });
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'carol' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'carol', round: 'extension-1' }] });
     const res = await resultOf(handle);
     return { result: res, events: notificationEvents(state) };
   });
@@ -34,12 +34,12 @@ test('the requester is warned once before the end; an extension approved before 
 test('a warning is sent for each planned end when an extension comes after the first warning', async () => {
   const input = breakGlassInput({ durationMs: 10 * MIN });
   const events = await runBreakGlass(env, input, async ({ handle, state }) => {
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
     await waitActive(handle);
     // Past the warning (2 min before the end of a 10 min grant), then extend.
     await env.sleep(8 * MIN + 30_000);
     await handle.executeUpdate(extendUpdate, { args: [{ requester: 'alice', byMs: 10 * MIN }] });
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'carol' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'carol', round: 'extension-1' }] });
     await resultOf(handle);
     return notificationEvents(state);
   });
@@ -50,7 +50,7 @@ test('a post-hoc ratification that arrives immediately is announced', async () =
   const input = breakGlassInput({ durationMs: 20 * MIN, role: { mode: 'post-hoc', ratificationDeadlineMs: 10 * MIN } });
   const events = await runBreakGlass(env, input, async ({ handle, state }) => {
     await waitActive(handle);
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'ratification' }] });
     await resultOf(handle);
     return notificationEvents(state);
   });

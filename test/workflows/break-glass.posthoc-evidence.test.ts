@@ -1,6 +1,7 @@
 // Post-hoc mode (grant first, ratify within a deadline), revocation that has to be retried, and
 // what a finished request leaves behind: evidence, no secrets in history, a small history.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
 import { approveUpdate, credentialsIssuedSignal, denyUpdate, statusQuery } from '../../workflows/break-glass/definitions';
 import { breakGlassInput } from '../support/break-glass-input';
 import { formatFindings, scanForSecrets } from '../support/secret-scan';
@@ -31,8 +32,8 @@ test('post-hoc: granted without approval, ratified before the deadline, stays ac
     expect(Date.parse(st.approval?.deadlineAt ?? '') - Date.parse(st.grantedAt ?? '')).toBe(10 * MIN);
     expect(activityCalls(state, 'verifyGrant')).toBe(1);
     expect(notificationEvents(state)).toContain('ratification-needed');
-    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice' }] }), 'SelfApproval');
-    const r = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+    await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'alice', round: 'ratification' }] }), 'SelfApproval');
+    const r = await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'ratification' }] });
     expect(r).toMatchObject({ decided: true, phase: 'active' });
     await waitForStatus(handle, (s) => timelineEvents(s).includes('ratified'));
     return resultOf(handle);
@@ -48,8 +49,8 @@ test('post-hoc: a rejected ratification revokes at once and pages security', asy
   const input = breakGlassInput({ role: { ...postHoc, security: ['sam'] } });
   const result = await runBreakGlass(env, input, async ({ handle, state }) => {
     await waitForStatus(handle, (s) => s.approval?.kind === 'ratification');
-    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', reason: '' }] }), 'ReasonRequired');
-    await handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', reason: 'no incident open for this' }] });
+    await expectRefused(handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', round: 'ratification', reason: '' }] }), 'ReasonRequired');
+    await handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', round: 'ratification', reason: 'no incident open for this' }] });
     const res = await resultOf(handle);
     const page = state.notifications.find((n) => n.severity === 'page');
     expect(page).toMatchObject({ event: 'ratification-rejected', approvers: ['sam'] });
@@ -82,19 +83,19 @@ test('revocation is retried through activity failures until verified, and securi
     env,
     input,
     async ({ handle, state }) => {
-      await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] });
+      await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant' }] });
       const res = await resultOf(handle);
-      expect(state.failures.get('applyRevocation')).toBe(0);
+      expect(state.failures.get('submitRevocationCutoff')).toBe(0);
       expect(state.failures.get('verifyRevocation')).toBe(0);
       expect(state.notifications.filter((n) => n.event === 'revocation-not-verified')).toHaveLength(1);
       expect(state.notifications.find((n) => n.event === 'revocation-not-verified')).toMatchObject({ severity: 'page', approvers: ['sam'] });
       expect(state.evidence).toHaveLength(1);
       return res;
     },
-    // 6 tries per activity call: two whole workflow attempts fail on applyRevocation, the third on
+    // 6 tries per activity call: two whole workflow attempts fail on submitRevocationCutoff, the third on
     // verifyRevocation, the fourth succeeds.
     (state) => {
-      state.failures.set('applyRevocation', 12);
+      state.failures.set('submitRevocationCutoff', 12);
       state.failures.set('verifyRevocation', 8);
     },
   );
@@ -109,8 +110,8 @@ test('a normal lifecycle leaves complete evidence, no secret in history, and a s
   const input = breakGlassInput({ ticket: 'INC-4242' });
   // What the vending api would hold: the secret goes to the caller, only the key id to the workflow.
   const vended = { accessKeyId: 'ASIAFAKEKEYID0000001', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKESECRET1', sessionToken: 'FwoGZXIvYXdzEFAKESESSIONTOKENxyzxyzxyz0123456789' };
-  const { result, historyJson, events } = await runBreakGlass(env, input, async ({ handle, state }) => {
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', comment: 'go' }] });
+  const { result, historyJson, events, bytes } = await runBreakGlass(env, input, async ({ handle, state }) => {
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'grant', comment: 'go' }] });
     await waitForStatus(handle, (s) => s.phase === 'active');
     state.sessions.set('alice-0123abcd', 'Active');
     await handle.signal(credentialsIssuedSignal, { accessKeyId: vended.accessKeyId, expiresAt: new Date(Date.now() + 15 * MIN).toISOString(), issuedAt: new Date().toISOString() });
@@ -118,7 +119,7 @@ test('a normal lifecycle leaves complete evidence, no secret in history, and a s
     const res = await resultOf(handle);
     expect(state.evidence).toHaveLength(1);
     const history = await handle.fetchHistory();
-    return { result: res, historyJson: historyText(history), events: history.events ?? [] };
+    return { result: res, historyJson: historyText(history), events: history.events ?? [], bytes: temporal.api.history.v1.History.encode(history).finish().length };
   });
 
   // Evidence: timeline, approvers, planned vs actual end, revocation receipt.
@@ -143,12 +144,13 @@ test('a normal lifecycle leaves complete evidence, no secret in history, and a s
   // A normal lifecycle stays far from Temporal's history limits.
   expect(events.length).toBeGreaterThan(10);
   expect(events.length).toBeLessThanOrEqual(150);
+  expect(bytes).toBeLessThanOrEqual(64 * 1024);
 });
 
 test('the evidence record is what the status Query reported at the end', async () => {
   const input = breakGlassInput();
   await runBreakGlass(env, input, async ({ handle, state }) => {
-    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'erin' }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ approver: 'erin', round: 'grant' }] });
     const res = await resultOf(handle);
     const record = state.evidence[0]?.record as Record<string, unknown>;
     expect(state.evidence[0]?.kind).toBe('break-glass');

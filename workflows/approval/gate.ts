@@ -1,11 +1,13 @@
 // The approval gate shared by every workflow that needs people to decide: N-of-M distinct approvers
 // from an eligible pool, never the requester, idempotent repeats, deny needs a reason. Plain and
 // deterministic so it runs inside workflow code and is unit-tested without Temporal.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { Refusals, refuse } from '../shared/refusals';
 
 export type RoundKind = 'grant' | 'ratification' | 'extension';
 
 export interface ApprovalRoundConfig {
+  /** Names the round in decisions: `grant`, `ratification`, `extension-<n>` (invariant 10). */
+  id: string;
   kind: RoundKind;
   requester: string;
   eligible: readonly string[];
@@ -21,6 +23,8 @@ export interface Decision {
 }
 
 export interface ApprovalSnapshot {
+  /** Absent only in histories recorded before rounds had ids. */
+  id?: string;
   kind: RoundKind;
   quorum: number;
   eligible: string[];
@@ -33,17 +37,19 @@ export interface ApprovalSnapshot {
 
 /** Stable failure types, so the CLI and Slack can tell people exactly why a decision was refused. */
 export const DecisionErrors = {
-  selfApproval: 'SelfApproval',
-  notApprover: 'NotAnApprover',
-  notOpen: 'NoDecisionPending',
-  reasonRequired: 'ReasonRequired',
+  selfApproval: Refusals.selfApproval,
+  notApprover: Refusals.notApprover,
+  notOpen: Refusals.notOpen,
+  reasonRequired: Refusals.reasonRequired,
+  /** The decision did not say which round it decides. */
+  roundRequired: Refusals.roundRequired,
+  /** The decision names a round this request does not have (yet). */
+  unknownRound: Refusals.unknownRound,
+  /** The person already approved this round; nothing changes (repeat clicks cost no history). */
+  alreadyDecided: Refusals.alreadyDecided,
 } as const;
 
 export const MIN_DENY_REASON_LENGTH = 3;
-
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 export class ApprovalRound {
   private readonly approvals = new Map<string, Decision>();
@@ -66,22 +72,27 @@ export class ApprovalRound {
     return [...this.approvals.keys()];
   }
 
-  /** Throws the refusal a person should see; used by Update validators, so nothing is recorded. */
+  /** Throws the refusal a person should see; used by Update validators, so nothing is recorded.
+   * A repeat approval is refused too (AlreadyDecided): clients report it as a harmless duplicate,
+   * and a refused Update leaves no trace in the history, so repeated clicks cannot grow it. */
   validateApprove(by: string): void {
     this.validateDecider(by);
-    if (!this.isOpen && !this.approvals.has(by)) refuse(DecisionErrors.notOpen, `this ${this.config.kind} is already ${this.state}`);
+    if (this.approvals.has(by)) refuse(DecisionErrors.alreadyDecided, `you have already approved this ${this.label}`);
+    if (!this.isOpen) refuse(DecisionErrors.notOpen, `this ${this.label} is already ${this.state}`);
   }
 
   validateDeny(by: string, reason: string): void {
     this.validateDecider(by);
-    if (!this.isOpen) refuse(DecisionErrors.notOpen, `this ${this.config.kind} is already ${this.state}`);
+    if (!this.isOpen) refuse(DecisionErrors.notOpen, `this ${this.label} is already ${this.state}`);
     if (reason.trim().length < MIN_DENY_REASON_LENGTH) refuse(DecisionErrors.reasonRequired, 'a denial needs a reason');
   }
 
-  /** Returns true when the approval was new; a repeat by the same person changes nothing. */
+  /** Returns true when the approval was new; a repeat by the same person changes nothing (histories
+   * recorded before repeats were refused by the validator still replay). */
   approve(by: string, at: string, comment?: string): boolean {
-    this.validateApprove(by);
+    this.validateDecider(by);
     if (this.approvals.has(by)) return false;
+    if (!this.isOpen) refuse(DecisionErrors.notOpen, `this ${this.label} is already ${this.state}`);
     this.approvals.set(by, comment === undefined ? { by, at } : { by, at, comment });
     return true;
   }
@@ -95,8 +106,14 @@ export class ApprovalRound {
     if (this.isOpen) this.expired = true;
   }
 
+  /** How the round is named to people: "grant", "ratification", "extension". */
+  get label(): string {
+    return this.config.kind;
+  }
+
   snapshot(): ApprovalSnapshot {
     const snap: ApprovalSnapshot = {
+      id: this.config.id,
       kind: this.config.kind,
       quorum: this.config.quorum,
       eligible: this.config.eligible.filter((p) => p !== this.config.requester),

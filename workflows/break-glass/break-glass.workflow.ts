@@ -1,4 +1,9 @@
 // One break-glass request, from approval to a verified revocation. DESIGN.md §4–§5.
+//
+// Runs started before the trust hardening (patch TRUST_HARDENING) replay their old path: no input
+// check, notifications awaited in line, one deny policy per grant removed by a cleanup child. New
+// runs check their input against the worker's policy before anything else, keep notifications off
+// the critical path, and revoke through the role's single deny-policy writer.
 import {
   ApplicationFailure,
   CancellationScope,
@@ -17,6 +22,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import type { NotifyInput } from '../../activities/notify/notifier';
 import { revocationCleanupWorkflow } from './revocation-cleanup.workflow';
 import {
   SEARCH_ATTRIBUTES,
@@ -30,64 +36,99 @@ import {
   reserveCredentialsUpdate,
   leaseReleasedSignal,
   accessRefusedSignal,
+  reconcileInfoQuery,
   grantSessionName,
   VENDING_LEASE_MS,
   MIN_VENDED_SECONDS,
   MAX_VENDED_SECONDS,
 } from './definitions';
-import type { BreakGlassInput, BreakGlassResult, EndReason, Outcome, RevocationReceipt } from './definitions';
-import { BreakGlassState } from './state';
+import type { BreakGlassInput, BreakGlassResult, BreakGlassStatus, DecisionResult, EndReason, Outcome, RevocationReceipt } from './definitions';
+import { BreakGlassState, RequestErrors } from './state';
+import { Outbox } from './outbox';
+import { assertDecisionShape, assertPersonField, inputShapeProblems, isAccessRefusal, isCredentialIssue, isLeaseRelease, isSessionReport } from './input-shape';
+import { REVOCATION_ALERT_AFTER, errorMessage, revokeUntilVerified } from './revocation';
+import type { ApprovalRound } from '../approval/gate';
+
+export const TRUST_HARDENING = 'trust-hardening-1';
 
 // Grant verification may fail for good (role missing, trust wrong): a few tries, then give up.
 const grantActivities = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 5 },
 });
-// Revocation must never give up; each activity retries on its own, and the workflow loops on top
-// until the receipt says verified.
-const revocationActivities = proxyActivities<Activities>({
+// The policy check reads a file the worker already holds: quick, and worth a few tries.
+const checkActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumAttempts: 5 },
+});
+const legacyRevocationActivities = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 6 },
 });
-// Notifications and evidence are best-effort from the workflow's point of view; evidence retries long.
 const notifyActivities = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', maximumAttempts: 3 },
 });
+// Bounded: a record that cannot be written pages security, and the workflow still completes.
 const evidenceActivities = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 8 },
 });
 
-/** After this many unverified revocation attempts, security is paged (and the loop goes on). */
-const REVOCATION_ALERT_AFTER = 3;
+/** How long a completing workflow waits for its queued notifications. */
+const NOTIFY_DRAIN_MS = 120_000;
 
 export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakGlassResult> {
-  const s = new BreakGlassState(input, Date.now());
+  const hardened = patched(TRUST_HARDENING);
+  if (hardened) {
+    const problems = inputShapeProblems(input, workflowInfo().workflowId);
+    if (problems.length > 0) return rejectMalformed(problems);
+  }
+  const s = new BreakGlassState(input, Date.now(), hardened);
+  const outbox = new Outbox();
   const role = input.role;
   s.log(Date.now(), 'requested', input.requester, input.reason);
   // Open the grant round before any handler is set: setHandler dispatches the Updates that arrived
   // with the first workflow task at once, and their validators must find the round to decide on.
   if (role.mode === 'approval') s.openRound('grant', Date.now(), Date.now() + role.approvalTimeoutMs);
 
+  /** Decisions wait for the input check: a forged request is never decided on. */
+  const untilChecked = async (): Promise<void> => {
+    if (s.inputCheck === 'pending') await condition(() => s.inputCheck !== 'pending');
+    if (s.inputCheck === 'rejected') throw ApplicationFailure.create({ type: RequestErrors.notChecked, message: 'this request was rejected: it does not match the policy', nonRetryable: true });
+  };
+
   setHandler(statusQuery, () => s.snapshot());
+  setHandler(reconcileInfoQuery, () => ({
+    grantId: input.grantId,
+    requester: input.requester,
+    role: { name: role.name, accountId: role.accountId, roleArn: role.roleArn, executionRoleArn: role.executionRoleArn, externalId: role.externalId, maxSessionDurationMs: role.maxSessionDurationMs },
+    phase: s.phase,
+    granted: s.grantedAtMs !== undefined,
+    revocationVerified: s.status.revocation?.verified === true,
+    sessions: [...s.status.sessions],
+    ...(s.latestIssueMs !== undefined ? { latestIssuedAt: new Date(s.latestIssueMs).toISOString() } : {}),
+  }));
   setHandler(credentialsIssuedSignal, (issue) => {
     // Recorded even while revoking: a lease granted before revocation may complete during the drain.
-    if (s.phase === 'ended') return;
-    s.recordCredentials(issue);
-    s.lastUseAtMs = Date.now();
-    s.log(Date.now(), 'credentials-issued', input.requester, `key ${issue.accessKeyId} until ${issue.expiresAt}`);
+    if (s.phase === 'ended' || (hardened && !isCredentialIssue(issue))) return;
+    s.recordCredentials(issue, Date.now(), input.requester);
+    if (issue.delivered !== false) s.lastUseAtMs = Date.now();
   });
-  setHandler(sessionOpenedSignal, ({ sessionId, target }) => {
-    s.recordSession(sessionId);
-    s.lastUseAtMs = Date.now();
-    s.log(Date.now(), 'session-opened', input.requester, `${sessionId} on ${target}`);
+  setHandler(sessionOpenedSignal, (report) => {
+    if (hardened && !isSessionReport(report)) return;
+    const { sessionId, target } = report;
+    const fresh = s.recordSession(sessionId, Date.now(), `${sessionId} on ${target}${hardened && !report.verified ? ' (unverified)' : ''}`);
+    // Only a session the api verified with SSM counts as use (an unverified report cannot keep a grant alive).
+    if (fresh && (!hardened || report.verified)) s.lastUseAtMs = Date.now();
   });
-  setHandler(leaseReleasedSignal, ({ leaseId }) => {
-    s.leases.delete(leaseId);
+  setHandler(leaseReleasedSignal, (r) => {
+    if (hardened && !isLeaseRelease(r)) return;
+    s.leases.delete(r.leaseId);
   });
-  setHandler(accessRefusedSignal, ({ by, code, what }) => {
-    s.log(Date.now(), 'access-refused', by, `${what}: ${code}`);
+  setHandler(accessRefusedSignal, (r) => {
+    if (hardened && !isAccessRefusal(r)) return;
+    s.recordRefusal(r, Date.now());
   });
   setHandler(
     reserveCredentialsUpdate,
@@ -111,27 +152,55 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
         leaseExpiresAt: new Date(leaseExpires).toISOString(),
       };
     },
-    { validator: ({ by }) => s.validateReserve(by) },
+    {
+      validator: (req) => {
+        if (hardened) assertPersonField(req, 'by');
+        s.validateReserve(req.by, Date.now());
+      },
+    },
   );
+  const decided = (round: ApprovalRound, duplicate: boolean): DecisionResult => ({
+    accepted: true,
+    duplicate,
+    approvals: round.approvers.length,
+    quorum: round.config.quorum,
+    phase: s.phase,
+    decided: !round.isOpen,
+    round: round.config.id,
+    roundKind: round.config.kind,
+    roundState: round.state,
+  });
   setHandler(
     approveUpdate,
-    ({ approver, comment }) => {
-      const round = s.decisionRound();
-      const fresh = round.approve(approver, new Date().toISOString(), comment);
-      if (fresh) s.log(Date.now(), `${round.config.kind}-approved`, approver, comment);
-      return { accepted: true, duplicate: !fresh, approvals: round.approvers.length, quorum: round.config.quorum, phase: s.phase, decided: !round.isOpen };
+    async (d) => {
+      await untilChecked();
+      const round = s.decisionRound(d.round);
+      const fresh = round.approve(d.approver, new Date().toISOString(), d.comment);
+      if (fresh) s.log(Date.now(), `${round.config.kind}-approved`, d.approver, d.comment);
+      return decided(round, !fresh);
     },
-    { validator: ({ approver }) => s.decisionRound().validateApprove(approver) },
+    {
+      validator: (d) => {
+        if (hardened) assertDecisionShape(d, 'comment');
+        s.validateApprove(d);
+      },
+    },
   );
   setHandler(
     denyUpdate,
-    ({ approver, reason }) => {
-      const round = s.decisionRound();
-      round.deny(approver, new Date().toISOString(), reason);
-      s.log(Date.now(), `${round.config.kind}-denied`, approver, reason);
-      return { accepted: true, duplicate: false, approvals: round.approvers.length, quorum: round.config.quorum, phase: s.phase, decided: true };
+    async (d) => {
+      await untilChecked();
+      const round = s.decisionRound(d.round);
+      round.deny(d.approver, new Date().toISOString(), d.reason);
+      s.log(Date.now(), `${round.config.kind}-denied`, d.approver, d.reason);
+      return decided(round, false);
     },
-    { validator: ({ approver, reason }) => s.decisionRound().validateDeny(approver, reason ?? '') },
+    {
+      validator: (d) => {
+        if (hardened) assertDecisionShape(d, 'reason');
+        s.validateDeny(d);
+      },
+    },
   );
   setHandler(
     extendUpdate,
@@ -140,12 +209,18 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
       const proposed = (s.plannedEndAtMs ?? now) + byMs;
       s.proposedEndAtMs = proposed;
       // The extension must be decided before the grant ends; otherwise it simply lapses.
-      s.openRound('extension', now, Math.min(now + role.approvalTimeoutMs, s.plannedEndAtMs ?? now));
+      const round = s.openRound('extension', now, Math.min(now + role.approvalTimeoutMs, s.plannedEndAtMs ?? now));
       s.log(now, 'extension-requested', input.requester, reason);
-      void notifyActivities.notify({ event: 'extension-requested', grantId: input.grantId, requester: input.requester, role: role.name, approvers: role.approvers }).catch(() => undefined);
-      return { pendingApproval: true, proposedEndAt: new Date(proposed).toISOString() };
+      if (hardened) void notify(s, outbox, 'extension-requested');
+      else void notifyActivities.notify({ event: 'extension-requested', grantId: input.grantId, requester: input.requester, role: role.name, approvers: role.approvers }).catch(() => undefined);
+      return { pendingApproval: true, proposedEndAt: new Date(proposed).toISOString(), round: round.config.id };
     },
-    { validator: (req) => s.validateExtend(req) },
+    {
+      validator: (req) => {
+        if (hardened) assertPersonField(req, 'requester');
+        s.validateExtend(req);
+      },
+    },
   );
   setHandler(
     revokeUpdate,
@@ -156,8 +231,34 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
       }
       return { accepted: true, phase: s.phase };
     },
-    { validator: (req) => s.validateRevoke(req) },
+    {
+      validator: (req) => {
+        if (hardened) assertPersonField(req, 'by');
+        s.validateRevoke(req);
+      },
+    },
   );
+
+  if (hardened) {
+    // Every execution of this type is listed, whoever started it and however.
+    upsertSearchAttributes({
+      [SEARCH_ATTRIBUTES.kind]: ['break-glass'],
+      [SEARCH_ATTRIBUTES.requester]: [input.requester],
+      [SEARCH_ATTRIBUTES.role]: [role.name],
+      [SEARCH_ATTRIBUTES.account]: [role.accountId],
+    });
+    // The input is only as trustworthy as whoever could start this workflow: the worker's own policy
+    // decides whether it may run at all, before any approval, notification or grant.
+    const verdict = await checkActivities.checkBreakGlassRequest({ input, workflowId: workflowInfo().workflowId });
+    if (!verdict.accepted) {
+      s.inputCheck = 'rejected';
+      s.outcome = 'rejected-invalid';
+      s.log(Date.now(), 'rejected-invalid', undefined, verdict.problems.join('; ').slice(0, 1000));
+      await notifySecurity(s, outbox, 'rejected-invalid', `request does not match the policy: ${verdict.problems.join('; ').slice(0, 500)}`);
+      return await finish(s, outbox, undefined, undefined);
+    }
+    s.inputCheck = 'accepted';
+  }
 
   let granted = false;
   let lagFromMs: number | undefined;
@@ -166,12 +267,12 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
 
   try {
     if (role.mode === 'approval') {
-      const decided = await awaitGrantDecision(s);
-      if (decided !== 'approved') {
-        s.outcome = decided;
-        if (decided === 'cancelled') s.endReason = 'cancelled';
-        s.log(Date.now(), decided === 'denied' ? 'denied' : decided === 'cancelled' ? 'withdrawn' : 'approval-expired');
-        return await finish(s, undefined, undefined);
+      const decision = await awaitGrantDecision(s, outbox);
+      if (decision !== 'approved') {
+        s.outcome = decision;
+        if (decision === 'cancelled') s.endReason = 'cancelled';
+        s.log(Date.now(), decision === 'denied' ? 'denied' : decision === 'cancelled' ? 'withdrawn' : 'approval-expired');
+        return await finish(s, outbox, undefined, undefined);
       }
     }
 
@@ -188,8 +289,8 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
       if (isCancellation(err)) throw err;
       s.outcome = 'grant-failed';
       s.log(Date.now(), 'grant-failed', undefined, errorMessage(err));
-      await notifySecurity(s, 'grant-failed', errorMessage(err));
-      return await finish(s, undefined, undefined);
+      await notifySecurity(s, outbox, 'grant-failed', errorMessage(err));
+      return await finish(s, outbox, undefined, undefined);
     }
     granted = true;
     const grantedAt = Date.now();
@@ -197,14 +298,14 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
     s.plannedEndAtMs = grantedAt + input.durationMs;
     s.phase = 'active';
     s.log(grantedAt, 'granted', undefined, `until ${new Date(s.plannedEndAtMs).toISOString()}`);
-    await notify(s, 'granted');
+    await notify(s, outbox, 'granted');
 
     if (role.mode === 'post-hoc') {
       s.openRound('ratification', grantedAt, grantedAt + (role.ratificationDeadlineMs ?? role.approvalTimeoutMs));
-      await notify(s, 'ratification-needed');
+      await notify(s, outbox, 'ratification-needed');
     }
 
-    const ending = await awaitEnd(s);
+    const ending = await awaitEnd(s, outbox);
     s.endReason = ending.reason;
     lagFromMs = ending.atMs;
   } catch (err) {
@@ -216,29 +317,30 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
   }
 
   // Revocation must finish even if the workflow is cancelled: a non-cancellable scope.
+  let res: BreakGlassResult | undefined;
   await CancellationScope.nonCancellable(async () => {
     if (granted) {
-      revocation = await revoke(s);
+      revocation = hardened ? await revoke(s, outbox) : await revokeLegacy(s);
       s.outcome = 'revoked';
       // DESIGN.md §5: a post-hoc grant that is not ratified is revoked *and security is paged*.
       if (s.endReason === 'ratification-rejected' || s.endReason === 'ratification-timeout') {
-        await notifySecurity(s, s.endReason, s.endReason === 'ratification-rejected' ? 'post-hoc grant rejected by an approver; access revoked' : 'post-hoc grant not ratified before the deadline; access revoked');
+        await notifySecurity(s, outbox, s.endReason, s.endReason === 'ratification-rejected' ? 'post-hoc grant rejected by an approver; access revoked' : 'post-hoc grant not ratified before the deadline; access revoked');
       }
     } else {
       s.outcome = 'cancelled';
     }
-    await finish(s, revocation, lagFromMs);
+    res = await finish(s, outbox, revocation, lagFromMs);
   });
   if (cancelled) throw ApplicationFailure.create({ type: 'Cancelled', message: 'break-glass request cancelled; access was revoked', nonRetryable: true });
-  return result(s, lagFromMs);
+  return res ?? result(s, lagFromMs);
 }
 
 /** Waits for the grant round to be decided; reminders go out while it is open. */
-async function awaitGrantDecision(s: BreakGlassState): Promise<Outcome | 'approved'> {
+async function awaitGrantDecision(s: BreakGlassState, outbox: Outbox): Promise<Outcome | 'approved'> {
   const role = s.input.role;
   const round = s.grantRound ?? s.openRound('grant', Date.now(), Date.now() + role.approvalTimeoutMs);
   const deadline = Date.parse(round.config.deadlineAt);
-  await notify(s, 'approval-needed');
+  await notify(s, outbox, 'approval-needed');
   let seen = 0;
   while (round.isOpen && !s.revokeRequest) {
     const remaining = deadline - Date.now();
@@ -247,22 +349,22 @@ async function awaitGrantDecision(s: BreakGlassState): Promise<Outcome | 'approv
     if (round.isOpen && round.approvers.length !== seen) {
       // Quorum progress (1 of 2…) is shown on the approval card.
       seen = round.approvers.length;
-      await notify(s, 'approval-progress');
-    } else if (!woke && deadline - Date.now() > 0) await notify(s, 'approval-reminder');
+      await notify(s, outbox, 'approval-progress');
+    } else if (!woke && deadline - Date.now() > 0) await notify(s, outbox, 'approval-reminder');
   }
   if (round.state === 'approved') return 'approved';
   if (round.state === 'denied') {
-    await notify(s, 'denied');
+    await notify(s, outbox, 'denied');
     return 'denied';
   }
   if (s.revokeRequest) return 'cancelled';
   round.expire();
-  await notify(s, 'approval-expired');
+  await notify(s, outbox, 'approval-expired');
   return 'expired-unapproved';
 }
 
 /** Holds the grant open until expiry, revoke, or a failed ratification; applies extensions. */
-async function awaitEnd(s: BreakGlassState): Promise<{ reason: EndReason; atMs: number }> {
+async function awaitEnd(s: BreakGlassState, outbox: Outbox): Promise<{ reason: EndReason; atMs: number }> {
   // Versioned: histories recorded before the warning existed replay without it.
   const warnBeforeExpiry = patched('expiry-warning');
   for (;;) {
@@ -275,7 +377,7 @@ async function awaitEnd(s: BreakGlassState): Promise<{ reason: EndReason; atMs: 
     if (ratification?.state === 'approved' && !s.ratifiedAnnounced) {
       s.ratifiedAnnounced = true;
       s.log(now, 'ratified');
-      await notify(s, 'ratified');
+      await notify(s, outbox, 'ratified');
       continue;
     }
     if (ratification?.isOpen && now >= Date.parse(ratification.config.deadlineAt)) {
@@ -286,7 +388,7 @@ async function awaitEnd(s: BreakGlassState): Promise<{ reason: EndReason; atMs: 
       if (extension.state === 'approved') {
         s.plannedEndAtMs = s.proposedEndAtMs;
         s.log(now, 'extended', undefined, `until ${new Date(s.plannedEndAtMs).toISOString()}`);
-        await notify(s, 'extended');
+        await notify(s, outbox, 'extended');
       } else {
         s.log(now, extension.state === 'denied' ? 'extension-denied' : 'extension-expired');
       }
@@ -305,7 +407,7 @@ async function awaitEnd(s: BreakGlassState): Promise<{ reason: EndReason; atMs: 
     const warnAt = warnBeforeExpiry && s.warnedForEndMs !== plannedEnd ? plannedEnd - expiryWarningLeadMs(plannedEnd - (s.grantedAtMs ?? now)) : Infinity;
     if (now >= warnAt) {
       s.warnedForEndMs = plannedEnd;
-      await notify(s, 'expiry-warning');
+      await notify(s, outbox, 'expiry-warning');
       continue;
     }
 
@@ -332,35 +434,47 @@ function expiryWarningLeadMs(grantLengthMs: number): number {
   return Math.min(10 * 60_000, Math.floor(grantLengthMs / 5));
 }
 
-/** DESIGN.md §4 steps 1–5. Loops until the receipt is verified; pages security if it takes long. */
-async function revoke(s: BreakGlassState): Promise<RevocationReceipt> {
-  const role = s.input.role;
+/** DESIGN.md §4 steps 1–4 (step 5, removing the statement later, is the role writer's job). */
+async function revoke(s: BreakGlassState, outbox: Outbox): Promise<RevocationReceipt> {
   s.phase = 'revoking'; // step 1: vending stops as soon as the phase leaves 'active'
   // Credentials whose lease was granted before now may still be minted; wait for them (bounded by
-  // the lease length) so the deny statement's issue-time cut-off covers them too.
+  // the lease length) so the cut-off covers them too. The api discards credentials whose AssumeRole
+  // answered after the lease expired, and any issue recorded at or after the cut-off moves it.
+  if (s.openLeases(Date.now()) > 0) {
+    const latest = Math.max(...s.leases.values());
+    await condition(() => s.openLeases(Date.now()) === 0, Math.max(1, latest - Date.now()));
+  }
+  s.log(Date.now(), 'revoking', s.revokeRequest?.by, s.endReason);
+  const firstCutoff = Math.max(Date.now(), s.latestIssueMs ?? 0) + 1000;
+  const receipt = await revokeUntilVerified(s.input, {
+    log: (event, detail) => s.log(Date.now(), event, undefined, detail),
+    page: (event, detail) => notifySecurity(s, outbox, event, detail),
+    issuedAtOrAfter: (cutoffMs) => s.issuedAtOrAfter(cutoffMs),
+    sessionsTerminated: (ids) => ids.forEach((id) => s.recordSession(id)),
+  }, firstCutoff);
+  s.status.revocation = receipt;
+  return receipt;
+}
+
+/** The revocation of runs recorded before the trust hardening: a deny policy per grant. */
+async function revokeLegacy(s: BreakGlassState): Promise<RevocationReceipt> {
+  const role = s.input.role;
+  s.phase = 'revoking';
   if (s.openLeases(Date.now()) > 0) {
     const latest = Math.max(...s.leases.values());
     await condition(() => s.openLeases(Date.now()) === 0, Math.max(1, latest - Date.now()));
   }
   const tokensIssuedBefore = new Date(Date.now() + 1000).toISOString();
   s.log(Date.now(), 'revoking', s.revokeRequest?.by, s.endReason);
-  const target = {
-    grantId: s.input.grantId,
-    requester: s.input.requester,
-    roleArn: role.roleArn,
-    accountId: role.accountId,
-    executionRoleArn: role.executionRoleArn,
-    externalId: role.externalId,
-    tokensIssuedBefore,
-  };
+  const target = { grantId: s.input.grantId, requester: s.input.requester, roleArn: role.roleArn, accountId: role.accountId, executionRoleArn: role.executionRoleArn, externalId: role.externalId, tokensIssuedBefore };
   let terminated: string[] = [];
   for (let attempt = 1; ; attempt++) {
     try {
-      const applied = await revocationActivities.applyRevocation(target);
-      const ended = await revocationActivities.terminateGrantSessions({ ...target, knownSessionIds: s.status.sessions });
+      const applied = await legacyRevocationActivities.applyRevocation(target);
+      const ended = await legacyRevocationActivities.terminateGrantSessions({ ...target, knownSessionIds: s.status.sessions });
       terminated = [...new Set([...terminated, ...ended.terminated])];
       for (const id of ended.terminated) s.recordSession(id);
-      const check = await revocationActivities.verifyRevocation(target);
+      const check = await legacyRevocationActivities.verifyRevocation(target);
       const receipt: RevocationReceipt = {
         verified: check.statementPresent && check.activeSessionsLeft.length === 0,
         checkedAt: check.checkedAt,
@@ -375,35 +489,27 @@ async function revoke(s: BreakGlassState): Promise<RevocationReceipt> {
       if (receipt.verified) {
         s.status.revocation = receipt;
         s.log(Date.now(), 'revocation-verified', undefined, `${terminated.length} session(s) terminated`);
-        await scheduleStatementRemoval(s, applied.policyName);
+        try {
+          await startChild(revocationCleanupWorkflow, {
+            workflowId: `${workflowInfo().workflowId}-cleanup`,
+            parentClosePolicy: ParentClosePolicy.ABANDON,
+            args: [{ accountId: role.accountId, executionRoleArn: role.executionRoleArn, externalId: role.externalId, roleArn: role.roleArn, policyName: applied.policyName, waitMs: role.maxSessionDurationMs }],
+          });
+        } catch (err) {
+          log.warn('could not schedule deny statement removal', { error: errorMessage(err) });
+        }
         return receipt;
       }
       s.log(Date.now(), 'revocation-unverified', undefined, `attempt ${attempt}`);
     } catch (err) {
       s.log(Date.now(), 'revocation-attempt-failed', undefined, `attempt ${attempt}: ${errorMessage(err)}`);
     }
-    if (attempt === REVOCATION_ALERT_AFTER) await notifySecurity(s, 'revocation-not-verified', `not verified after ${attempt} attempts; still retrying`);
+    if (attempt === REVOCATION_ALERT_AFTER) await notifySecurityLegacy(s, 'revocation-not-verified', `not verified after ${attempt} attempts; still retrying`);
     await sleep(Math.min(60_000, 1000 * 2 ** Math.min(attempt, 6)));
   }
 }
 
-/** Step 5: the deny statement is useless once every token it targets has expired; a child workflow
- * (abandoned by this one) removes it then, so this workflow can end now. */
-async function scheduleStatementRemoval(s: BreakGlassState, policyName: string): Promise<void> {
-  const role = s.input.role;
-  try {
-    await startChild(revocationCleanupWorkflow, {
-      workflowId: `${workflowInfo().workflowId}-cleanup`,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      args: [{ accountId: role.accountId, executionRoleArn: role.executionRoleArn, externalId: role.externalId, roleArn: role.roleArn, policyName, waitMs: role.maxSessionDurationMs }],
-    });
-  } catch (err) {
-    // Leaving a deny statement in place is safe; failing the revocation over it is not.
-    log.warn('could not schedule deny statement removal', { error: errorMessage(err) });
-  }
-}
-
-async function finish(s: BreakGlassState, revocation: RevocationReceipt | undefined, lagFromMs: number | undefined): Promise<BreakGlassResult> {
+async function finish(s: BreakGlassState, outbox: Outbox, revocation: RevocationReceipt | undefined, lagFromMs: number | undefined): Promise<BreakGlassResult> {
   s.phase = 'ended';
   s.status.actualEndAt = new Date(Date.now()).toISOString();
   if (revocation) s.status.revocation = revocation;
@@ -411,15 +517,49 @@ async function finish(s: BreakGlassState, revocation: RevocationReceipt | undefi
   upsertSearchAttributes({ [SEARCH_ATTRIBUTES.outcome]: [s.outcome ?? 'unknown'] });
   const res = result(s, lagFromMs);
   const info = workflowInfo();
-  await evidenceActivities.recordEvidence({
-    id: `${info.workflowId}/${info.runId}`,
-    kind: 'break-glass',
-    record: { workflowId: info.workflowId, runId: info.runId, ...res.status, revocationLagMs: res.revocationLagMs ?? null },
-  });
-  await notify(s, 'ended');
+  try {
+    await evidenceActivities.recordEvidence({
+      id: `${info.workflowId}/${info.runId}`,
+      kind: 'break-glass',
+      record: { workflowId: info.workflowId, runId: info.runId, ...res.status, revocationLagMs: res.revocationLagMs ?? null },
+    });
+    if (s.hardened) res.evidenceWritten = true;
+  } catch (err) {
+    // The store refusing or failing must not hold the workflow (and its revocation record) hostage.
+    res.evidenceWritten = false;
+    await notifySecurity(s, outbox, 'evidence-not-written', `the evidence record could not be written: ${errorMessage(err)}`);
+  }
+  await notify(s, outbox, 'ended');
+  if (s.hardened) await outbox.flush(NOTIFY_DRAIN_MS);
   // Let in-flight Update handlers reply before the workflow completes.
   await condition(allHandlersFinished);
   return res;
+}
+
+/** A start whose input is not even well-formed (a forged or unencrypted payload): nothing is granted,
+ * the run is listed, security is paged and the attempt leaves an evidence record. */
+async function rejectMalformed(problems: string[]): Promise<BreakGlassResult> {
+  const info = workflowInfo();
+  const detail = problems.join('; ').slice(0, 500);
+  const now = new Date().toISOString();
+  const status: BreakGlassStatus = {
+    grantId: info.workflowId, requester: '-', role: '-', roleArn: '-', accountId: '-', mode: 'approval', phase: 'ended', outcome: 'rejected-invalid',
+    reason: '-', requestedAt: now, actualEndAt: now, durationMs: 0, credentials: [], sessions: [], timeline: [{ at: now, event: 'rejected-invalid', detail }],
+  };
+  setHandler(statusQuery, () => status);
+  upsertSearchAttributes({ [SEARCH_ATTRIBUTES.kind]: ['break-glass'], [SEARCH_ATTRIBUTES.outcome]: ['rejected-invalid'] });
+  try {
+    await notifyActivities.notify({ event: 'rejected-invalid', grantId: info.workflowId, requester: '-', role: '-', approvers: [], detail: `malformed break-glass start: ${detail}`, severity: 'page' });
+  } catch (err) {
+    log.error('security page failed', { error: errorMessage(err) });
+  }
+  let evidenceWritten = true;
+  try {
+    await evidenceActivities.recordEvidence({ id: `${info.workflowId}/${info.runId}`, kind: 'break-glass', record: { workflowId: info.workflowId, runId: info.runId, outcome: 'rejected-invalid', problems } });
+  } catch {
+    evidenceWritten = false;
+  }
+  return { status, evidenceWritten };
 }
 
 function result(s: BreakGlassState, lagFromMs: number | undefined): BreakGlassResult {
@@ -428,23 +568,29 @@ function result(s: BreakGlassState, lagFromMs: number | undefined): BreakGlassRe
   return lagFromMs !== undefined && verifiedAt !== undefined ? { status, revocationLagMs: Math.max(0, verifiedAt - lagFromMs) } : { status };
 }
 
-async function notify(s: BreakGlassState, event: string): Promise<void> {
+function notifyInput(s: BreakGlassState, event: string): NotifyInput {
   const st = s.snapshot();
   const { timeline: _t, credentials: _c, ...view } = st;
+  return {
+    view,
+    security: s.input.role.security,
+    ...(s.cardRef ? { cardRef: s.cardRef } : {}),
+    event,
+    grantId: st.grantId,
+    requester: st.requester,
+    role: st.role,
+    approvers: s.input.role.approvers,
+    phase: st.phase,
+    ...(st.plannedEndAt !== undefined ? { plannedEndAt: st.plannedEndAt } : {}),
+    ...(st.outcome !== undefined ? { outcome: st.outcome } : {}),
+  };
+}
+
+/** Tells people (Slack, the log). Hardened runs queue it; old runs replay their in-line wait. */
+async function notify(s: BreakGlassState, outbox: Outbox, event: string): Promise<void> {
+  if (s.hardened) return outbox.push(notifyInput(s, event));
   try {
-    const r = await notifyActivities.notify({
-      view,
-      security: s.input.role.security,
-      ...(s.cardRef ? { cardRef: s.cardRef } : {}),
-      event,
-      grantId: st.grantId,
-      requester: st.requester,
-      role: st.role,
-      approvers: s.input.role.approvers,
-      phase: st.phase,
-      ...(st.plannedEndAt !== undefined ? { plannedEndAt: st.plannedEndAt } : {}),
-      ...(st.outcome !== undefined ? { outcome: st.outcome } : {}),
-    });
+    const r = await notifyActivities.notify(notifyInput(s, event));
     if (r?.cardRef) s.cardRef = r.cardRef;
   } catch (err) {
     // A notification channel being down must never hold up approval or revocation.
@@ -452,16 +598,17 @@ async function notify(s: BreakGlassState, event: string): Promise<void> {
   }
 }
 
-async function notifySecurity(s: BreakGlassState, event: string, detail: string): Promise<void> {
+/** Pages security; in hardened runs every page is also on the timeline (and so in the evidence). */
+async function notifySecurity(s: BreakGlassState, outbox: Outbox, event: string, detail: string): Promise<void> {
+  if (!s.hardened) return notifySecurityLegacy(s, event, detail);
+  s.log(Date.now(), 'security-paged', undefined, `${event}: ${detail}`.slice(0, 1000));
+  outbox.push({ event, grantId: s.input.grantId, requester: s.input.requester, role: s.input.role.name, approvers: s.input.role.security, phase: s.phase, detail, severity: 'page' });
+}
+
+async function notifySecurityLegacy(s: BreakGlassState, event: string, detail: string): Promise<void> {
   try {
     await notifyActivities.notify({ event, grantId: s.input.grantId, requester: s.input.requester, role: s.input.role.name, approvers: s.input.role.security, phase: s.phase, detail, severity: 'page' });
   } catch (err) {
-    log.error('security page failed', { event, error: errorMessage(err) });
+    log.error('security page failed', { error: errorMessage(err) });
   }
 }
-
-function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message;
-  return String(err);
-}
-

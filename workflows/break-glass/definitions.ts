@@ -1,7 +1,7 @@
 // Messages, input and result types of the breakGlass workflow. The CLI, the slack-app and the api
 // import only this file (never workflow code), so it must stay free of side effects.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalSnapshot } from '../approval/gate';
+import type { ApprovalSnapshot, RoundKind } from '../approval/gate';
 
 export const BREAK_GLASS_TASK_QUEUE = 'safeguard';
 
@@ -26,6 +26,8 @@ export interface RoleSnapshot {
   idleLimitMs?: number;
   /** The role's maximum STS session duration: how long a revocation deny statement must stay. */
   maxSessionDurationMs: number;
+  /** Decisions must come with an AWS-verified identity (the CLI through the api), not a Slack click. */
+  stepUp?: boolean;
 }
 
 export interface BreakGlassInput {
@@ -40,7 +42,7 @@ export interface BreakGlassInput {
 
 export type Phase = 'pending' | 'active' | 'revoking' | 'ended';
 
-export type Outcome = 'denied' | 'expired-unapproved' | 'revoked' | 'cancelled' | 'grant-failed';
+export type Outcome = 'denied' | 'expired-unapproved' | 'revoked' | 'cancelled' | 'grant-failed' | 'rejected-invalid';
 
 export type EndReason =
   | 'expired'
@@ -70,6 +72,8 @@ export interface RevocationReceipt {
   sessionsTerminated: string[];
   activeSessionsLeft: string[];
   attempts: number;
+  /** Recorded credential issues at or after the cut-off (a receipt with any is never verified). */
+  issuedAfterCutoff?: string[];
 }
 
 export interface TimelineEvent {
@@ -85,6 +89,8 @@ export interface CredentialIssue {
   issuedAt: string;
   /** The vending lease this issue completes (see reserveCredentialsUpdate). */
   leaseId?: string;
+  /** False when AssumeRole answered after the lease expired: the api discarded the credentials. */
+  delivered?: boolean;
 }
 
 /** What the api may mint for one vending: the workflow decides, the api only executes. */
@@ -106,6 +112,28 @@ export interface AccessRefusal {
   what: 'credentials' | 'console-link' | 'session';
 }
 
+export interface SessionReport {
+  sessionId: string;
+  target: string;
+  /** The api checked with SSM that the session exists, is this grant's and targets an allowed instance. */
+  verified?: boolean;
+}
+
+/** What the Temporal server says about the execution (filled by the client, not the workflow). */
+export interface ExecutionInfo {
+  status: string;
+  closeTime?: string;
+}
+
+/** How many of each noisy record a grant holds, so the api can stop reporting before the caps. */
+export interface RecordCounts {
+  credentials: number;
+  sessions: number;
+  refusals: number;
+  /** Records past a cap: summarised, not listed. */
+  omitted: number;
+}
+
 export interface BreakGlassStatus {
   grantId: string;
   requester: string;
@@ -113,6 +141,8 @@ export interface BreakGlassStatus {
   roleArn: string;
   accountId: string;
   mode: RoleSnapshot['mode'];
+  /** Decisions need an AWS-verified identity (the CLI), not a Slack click. */
+  stepUp?: boolean;
   phase: Phase;
   outcome?: Outcome;
   endReason?: EndReason;
@@ -121,6 +151,8 @@ export interface BreakGlassStatus {
   requestedAt: string;
   durationMs: number;
   approval?: ApprovalSnapshot;
+  /** Every round the request has had, oldest first (grant, ratification, extension-1, …). */
+  rounds?: ApprovalSnapshot[];
   grantedAt?: string;
   plannedEndAt?: string;
   actualEndAt?: string;
@@ -129,21 +161,36 @@ export interface BreakGlassStatus {
   credentials: CredentialIssue[];
   sessions: string[];
   timeline: TimelineEvent[];
+  counts?: RecordCounts;
+  /** Filled by the client from Temporal: a terminated execution still answers the status Query
+   * with the phase it was in, so this says what really happened to it. */
+  execution?: ExecutionInfo;
 }
 
 export interface BreakGlassResult {
   status: BreakGlassStatus;
   /** Milliseconds from the planned end (or the revoke decision) to the verified revocation. */
   revocationLagMs?: number;
+  /** False when the evidence record could not be written (security was paged). */
+  evidenceWritten?: boolean;
 }
+
+/** Where a decision came from: a Slack click is not an AWS-verified identity (see stepUp). */
+export type DecisionChannel = 'slack' | 'api' | 'cli';
 
 export interface DecisionInput {
   approver: string;
+  /** The round decided: `grant`, `ratification` or `extension-<n>` (invariant 10). Required for
+   * new decisions; absent only in histories recorded before rounds were named. */
+  round?: string;
   comment?: string;
+  via?: DecisionChannel;
 }
 export interface DenyInput {
   approver: string;
+  round?: string;
   reason: string;
+  via?: DecisionChannel;
 }
 export interface DecisionResult {
   accepted: true;
@@ -152,6 +199,10 @@ export interface DecisionResult {
   quorum: number;
   phase: Phase;
   decided: boolean;
+  /** The round the decision was applied to, and its state after it. */
+  round?: string;
+  roundKind?: RoundKind;
+  roundState?: ApprovalSnapshot['state'];
 }
 export interface ExtendInput {
   requester: string;
@@ -161,6 +212,8 @@ export interface ExtendInput {
 export interface ExtendResult {
   pendingApproval: true;
   proposedEndAt: string;
+  /** The extension's round id, for approvers' decisions. */
+  round?: string;
 }
 export interface RevokeInput {
   by: string;
@@ -169,6 +222,8 @@ export interface RevokeInput {
 export interface RevokeResult {
   accepted: true;
   phase: Phase;
+  /** The grant was already being revoked: this request changed nothing. */
+  duplicate?: boolean;
 }
 
 export const approveUpdate = defineUpdate<DecisionResult, [DecisionInput]>('approve');
@@ -178,7 +233,7 @@ export const revokeUpdate = defineUpdate<RevokeResult, [RevokeInput]>('revoke');
 export const statusQuery = defineQuery<BreakGlassStatus>('status');
 /** Told by the credential vending api: the key id and expiry only, never the secret. */
 export const credentialsIssuedSignal = defineSignal<[CredentialIssue]>('credentialsIssued');
-export const sessionOpenedSignal = defineSignal<[{ sessionId: string; target: string }]>('sessionOpened');
+export const sessionOpenedSignal = defineSignal<[SessionReport]>('sessionOpened');
 /** Asked by the credential vending api before it calls AssumeRole; refused unless the grant is active. */
 export const reserveCredentialsUpdate = defineUpdate<VendingLease, [{ by: string }]>('reserveCredentials');
 /** The api could not complete a lease (AssumeRole failed): revocation need not wait for it. */
@@ -186,11 +241,56 @@ export const leaseReleasedSignal = defineSignal<[{ leaseId: string }]>('leaseRel
 /** Refused uses of a grant are part of its record. */
 export const accessRefusedSignal = defineSignal<[AccessRefusal]>('accessRefused');
 
+/** What a terminated or failed execution needs for the reconciler to revoke on its behalf. */
+export interface ReconcileInfo {
+  grantId: string;
+  requester: string;
+  role: Pick<RoleSnapshot, 'name' | 'accountId' | 'roleArn' | 'executionRoleArn' | 'externalId' | 'maxSessionDurationMs'>;
+  phase: Phase;
+  /** The grant was verified (AssumeRole proved), so access may have been used. */
+  granted: boolean;
+  revocationVerified: boolean;
+  sessions: string[];
+  /** Latest recorded credential issue, so the reconciler's cut-off covers it. */
+  latestIssuedAt?: string;
+}
+export const reconcileInfoQuery = defineQuery<ReconcileInfo | undefined>('reconcileInfo');
+
+/** A closed run the reconciler must revoke for. */
+export interface UnrevokedGrant extends ReconcileInfo {
+  workflowId: string;
+  runId: string;
+  /** How the run closed: TERMINATED, TIMED_OUT, FAILED, CANCELLED. */
+  closedAs: string;
+  closedAt?: string;
+}
+
+/** One reconciliation per closed run, ever: the reconciler starts it under this id. */
+export function reconcileWorkflowId(workflowId: string, runId: string): string {
+  return `reconcile-${workflowId}-${runId}`;
+}
+
+/** The reconciler's Schedule, one per task queue (its runs execute on that queue's workers). */
+export function reconcilerScheduleId(taskQueue: string): string {
+  return `safeguard-reconciler-${taskQueue}`;
+}
+
 /** How long the api has, after a lease, to mint credentials. */
 export const VENDING_LEASE_MS = 20_000;
 /** STS limits for AssumeRole DurationSeconds (role chaining aside). */
 export const MIN_VENDED_SECONDS = 900;
 export const MAX_VENDED_SECONDS = 3600;
+
+/** Caps that keep one grant's history bounded under a flood (DESIGN.md §5: ≤ 150 events normally).
+ * Refused Updates leave no history, so the caps on Updates are enforced by validators; signals always
+ * land in history, so the api stops sending them at the caps (it reads `counts` first). */
+export const MAX_CREDENTIAL_ISSUES = 40;
+export const MAX_OPEN_LEASES = 5;
+export const MAX_RECORDED_SESSIONS = 20;
+export const MAX_RECORDED_REFUSALS = 20;
+export const MAX_EXTENSIONS = 10;
+/** Timeline entries past this are counted in `counts.omitted`, not listed. */
+export const MAX_TIMELINE_EVENTS = 200;
 
 export const MIN_DURATION_MS = 10_000;
 export const MIN_REASON_LENGTH = 10;

@@ -9,12 +9,12 @@ export function register(app: App, ctx: ListenerContext): void {
   for (const actionId of [ACTIONS.deny, ACTIONS.reject]) {
     app.action(actionId, async ({ ack, body, client }) => {
       await ack();
-      const click = await requestClick(body, ctx, client, { needsTrigger: true });
-      if (!click?.triggerId) return;
+      const click = await requestClick(body, ctx, client, { needsTrigger: true, needsRound: true });
+      if (!click?.triggerId || !click.round) return;
       const { channel } = click.where;
       await client.views.open({
         trigger_id: click.triggerId,
-        view: denyModal({ grantId: click.grantId, kind: actionId === ACTIONS.deny ? 'deny' : 'reject', ...(channel ? { channel } : {}) }),
+        view: denyModal({ grantId: click.grantId, round: click.round, kind: actionId === ACTIONS.deny ? 'deny' : 'reject', ...(channel ? { channel } : {}) }),
       });
     });
   }

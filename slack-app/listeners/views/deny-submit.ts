@@ -1,4 +1,4 @@
-// The deny / reject reason modal's submission: the deny Update on the request's open round.
+// The deny / reject reason modal's submission: the deny Update on the round the button named.
 // A refusal (self-denial, not an approver, already decided) is told to the person who submitted.
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
@@ -7,8 +7,9 @@ import { DENY_FIELDS, VIEWS } from '../../blocks/ids';
 import { explain, tellUser, unknownUserText } from '../../context';
 import type { ListenerContext } from '../../context';
 import { grantMetaSchema, readSubmission } from './submission';
+import { decisionReply } from '../../blocks/messages';
 
-const metaSchema = grantMetaSchema.extend({ kind: z.enum(['deny', 'reject']) });
+const metaSchema = grantMetaSchema.extend({ kind: z.enum(['deny', 'reject']), round: z.string().regex(/^(grant|ratification|extension-\d{1,3})$/) });
 
 const submissionSchema = z.object({
   user: z.object({ id: z.string().min(1).max(32) }),
@@ -40,8 +41,8 @@ export function register(app: App, ctx: ListenerContext): void {
     }
     await ack();
     try {
-      await ctx.breakGlass.deny(meta.grantId, person.id, reason);
-      await tellUser(client, where, `You ${meta.kind === 'deny' ? 'denied' : 'rejected'} \`${meta.grantId}\`.`);
+      const r = await ctx.breakGlass.deny(meta.grantId, person.id, reason, { round: meta.round, via: 'slack' });
+      await tellUser(client, where, decisionReply(meta.grantId, r));
     } catch (err) {
       await tellUser(client, where, explain(err));
     }

@@ -42,6 +42,7 @@ const FIELD_OF: Partial<Record<SafeguardErrorCode, string>> = {
   REASON_TOO_LONG: REQUEST_FIELDS.reason.block,
   TICKET_REQUIRED: REQUEST_FIELDS.ticket.block,
   INVALID_TICKET: REQUEST_FIELDS.ticket.block,
+  SECRET_IN_TEXT: REQUEST_FIELDS.reason.block,
 };
 
 export function register(app: App, ctx: ListenerContext): void {
@@ -70,7 +71,8 @@ export function register(app: App, ctx: ListenerContext): void {
         viewShortId(b.team?.id ?? b.view.team_id ?? '', b.view.id),
       );
     } catch (err) {
-      const block = err instanceof SafeguardError ? (FIELD_OF[err.code] ?? REQUEST_FIELDS.role.block) : REQUEST_FIELDS.role.block;
+      // A secret in the ticket is reported on the ticket field; everywhere else the code picks the field.
+      const block = err instanceof SafeguardError ? (err.code === 'SECRET_IN_TEXT' && err.message.startsWith('the ticket') ? REQUEST_FIELDS.ticket.block : (FIELD_OF[err.code] ?? REQUEST_FIELDS.role.block)) : REQUEST_FIELDS.role.block;
       // Slack shows at most a short line under the field.
       await ack({ response_action: 'errors', errors: { [block]: explain(err).slice(0, 150) } });
       return;

@@ -1,0 +1,107 @@
+// The api's routes with the real caller verifier (STS faked by access key id) and the CLI's api
+// client: each identity header is bound to one api request, so a header captured from one call
+// cannot be replayed to another route, path or body (docs/api-auth.md).
+import path from 'node:path';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { CallerIdentityVerifier } from '../../api/auth';
+import { startApiServer } from '../../api/server';
+import type { RunningApi } from '../../api/server';
+import type { BreakGlassClient } from '../../client/break-glass-client';
+import { encodeAuthHeader, signCallerIdentityRequest } from '../../cli/api-auth';
+import { ApiRequestError, SafeguardApiClient } from '../../cli/api-client';
+import { loadPolicyFile } from '../../config/policy';
+
+const STS = 'https://sts.us-east-1.amazonaws.com';
+const SERVER_ID = 'https://safeguard-api.example.com';
+const GRANT = 'breakglass-BreakGlassAdmin-0123456789ab';
+const PEOPLE: Record<string, { accessKeyId: string; secretAccessKey: string; arn: string }> = {
+  bob: { accessKeyId: 'AKIAEXAMPLEBOB000001', secretAccessKey: 'bob-secret', arn: 'arn:aws:iam::123456789012:user/bob' },
+  carol: { accessKeyId: 'AKIAEXAMPLECAROL0001', secretAccessKey: 'carol-secret', arn: 'arn:aws:iam::123456789012:user/carol' },
+};
+
+/** Answers GetCallerIdentity for the key id in the Authorization header, as STS would for a valid signature. */
+const fakeSts = (async (_url: string | URL | Request, init?: RequestInit) => {
+  const auth = (init?.headers as Record<string, string>)['authorization'] ?? '';
+  const person = Object.values(PEOPLE).find((p) => auth.includes(`Credential=${p.accessKeyId}/`));
+  if (!person) return new Response('<ErrorResponse><Error><Code>InvalidClientTokenId</Code></Error></ErrorResponse>', { status: 403 });
+  return new Response(`<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>${person.arn}</Arn><UserId>AIDA${person.accessKeyId}</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>`, { status: 200 });
+}) as typeof fetch;
+
+const approvals: Array<{ id: string; by: string; comment: string | undefined }> = [];
+const breakGlass = {
+  async approve(id: string, by: string, opts: { comment?: string } = {}) {
+    approvals.push({ id, by, comment: opts.comment });
+    return { accepted: true, duplicate: false, approvals: 1, quorum: 1, phase: 'pending', decided: true };
+  },
+} as unknown as BreakGlassClient;
+
+let api: RunningApi;
+beforeAll(async () => {
+  const policy = loadPolicyFile(path.join(__dirname, '../../examples/policy.yaml'));
+  api = await startApiServer({
+    breakGlass,
+    policy: () => policy,
+    verifier: new CallerIdentityVerifier({ stsEndpoint: STS, allowedStsHosts: ['sts.us-east-1.amazonaws.com'], serverId: SERVER_ID, fetch: fakeSts }),
+    brokerSts: () => ({}) as STSClient,
+    recordRefusal: async () => undefined,
+    describeSession: async () => undefined,
+    console: { federationUrl: 'https://signin.aws.amazon.com/federation' },
+  });
+});
+afterAll(async () => {
+  await api.close();
+});
+beforeEach(() => {
+  approvals.length = 0;
+});
+
+const client = (person: 'bob' | 'carol'): SafeguardApiClient => {
+  const p = PEOPLE[person]!;
+  return new SafeguardApiClient({ url: api.url, serverId: SERVER_ID, stsEndpoint: STS, region: 'us-east-1' }, async () => ({ accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey }));
+};
+
+/** An identity header as a client signs it for one request. */
+async function headerFor(person: 'bob' | 'carol', request: { method: string; path: string; body: string }): Promise<string> {
+  const p = PEOPLE[person]!;
+  return encodeAuthHeader(await signCallerIdentityRequest({ credentials: p, region: 'us-east-1', stsEndpoint: STS, serverId: SERVER_ID, request }));
+}
+
+async function send(method: string, pathAndQuery: string, header: string, body?: string): Promise<{ status: number; code: string | undefined }> {
+  const res = await fetch(`${api.url}${pathAndQuery}`, { method, headers: { 'x-safeguard-auth': header, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body } : {}) });
+  const json = (await res.json()) as { error?: { code?: string } };
+  return { status: res.status, code: json.error?.code };
+}
+
+const approvePath = `/v1/breakglass/${GRANT}/approve`;
+
+test('the CLI client signs each call for itself: whoami and an approval with a comment both work', async () => {
+  expect(await client('bob').whoami()).toEqual({ person: 'bob', arn: PEOPLE.bob!.arn });
+  await client('bob').approve(GRANT, { comment: 'checked the incident channel' });
+  expect(approvals).toEqual([{ id: GRANT, by: 'bob', comment: 'checked the incident channel' }]);
+});
+
+test('a header captured from GET /v1/whoami cannot approve a request (401 AUTH_WRONG_REQUEST, nothing decided)', async () => {
+  const captured = await headerFor('bob', { method: 'GET', path: '/v1/whoami', body: '' });
+  expect(await send('GET', '/v1/whoami', captured)).toEqual({ status: 200, code: undefined });
+  expect(await send('POST', approvePath, captured, '{}')).toEqual({ status: 401, code: 'AUTH_WRONG_REQUEST' });
+  expect(approvals).toEqual([]);
+});
+
+test('a header signed for one approval cannot carry another body, grant or decision', async () => {
+  const signed = await headerFor('carol', { method: 'POST', path: approvePath, body: '{"comment":"ok"}' });
+  expect(await send('POST', approvePath, signed, '{"comment":"ok, and more"}')).toEqual({ status: 401, code: 'AUTH_WRONG_REQUEST' });
+  expect(await send('POST', approvePath.replace('0123456789ab', '0123456789ac'), signed, '{"comment":"ok"}')).toEqual({ status: 401, code: 'AUTH_WRONG_REQUEST' });
+  expect(await send('POST', approvePath.replace('approve', 'deny'), signed, '{"comment":"ok"}')).toEqual({ status: 401, code: 'AUTH_WRONG_REQUEST' });
+  expect(approvals).toEqual([]);
+  // The request it was signed for goes through, with the body the route parses being the signed one.
+  expect((await send('POST', approvePath, signed, '{"comment":"ok"}')).status).toBe(200);
+  expect(approvals).toEqual([{ id: GRANT, by: 'carol', comment: 'ok' }]);
+});
+
+test('the client surfaces the refusal code when the api disagrees about the request', async () => {
+  // A client signing for another server id gets AUTH_WRONG_SERVER, not a silent success.
+  const other = new SafeguardApiClient({ url: api.url, serverId: 'some-other-api', stsEndpoint: STS, region: 'us-east-1' }, async () => PEOPLE.bob!);
+  const err = await other.whoami().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ApiRequestError);
+  expect((err as ApiRequestError).apiCode).toBe('AUTH_WRONG_SERVER');
+});
