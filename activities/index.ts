@@ -39,8 +39,8 @@ export interface RevocationCheck {
   checkedAt: string;
 }
 
-const VERIFY_READS = 10;
-const VERIFY_READ_INTERVAL_MS = 300;
+const VERIFY_READS = 20;
+const VERIFY_READ_INTERVAL_MS = 150;
 export function createActivities(deps: ActivityDeps) {
   const { aws, evidence, notifier } = deps;
   const iamFor = async (t: AccountTarget) => (await awsCall('AssumeRole(SafeguardExecution)', () => aws.forAccount(t))).iam;
