@@ -14,6 +14,7 @@ import type { CliContext } from './context';
 import { callerCredentials, resolveCaller } from './identity';
 import { SafeguardApiClient } from './api-client';
 import { connect, formatEnvExports } from './commands/access';
+import { credentialCacheDir, readCachedCredentials, writeCachedCredentials } from './credential-cache';
 import type { RequestOptions } from './commands/breakglass';
 import type { Caller } from './identity';
 
@@ -117,9 +118,16 @@ export function buildProgram(): Command {
 
   identity(program.command('creds <grant>').description('print credentials for an active grant (AWS credential_process format)'))
     .option('--env', 'print shell exports instead')
-    .action(async (grant: string, o: Common & { env?: boolean }) => {
+    .option('--no-cache', 'always mint a new set (by default the last set is reused while it has 5 min left)')
+    .action(async (grant: string, o: Common & { env?: boolean; cache: boolean }) => {
       await withContext({}, async (ctx) => {
-        const c = await apiFor(ctx, o.as).credentials(grant);
+        const dir = credentialCacheDir();
+        const caller = o.as ?? 'self';
+        let c = o.cache ? readCachedCredentials(dir, grant, caller) : undefined;
+        if (!c) {
+          c = await apiFor(ctx, o.as).credentials(grant);
+          writeCachedCredentials(dir, grant, caller, c);
+        }
         return o.env ? formatEnvExports(c) : JSON.stringify(c);
       }, (text: string) => text);
     });
