@@ -11,7 +11,7 @@ import { approve, requestAccess, revoke } from '../../cli/commands/breakglass';
 import type { CliContext } from '../../cli/context';
 import type { StackInfo } from '../../dev/stack';
 import { REPO_ROOT } from '../../dev/temporal-server';
-import { REASON, openContext, resolvePeople } from '../support/it-helpers';
+import { REASON, openContext, resolvePeople, waitForPhase } from '../support/it-helpers';
 import type { People } from '../support/it-helpers';
 import { testStack } from '../support/stack';
 
@@ -100,6 +100,8 @@ describe('bad requests are refused with a specific message and start nothing', (
     ['a role that needs a ticket, without one', request('dave', '--role', 'PostHocAdmin', '--reason', REASON), /PostHocAdmin requires a ticket/],
     ['a malformed ticket', request('dave', '--role', 'BreakGlassAdmin', '--reason', REASON, '--ticket', 'INC 1; rm -rf /'), /ticket must be 1-128 characters/],
     ['--as with an unknown person', request('mallory', '--role', 'BreakGlassAdmin', '--reason', REASON), /the sandbox has no keys for "mallory"/],
+    ['a reason holding something shaped like an AWS secret key', request('alice', '--role', 'BreakGlassAdmin', '--reason', `${REASON} wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`), /reason looks like it contains a secret/],
+    ['a ticket holding something shaped like a Slack token', request('alice', '--role', 'BreakGlassAdmin', '--reason', REASON, '--ticket', 'xoxb-1234567890-abcdefghij'), /ticket must be 1-128 characters|ticket looks like it contains a secret/],
   ];
 
   it.each(cases)('%s', async (_name, argv, message) => {
@@ -149,6 +151,29 @@ describe('bad requests are refused with a specific message and start nothing', (
     }
     expect(await workflowIds()).toEqual(before);
   });
+});
+
+it('creds reuses the grant\'s last credentials while they last (the AWS CLI runs it per command)', async () => {
+  const saved = process.env.XDG_CACHE_HOME;
+  process.env.XDG_CACHE_HOME = tmp;
+  try {
+    const { workflowId: id } = await requestAccess(ctx, who.alice, { role: 'BreakGlassAdmin', duration: '1m', reason: REASON });
+    await approve(ctx, who.bob, id);
+    await waitForPhase(ctx, id, 'active');
+    const first = await cli('creds', id, '--as', 'alice');
+    const second = await cli('creds', id, '--as', 'alice');
+    expect([first.code, second.code]).toEqual([0, 0]);
+    const [a, b] = [first, second].map((r) => JSON.parse(r.stdout) as { AccessKeyId: string });
+    expect(b!.AccessKeyId).toBe(a!.AccessKeyId);
+    expect((await ctx.breakGlass.status(id)).credentials).toHaveLength(1);
+    const fresh = await cli('creds', id, '--as', 'alice', '--no-cache');
+    expect((JSON.parse(fresh.stdout) as { AccessKeyId: string }).AccessKeyId).not.toBe(a!.AccessKeyId);
+    await ctx.breakGlass.revoke(id, 'alice', 'test over');
+    await waitForPhase(ctx, id, 'ended');
+  } finally {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = saved;
+  }
 });
 
 describe('bad ids and decisions', () => {
