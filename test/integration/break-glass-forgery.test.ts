@@ -71,6 +71,21 @@ describe('a decision goes to the round it names', () => {
     await waitForPhase(stack.ctx, id, 'ended');
   });
 
+  it('the api refuses a decision naming a malformed round, and the CLI one naming a made-up round', async () => {
+    const { workflowId: id } = await requestAccess(stack.ctx, stack.who.alice, { role: 'BreakGlassAdmin', duration: '30s', reason: REASON });
+    const api = new SafeguardApiClient(stack.ctx.api!, () => callerCredentials(stack.ctx, 'bob'));
+    for (const round of ['everything', 'extension-', 'grant; drop', 'x'.repeat(500)]) {
+      const err = (await api.approve(id, { round }).catch((e: unknown) => e)) as ApiRequestError;
+      expect(err.status).toBe(400);
+      expect(err.apiCode).toBe('BAD_REQUEST');
+    }
+    const made = (await api.approve(id, { round: 'extension-7' }).catch((e: unknown) => e)) as ApiRequestError;
+    expect(made.refusal).toBe('UnknownRound');
+    expect((await status(stack.ctx, id)).approval?.approvals).toEqual([]);
+    await stack.ctx.breakGlass.revoke(id, 'alice', 'test over');
+    await waitForPhase(stack.ctx, id, 'ended');
+  });
+
   it('a step-up role refuses a decision that comes from a Slack click', async () => {
     const { workflowId: id } = await requestAccess(stack.ctx, stack.who.dave, { role: 'PostHocAdmin', duration: '5m', reason: REASON, ticket: 'INC-703' });
     await waitForPhase(stack.ctx, id, 'active');

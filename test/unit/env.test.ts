@@ -7,6 +7,9 @@ describe('parseEnv', () => {
     expect(env.TEMPORAL_ADDRESS).toBe('127.0.0.1:7233');
     expect(env.TEMPORAL_TLS).toBe(false);
     expect(env.SAFEGUARD_TASK_QUEUE).toBe('safeguard');
+    expect(env.SAFEGUARD_RECONCILE_INTERVAL).toBe('1m');
+    expect(env.SAFEGUARD_REVOCATION_TASK_QUEUE).toBe('safeguard-revocations');
+    expect(parseEnv({ SAFEGUARD_RECONCILE_INTERVAL: 'off' }).SAFEGUARD_RECONCILE_INTERVAL).toBe('off');
   });
 
   it('reads "false" as false and "true" as true', () => {
@@ -20,6 +23,9 @@ describe('parseEnv', () => {
     [{ AWS_REGION: 'moon-1' }, 'AWS_REGION'],
     [{ SAFEGUARD_AWS_ENDPOINT: 'not a url' }, 'SAFEGUARD_AWS_ENDPOINT'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SAFEGUARD_RECONCILE_INTERVAL: 'sometimes' }, 'SAFEGUARD_RECONCILE_INTERVAL'],
+    [{ SAFEGUARD_RECONCILE_INTERVAL: '1.5m' }, 'SAFEGUARD_RECONCILE_INTERVAL'],
+    [{ SAFEGUARD_REVOCATION_TASK_QUEUE: '' }, 'SAFEGUARD_REVOCATION_TASK_QUEUE'],
   ])('names the bad variable in %j', (source, name) => {
     expect(() => parseEnv(source)).toThrow(ConfigError);
     expect(() => parseEnv(source)).toThrow(new RegExp(name));
