@@ -66,10 +66,14 @@ export function maskAccessKeyId(id: string): string {
 function maskAccessKeyIds(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskAccessKeyIds);
   if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    // A key id given as a key/value pair: CloudTrail's LookupAttributes [{AttributeKey: 'AccessKeyId', AttributeValue}].
+    const keyIdValue = typeof obj['AttributeKey'] === 'string' && obj['AttributeKey'].toLowerCase() === 'accesskeyid';
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    for (const [k, v] of Object.entries(obj)) {
       const leaf = k.split('.').pop() ?? k;
-      out[k] = leaf.toLowerCase() === 'accesskeyid' && typeof v === 'string' ? maskAccessKeyId(v) : maskAccessKeyIds(v);
+      const isKeyId = leaf.toLowerCase() === 'accesskeyid' || (keyIdValue && k === 'AttributeValue');
+      out[k] = isKeyId && typeof v === 'string' ? maskAccessKeyId(v) : maskAccessKeyIds(v);
     }
     return out;
   }

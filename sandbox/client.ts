@@ -1,7 +1,11 @@
 // A small typed client for the gateway's /_sandbox/ control endpoints (global fetch).
 
 import type { CallFilter, CallRecord } from './call-log';
+import type { ConsumerMode, ConsumerView } from './consumers';
 import type { FaultRule } from './faults';
+
+/** A simulated key consumer as the control API shows it (see consumers.ts). */
+export type SandboxConsumerView = ConsumerView;
 
 export interface SandboxSessionView {
   SessionId: string;
@@ -28,6 +32,16 @@ export interface SandboxControl {
    * Unsticking does not end it; the next TerminateSession does. Unknown session → SandboxControlError 404.
    */
   setSessionStuck(sessionId: string, stuck: boolean): Promise<void>;
+  /**
+   * The service users' simulated consumers: mode, the key they sign with (masked like the call
+   * log: compare with maskAccessKeyId), last successful read and call, last error.
+   */
+  consumers(): Promise<SandboxConsumerView[]>;
+  /**
+   * `stuck`: the consumer stops reading its store and keeps calling with the key it holds;
+   * `switching`: it reads the store before every call again. Unknown user → SandboxControlError 404.
+   */
+  setConsumerMode(userName: string, mode: ConsumerMode): Promise<SandboxConsumerView>;
 }
 
 export class SandboxControlError extends Error {
@@ -82,5 +96,8 @@ export function sandboxControl(endpoint: string): SandboxControl {
     setSessionStuck: async (sessionId, stuck) => {
       await call('POST', `/_sandbox/sessions/${encodeURIComponent(sessionId)}/stuck`, { stuck });
     },
+    consumers: async () => (await call<{ consumers: SandboxConsumerView[] }>('GET', '/_sandbox/consumers')).consumers,
+    setConsumerMode: async (userName, mode) =>
+      (await call<{ consumer: SandboxConsumerView }>('POST', `/_sandbox/consumers/${encodeURIComponent(userName)}/mode`, { mode })).consumer,
   };
 }

@@ -1,9 +1,12 @@
 // The sandbox gateway: an HTTP server on loopback in front of moto that authenticates every AWS
 // call as AWS would (moto, with its own authentication off, accepts any signature and Inactive or
-// deleted keys), forwards it, serves the SSM session APIs moto lacks, enforces a few AWS rules moto
-// skips (trust policies, the role inline-policy quota), records every call and injects faults on
-// demand. Control endpoints live under /_sandbox/ (see handleControl); they and the console
-// federation endpoint are not AWS calls and are not signed.
+// deleted keys; it also accepts a key the instant CreateAccessKey returns it, where IAM needs a few
+// seconds to propagate), injects faults on demand, records every call, and routes each call to the
+// module for its service under services/ (what moto lacks or gets wrong: SSM sessions, trust
+// policies, the role inline-policy quota, KMS rotation, Secrets Manager's AWSCURRENT, CloudTrail's
+// LookupEvents over the calls the gateway saw, …); a call no module takes goes to moto unchanged.
+// Control endpoints live under /_sandbox/ (see handleControl); they and the console federation
+// endpoint are not AWS calls and are not signed.
 
 import { handleFederation, isFederationRequest } from './federation';
 import http from 'node:http';
@@ -14,20 +17,32 @@ import { parseAwsRequest, redactParams } from './aws-request';
 import type { AwsProtocol, AwsRequestInfo } from './aws-request';
 import { authRefusalReply, protocolFamily } from './auth-refusal';
 import { CallLog } from './call-log';
+import { CallTrail } from './call-trail';
 import type { CallFilter, CallRecord } from './call-log';
-import { FaultRules, FaultValidationError, awsErrorReply, faultReply, parseFaultRule, requestId } from './faults';
-import type { ErrorReply, FaultDecision } from './faults';
+import { CONSUMER_MODES, UnknownConsumerError } from './consumers';
+import type { ConsumerMode, ConsumerRegistry } from './consumers';
+import { FaultRules, FaultValidationError, awsErrorReply, faultReply, parseFaultRule } from './faults';
+import type { FaultDecision } from './faults';
+import { KeyPropagation } from './key-propagation';
 import { KeyedLock } from './keyed-lock';
 import { MotoDirectory } from './moto-directory';
-import type { MotoKey } from './moto-directory';
-import { motoRoleInlinePolicies } from './moto-role-policies';
+import { MotoForwarder } from './moto-forward';
+import { xmlText } from './moto-query';
 import { authenticateRequest } from './request-auth';
-import { ROLE_INLINE_POLICY_QUOTA, inlinePolicyTotalAfter, rolePolicyQuotaMessage } from './role-policy-quota';
-import { SsmApiError, SsmSessions, UnknownSessionError, sessionToWire } from './ssm-sessions';
+import { SsmSessions, UnknownSessionError, sessionToWire } from './ssm-sessions';
 import type { SsmSession } from './ssm-sessions';
-import { escapeXml, motoQuery, xmlText } from './moto-query';
 import { sleep } from './net';
-import { assumeRoleRequestOf, evaluateTrustPolicy } from './trust-policy';
+import { cloudTrailService } from './services/cloudtrail';
+import { iamService } from './services/iam';
+import { kmsService } from './services/kms';
+import { secretsManagerService } from './services/secretsmanager';
+import { ssmService } from './services/ssm';
+import { stsService } from './services/sts';
+import { errorToReply } from './services/types';
+import type { AwsCall, Handled, Reply, ServiceContext, ServiceHandler } from './services/types';
+import type { ReceivedRequest } from './sigv4-verify';
+
+export type { Reply } from './services/types';
 
 export interface GatewayOptions {
   motoEndpoint: string;
@@ -47,6 +62,13 @@ export interface GatewayOptions {
    * moto's /moto-api/data.json. (Signatures are verified by the gateway in both modes.) Default false.
    */
   authenticate?: boolean;
+  /**
+   * How long a key created through the gateway (iam:CreateAccessKey) is refused as unknown
+   * (InvalidClientTokenId), as IAM does until a new key has propagated. Default 0 (usable at once).
+   */
+  newKeyDelayMs?: number;
+  /** How long a KMS on-demand rotation stays in progress (ConflictException meanwhile). Default 3000 ms. */
+  kmsOnDemandRotationMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -58,29 +80,18 @@ export interface Gateway {
   faults: FaultRules;
   sessions: SsmSessions;
   setInstances(ids: string[]): void;
+  /** The simulated key consumers the control API lists and steers (consumers.ts). */
+  setConsumers(consumers: ConsumerRegistry): void;
+  /** Answers for moto's KMS key `motoKeyId` under `visibleKeyId` (a key id the policy chose). */
+  registerKmsKeyId(visibleKeyId: string, motoKeyId: string): void;
   stop(): Promise<void>;
 }
 
 const MAX_BODY = 16 * 1024 * 1024;
-const SSM_LOCAL_ACTIONS = new Set(['StartSession', 'DescribeSessions', 'TerminateSession']);
-/** STS answers that carry new credentials, and where the answer names their principal. */
-const STS_CREDENTIAL_ARN: Record<string, RegExp | 'caller'> = {
-  AssumeRole: /<AssumedRoleUser>[\s\S]*?<Arn>([^<]+)<\/Arn>/,
-  AssumeRoleWithWebIdentity: /<AssumedRoleUser>[\s\S]*?<Arn>([^<]+)<\/Arn>/,
-  AssumeRoleWithSAML: /<AssumedRoleUser>[\s\S]*?<Arn>([^<]+)<\/Arn>/,
-  GetFederationToken: /<FederatedUser>[\s\S]*?<Arn>([^<]+)<\/Arn>/,
-  // Session credentials act as the user who asked for them.
-  GetSessionToken: 'caller',
-};
 const SESSION_PATH = /^\/_sandbox\/sessions\/([^/]+)\/stuck$/;
+const CONSUMER_PATH = /^\/_sandbox\/consumers\/([^/]+)\/mode$/;
 const stuckBodySchema = z.object({ stuck: z.boolean() }).strict();
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[]>;
-  body: Buffer;
-}
+const modeBodySchema = z.object({ mode: z.enum(CONSUMER_MODES as [ConsumerMode, ...ConsumerMode[]]) }).strict();
 
 interface Served {
   reply: Reply;
@@ -90,244 +101,65 @@ interface Served {
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const log = opts.log ?? (() => undefined);
   const region = opts.region ?? 'us-east-1';
-  const moto = new URL(opts.motoEndpoint);
   const callLog = new CallLog();
+  // Full access key ids for cloudtrail:LookupEvents only (the call log masks them): see call-trail.ts.
+  const trail = new CallTrail();
   const faults = new FaultRules();
   const sessions = new SsmSessions({ instances: opts.instances ?? [], region });
   const authenticate = opts.authenticate === true;
   const directory = new MotoDirectory(opts.motoEndpoint);
-  const roleWrites = new KeyedLock();
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const propagation = new KeyPropagation(opts.newKeyDelayMs ?? 0);
+  const moto = new MotoForwarder(opts.motoEndpoint);
+  const kms = kmsService(opts.kmsOnDemandRotationMs !== undefined ? { onDemandRotationMs: opts.kmsOnDemandRotationMs } : {});
+  let consumers: ConsumerRegistry | undefined;
 
-  async function forward(req: IncomingMessage, body: Buffer): Promise<Reply> {
-    const headers: http.OutgoingHttpHeaders = {};
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v === undefined || HOP_BY_HOP.has(k)) continue;
-      headers[k] = v;
-    }
-    headers['content-length'] = String(body.length);
-    return new Promise((resolve, reject) => {
-      const out = http.request(
-        { protocol: moto.protocol, hostname: moto.hostname, port: moto.port, method: req.method, path: req.url, headers, agent },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const resHeaders: Record<string, string | string[]> = {};
-            for (const [k, v] of Object.entries(res.headers)) {
-              if (v === undefined || HOP_BY_HOP.has(k) || k === 'content-length') continue;
-              resHeaders[k] = v;
-            }
-            resolve({ status: res.statusCode ?? 502, headers: resHeaders, body: Buffer.concat(chunks) });
-          });
-          res.on('error', reject);
-        },
-      );
-      out.on('error', reject);
-      out.end(body);
-    });
-  }
+  const services = new Map<string, ServiceHandler>(
+    [
+      iamService({ directory, propagation, roleWrites: new KeyedLock() }),
+      stsService({ directory, enforceTrustPolicies: opts.enforceTrustPolicies !== false }),
+      ssmService(sessions),
+      kms,
+      secretsManagerService(),
+      cloudTrailService(trail),
+    ].map((s) => [s.service, s]),
+  );
 
-  function serveSsm(info: AwsRequestInfo, caller: MotoKey): Reply {
-    try {
-      let result: unknown;
-      switch (info.action) {
-        case 'StartSession':
-          result = sessions.start(caller.arn, info.params);
-          break;
-        case 'DescribeSessions':
-          result = sessions.describe(info.params);
-          break;
-        case 'TerminateSession':
-          result = sessions.terminate(info.params);
-          break;
-        default:
-          throw new SsmApiError('InvalidAction', `unsupported action ${info.action}`);
-      }
-      return {
-        status: 200,
-        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId() },
-        body: Buffer.from(JSON.stringify(result)),
-      };
-    } catch (err) {
-      if (err instanceof SsmApiError) return errorToReply(awsErrorReply('json', err.status, err.code, err.message));
-      throw err;
-    }
-  }
+  const context: ServiceContext = {
+    motoEndpoint: opts.motoEndpoint,
+    authenticate,
+    region,
+    forward: (call, body) =>
+      body === undefined ? moto.forward(call.request) : moto.forwardResigned(call.request, body, call.caller, call.info.service, call.info.region ?? region),
+    motoJson: (as, service, target, params) => moto.json(as, service, region, target, params),
+    log,
+    now: Date.now,
+  };
 
-  /** A role's trust policy and maximum session duration, as moto holds them. */
-  async function lookupRole(accessKeyId: string, roleName: string): Promise<{ trust: string; maxSessionDuration: number } | undefined> {
-    if (authenticate) {
-      const r = await directory.role(roleName);
-      return r ? { trust: r.assumeRolePolicyDocument, maxSessionDuration: r.maxSessionDuration } : undefined;
-    }
-    const role = await motoQuery(opts.motoEndpoint, 'iam', accessKeyId, { Action: 'GetRole', RoleName: roleName, Version: '2010-05-08' });
-    const trust = role.status === 200 ? xmlText(role.text, 'AssumeRolePolicyDocument') : undefined;
-    return trust === undefined ? undefined : { trust, maxSessionDuration: Number(xmlText(role.text, 'MaxSessionDuration') ?? '3600') };
-  }
-
-  /** AWS's own AssumeRole checks that moto skips; a Reply when the call must be refused. */
-  async function checkAssumeRole(info: AwsRequestInfo, caller: MotoKey): Promise<Reply | undefined> {
-    const roleArn = typeof info.params['RoleArn'] === 'string' ? info.params['RoleArn'] : '';
-    const deny = (who: string, action = 'sts:AssumeRole'): Reply =>
-      errorToReply(
-        awsErrorReply('query', 403, 'AccessDenied', `User: ${who} is not authorized to perform: ${action} on resource: ${roleArn}`),
-      );
-    const callerArn = caller.arn;
-    const roleAccount = roleArn.split(':')[4];
-    // Other accounts' roles are outside the sandbox's model: let moto answer.
-    if (!/^arn:aws:iam::\d{12}:role\/.+/.test(roleArn) || roleAccount !== callerArn.split(':')[4]) return undefined;
-    const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
-    const role = await lookupRole(caller.accessKeyId, roleName);
-    const trustRaw = role?.trust;
-    if (trustRaw === undefined) return deny(callerArn);
-    let trust = trustRaw;
-    try {
-      trust = decodeURIComponent(trustRaw);
-    } catch {
-      /* already plain JSON */
-    }
-    const decision = evaluateTrustPolicy(trust, assumeRoleRequestOf(callerArn, info.params));
-    if (!decision.allowed) return deny(callerArn, decision.deniedAction);
-    const max = role?.maxSessionDuration ?? 3600;
-    const duration = Number(typeof info.params['DurationSeconds'] === 'string' ? info.params['DurationSeconds'] : '3600');
-    if (Number.isFinite(duration) && duration > max) {
-      return errorToReply(
-        awsErrorReply(
-          'query',
-          400,
-          'ValidationError',
-          `The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`,
-        ),
-      );
-    }
-    return undefined;
-  }
-
-  /**
-   * iam:PutRolePolicy with IAM's quota on the role's inline policies (role-policy-quota.ts), which
-   * moto does not enforce. The check and the write run under a per-role lock, so concurrent writes
-   * to one role cannot each pass against the same old total. The role's other policies are read
-   * from moto each time (fake-signed queries; data.json when moto authenticates, where the quota
-   * is then judged before moto judges the caller's permission, unlike AWS).
-   */
-  function putRolePolicy(req: IncomingMessage, body: Buffer, info: AwsRequestInfo, caller: MotoKey): Promise<Served> {
-    const param = (k: string): string | undefined => (typeof info.params[k] === 'string' ? info.params[k] : undefined);
-    const roleName = param('RoleName');
-    const policyName = param('PolicyName');
-    const document = param('PolicyDocument');
-    const write = async (): Promise<Served> => ({ reply: await forward(req, body), servedBy: 'moto' });
-    // Incomplete calls are moto's to refuse (ValidationError), as AWS would before any quota.
-    if (roleName === undefined || policyName === undefined || document === undefined) return write();
-    // Role names are unique case-insensitively.
-    return roleWrites.run(roleName.toLowerCase(), async () => {
-      const existing = authenticate
-        ? (await directory.freshRole(roleName))?.inlinePolicies
-        : await motoRoleInlinePolicies(opts.motoEndpoint, caller.accessKeyId, roleName);
-      // No such role: moto answers NoSuchEntity.
-      if (existing !== undefined && inlinePolicyTotalAfter(existing, { roleName, policyName, document }) > ROLE_INLINE_POLICY_QUOTA) {
-        return { reply: errorToReply(awsErrorReply('query', 409, 'LimitExceeded', rolePolicyQuotaMessage(roleName))), servedBy: 'gateway' };
-      }
-      return write();
-    });
-  }
-
-  /**
-   * Keeps the directory current from the calls it sees (see moto-directory.ts): credentials in STS
-   * answers, and IAM changes to keys, users and roles.
-   */
-  async function observe(info: AwsRequestInfo, reply: Reply, caller: MotoKey): Promise<void> {
-    if (reply.status !== 200 || info.protocol !== 'query') return;
-    const param = (k: string): string | undefined => (typeof info.params[k] === 'string' ? info.params[k] : undefined);
-    if (info.service === 'sts') {
-      const arnOf = STS_CREDENTIAL_ARN[info.action];
-      if (arnOf === undefined) return;
-      const text = reply.body.toString('utf8');
-      const accessKeyId = xmlText(text, 'AccessKeyId');
-      const secretAccessKey = xmlText(text, 'SecretAccessKey');
-      const sessionToken = xmlText(text, 'SessionToken');
-      const arn = arnOf === 'caller' ? caller.arn : arnOf.exec(text)?.[1];
-      if (accessKeyId && secretAccessKey && sessionToken && arn) directory.learn({ accessKeyId, secretAccessKey, sessionToken, arn });
-      return;
-    }
-    if (info.service !== 'iam') return;
-    switch (info.action) {
-      case 'CreateAccessKey':
-        return directory.keyCreated();
-      case 'UpdateAccessKey': {
-        const id = param('AccessKeyId');
-        const status = param('Status');
-        if (id && (status === 'Active' || status === 'Inactive')) directory.keyStatusChanged(id, status);
-        return;
-      }
-      case 'DeleteAccessKey': {
-        const id = param('AccessKeyId');
-        if (id) directory.keyDeleted(id);
-        return;
-      }
-      case 'DeleteUser': {
-        const name = param('UserName');
-        if (name) await directory.userDeleted(name);
-        return;
-      }
-      case 'CreateRole': {
-        const name = param('RoleName');
-        if (name) directory.roleCreated(name);
-        return;
-      }
-      case 'DeleteRole': {
-        const name = param('RoleName');
-        if (name) directory.roleDeleted(name);
-        return;
-      }
-      case 'UpdateUser': // renames change the ARN of the user's keys
-      case 'UpdateRole':
-      case 'UpdateAssumeRolePolicy':
-        return directory.invalidate();
-    }
-  }
-
-  /** moto drops SourceIdentity from AssumeRoleResult; AWS echoes it. */
-  function addSourceIdentity(info: AwsRequestInfo, reply: Reply): Reply {
-    const sourceIdentity = info.params['SourceIdentity'];
-    if (typeof sourceIdentity !== 'string' || reply.status !== 200) return reply;
-    const text = reply.body.toString('utf8');
-    if (text.includes('<SourceIdentity>') || !text.includes('</AssumeRoleResult>')) return reply;
-    const patched = text.replace('</AssumeRoleResult>', `<SourceIdentity>${escapeXml(sourceIdentity)}</SourceIdentity></AssumeRoleResult>`);
-    return { ...reply, body: Buffer.from(patched) };
-  }
-
-  /** Answers an authenticated call that no fault intercepted: the gateway's own SSM APIs, or moto. */
-  async function serve(req: IncomingMessage, body: Buffer, info: AwsRequestInfo, caller: MotoKey): Promise<Served> {
-    if (info.service === 'ssm' && SSM_LOCAL_ACTIONS.has(info.action)) {
-      return { reply: serveSsm(info, caller), servedBy: 'gateway' };
-    }
-    const isAssumeRole = info.service === 'sts' && info.action === 'AssumeRole' && info.protocol === 'query';
-    if (isAssumeRole && opts.enforceTrustPolicies !== false) {
-      const refused = await checkAssumeRole(info, caller);
-      if (refused) return { reply: refused, servedBy: 'gateway' };
-    }
-    const served: Served =
-      info.service === 'iam' && info.action === 'PutRolePolicy' && info.protocol === 'query'
-        ? await putRolePolicy(req, body, info, caller)
-        : { reply: await forward(req, body), servedBy: 'moto' };
-    if (served.servedBy !== 'moto') return served;
-    const reply = jsonErrorOf(info, served.reply);
-    await observe(info, reply, caller);
-    return { reply: isAssumeRole ? addSourceIdentity(info, reply) : reply, servedBy: 'moto' };
+  /** Answers an authenticated call that no fault intercepted: its service's module, or moto. */
+  async function serve(call: AwsCall): Promise<Served> {
+    const handler = services.get(call.info.service);
+    const handled: Handled = (await handler?.handle(context, call)) ?? { reply: await context.forward(call), servedBy: 'moto' };
+    if (handled.servedBy !== 'moto') return handled;
+    const reply = jsonErrorOf(call.info, handled.reply);
+    return { reply: handler?.afterMoto ? await handler.afterMoto(context, call, reply) : reply, servedBy: 'moto' };
   }
 
   async function handleAws(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const started = Date.now();
     const at = new Date(started).toISOString();
-    const info = parseAwsRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body });
+    const request: ReceivedRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
+    const info = parseAwsRequest(request);
     let reply: Reply;
     let servedBy: CallRecord['servedBy'] = 'gateway';
     let caller: string | undefined;
     let faultRule: CallRecord['fault'];
     try {
-      // Authentication comes first, as in AWS: an unauthenticated call meets no fault and reaches no service.
-      const auth = await authenticateRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }, info.accessKeyId, directory);
+      // Authentication comes first, as in AWS: an unauthenticated call meets no fault and reaches
+      // no service. A key IAM has not propagated yet is one AWS does not know, whatever the signature.
+      const auth =
+        info.accessKeyId !== undefined && propagation.pending(info.accessKeyId)
+          ? ({ ok: false, reason: 'unknown-key' } as const)
+          : await authenticateRequest(request, info.accessKeyId, directory);
       if (!auth.ok) {
         reply = errorToReply(authRefusalReply(auth.reason, protocolFamily(info.service, info.protocol)));
       } else {
@@ -341,7 +173,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           reply = errorToReply(faultReply(failure.kind, protocolOf(info)));
           servedBy = 'fault';
         } else {
-          ({ reply, servedBy } = await serve(req, body, info, auth.key));
+          ({ reply, servedBy } = await serve({ info, request, caller: auth.key }));
         }
       }
     } catch (err) {
@@ -362,8 +194,45 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       servedBy,
       durationMs: Date.now() - started,
     });
+    if (info.accessKeyId !== undefined && info.service !== 'unknown') {
+      const principalArn = caller ?? directory.ownerOf(info.accessKeyId);
+      const rid = requestIdOf(reply);
+      const userAgent = req.headers['user-agent'];
+      const sourceIp = req.socket.remoteAddress?.replace(/^::ffff:/, '');
+      trail.record({
+        seq: rec.seq,
+        at: started,
+        service: info.service,
+        action: info.action,
+        region: info.region ?? region,
+        accessKeyId: info.accessKeyId,
+        ...(principalArn !== undefined ? { principalArn } : {}),
+        ...(error !== undefined ? { errorCode: error, errorMessage: errorMessageOf(reply) ?? error } : {}),
+        ...(rid !== undefined ? { requestId: rid } : {}),
+        ...(sourceIp !== undefined ? { sourceIp } : {}),
+        ...(userAgent !== undefined ? { userAgent } : {}),
+        requestParameters: rec.params,
+      });
+    }
     log(`#${rec.seq} ${info.service}:${info.action} → ${reply.status}${error ? ` ${error}` : ''}${rec.fault ? ` [fault ${rec.fault.kind}]` : ''}`);
     send(res, reply);
+  }
+
+  /** A JSON control body, or undefined after answering 400 with `error`. */
+  function controlBody<T>(res: ServerResponse, body: Buffer, schema: z.ZodType<T>, error: string): T | undefined {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      sendJson(res, 400, { error });
+      return undefined;
+    }
+    const result = schema.safeParse(parsed);
+    if (!result.success) {
+      sendJson(res, 400, { error });
+      return undefined;
+    }
+    return result.data;
   }
 
   /** POST /_sandbox/sessions/<id>/stuck {"stuck": true|false}: see SsmSessions.setStuck. */
@@ -388,9 +257,29 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
   }
 
+  /** POST /_sandbox/consumers/<userName>/mode {"mode": "stuck"|"switching"}: see Consumers.setMode. */
+  function setConsumerMode(res: ServerResponse, rawName: string, body: Buffer): void {
+    let userName: string;
+    try {
+      userName = decodeURIComponent(rawName);
+    } catch {
+      return sendJson(res, 400, { error: 'the user name must be URL-encoded' });
+    }
+    const parsed = controlBody(res, body, modeBodySchema, 'the body must be exactly {"mode": "stuck"|"switching"}');
+    if (!parsed) return;
+    try {
+      if (!consumers) throw new UnknownConsumerError(userName);
+      return sendJson(res, 200, { consumer: consumers.setMode(userName, parsed.mode) });
+    } catch (err) {
+      if (err instanceof UnknownConsumerError) return sendJson(res, 404, { error: err.message, code: err.code });
+      throw err;
+    }
+  }
+
   async function handleControl(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-    const route = `${req.method ?? 'GET'} ${url.pathname.replace(/\/+$/, '')}`;
+    const pathname = url.pathname.replace(/\/+$/, '');
+    const route = `${req.method ?? 'GET'} ${pathname}`;
     switch (route) {
       case 'GET /_sandbox/health':
         return sendJson(res, 200, { ok: true });
@@ -434,9 +323,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return sendJson(res, 200, { ok: true });
       case 'GET /_sandbox/sessions':
         return sendJson(res, 200, { sessions: sessions.all().map(controlView) });
+      case 'GET /_sandbox/consumers':
+        return sendJson(res, 200, { consumers: consumers?.list() ?? [] });
       default: {
-        const stuck = req.method === 'POST' ? SESSION_PATH.exec(url.pathname.replace(/\/+$/, '')) : null;
-        if (stuck) return setSessionStuck(res, stuck[1] ?? '', body);
+        if (req.method === 'POST') {
+          const stuck = SESSION_PATH.exec(pathname);
+          if (stuck) return setSessionStuck(res, stuck[1] ?? '', body);
+          const mode = CONSUMER_PATH.exec(pathname);
+          if (mode) return setConsumerMode(res, mode[1] ?? '', body);
+        }
         return sendJson(res, 404, { error: `no sandbox route ${route}` });
       }
     }
@@ -477,11 +372,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     faults,
     sessions,
     setInstances: (ids) => sessions.setInstances(ids),
+    setConsumers: (c) => {
+      consumers = c;
+    },
+    registerKmsKeyId: (visible, motoId) => kms.registerKeyId(visible, motoId),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-        agent.destroy();
+        moto.destroy();
       }),
   };
 }
@@ -509,10 +408,6 @@ function protocolOf(info: AwsRequestInfo): AwsProtocol {
   return info.protocol === 'unknown' ? 'query' : info.protocol;
 }
 
-function errorToReply(e: ErrorReply): Reply {
-  return { status: e.status, headers: e.headers, body: Buffer.from(e.body) };
-}
-
 /** The AWS error code in a failed response (query XML `<Code>`, JSON `__type`, or header). */
 export function errorCodeOf(reply: { headers: Record<string, string | string[]>; body: Buffer }): string {
   const header = reply.headers['x-amzn-errortype'];
@@ -529,6 +424,31 @@ export function errorCodeOf(reply: { headers: Record<string, string | string[]>;
   }
   if (fromHeader) return fromHeader.split(':')[0] ?? fromHeader;
   return 'UnknownError';
+}
+
+/** The message of a failed response (query XML `<Message>`, JSON `message`/`Message`). */
+export function errorMessageOf(reply: { body: Buffer }): string | undefined {
+  const text = reply.body.toString('utf8');
+  if (text.trimStart().startsWith('<')) return xmlText(text, 'Message');
+  try {
+    const json = JSON.parse(text) as { message?: unknown; Message?: unknown };
+    const m = typeof json.message === 'string' ? json.message : json.Message;
+    return typeof m === 'string' ? m : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request id AWS (or moto, or the gateway) gave an answer, from its headers or XML body. */
+function requestIdOf(reply: Reply): string | undefined {
+  for (const h of ['x-amzn-requestid', 'x-amz-request-id']) {
+    const v = reply.headers[h];
+    const id = Array.isArray(v) ? v[0] : v;
+    if (id) return id;
+  }
+  const type = reply.headers['content-type'];
+  if (!String(type ?? '').includes('xml') && !reply.body.subarray(0, 64).toString('utf8').trimStart().startsWith('<')) return undefined;
+  return xmlText(reply.body.toString('utf8'), 'RequestId');
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -3,20 +3,25 @@
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Consumers, DEFAULT_CONSUMER_INTERVAL_MS } from './consumers';
 import { startGateway } from './gateway';
 import type { Gateway } from './gateway';
 import { enableMotoAuthentication, startMoto } from './moto';
 import type { MotoServer } from './moto';
 import { motoQuery } from './moto-query';
-import { SEED_CREDENTIALS, seedSandbox } from './seed';
-import type { SandboxSeed } from './seed';
+import { SEED_CREDENTIALS, secretNameOf, seedSandbox } from './seed';
+import type { DefaultSandboxSeed, SandboxSeed } from './seed';
+import type { SeedPlan } from './seed-plan';
 
-export type { SandboxSeed, SandboxUser, SandboxPerson } from './seed';
+export type { DefaultSandboxSeed, SandboxKmsKey, SandboxPeople, SandboxSeed, SandboxServiceUser, SandboxUser, SandboxPerson } from './seed';
+export { DEFAULT_SEED_PLAN, seedPlanFromPolicy } from './seed-plan';
+export type { SeedPlan, SeedPolicy } from './seed-plan';
 export type { CallRecord, CallFilter } from './call-log';
+export type { ConsumerMode, ConsumerView, KeyStore } from './consumers';
 export type { FaultRule } from './faults';
 export type { Gateway } from './gateway';
 export { sandboxControl } from './client';
-export type { SandboxControl } from './client';
+export type { SandboxControl, SandboxConsumerView } from './client';
 
 export interface StartSandboxOptions {
   /** Directory for `sandbox.json` (created if missing). */
@@ -32,15 +37,31 @@ export interface StartSandboxOptions {
    * See docs/api-auth.md ("The sandbox") for what moto does and does not check. Default false.
    */
   authenticate?: boolean;
+  /** What to seed (seedPlanFromPolicy(policy) for a policy's people, roles and keys); default DEFAULT_SEED_PLAN. */
+  plan?: SeedPlan;
+  /**
+   * How long a key made by iam:CreateAccessKey through the gateway is refused (InvalidClientTokenId),
+   * as IAM does while a new key propagates. Seeded keys are usable at once. Default 0.
+   */
+  newKeyDelayMs?: number;
+  /** How long a KMS on-demand rotation stays in progress (ConflictException meanwhile). Default 3000 ms. */
+  kmsOnDemandRotationMs?: number;
+  /**
+   * Run the service users' simulated consumers (consumers.ts) from start-up until stop: each reads
+   * its user's key from the store every `intervalMs` (default 2000) and calls sts:GetCallerIdentity
+   * with it. Default off: their calls would interleave with a test's own in the call log. The
+   * control API lists the consumers either way.
+   */
+  consumers?: boolean | { intervalMs?: number };
   log?: (msg: string) => void;
 }
 
-export interface Sandbox {
+export interface Sandbox<Seed extends SandboxSeed = DefaultSandboxSeed> {
   /** The gateway URL every AWS client should use, e.g. http://127.0.0.1:PORT. */
   endpoint: string;
   motoEndpoint: string;
   region: 'us-east-1';
-  seed: SandboxSeed;
+  seed: Seed;
   /** Whether moto authenticates requests (StartSandboxOptions.authenticate). */
   authenticated: boolean;
   /** In-process handle on the gateway (call log, faults, sessions) for tests in the same process. */
@@ -48,47 +69,76 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-/** The file `startSandbox` writes: the seed plus the endpoints. Fake, sandbox-only keys. */
-export interface SandboxFile extends SandboxSeed {
+/**
+ * The file `startSandbox` writes: the seed plus the endpoints. Fake, sandbox-only keys. Typed by
+ * default as a default-plan seed's (alice … dave); a sandbox seeded from a policy's plan has that
+ * policy's people: read it as SandboxFile<SandboxSeed>.
+ */
+export type SandboxFile<Seed extends SandboxSeed = DefaultSandboxSeed> = Seed & {
   endpoint: string;
   motoEndpoint: string;
   /** Whether moto authenticates requests; absent in files written before the option existed. */
   authenticated?: boolean;
   pid: number;
   startedAt: string;
-}
+};
 
 export const SANDBOX_FILE = 'sandbox.json';
 
-export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> {
+/** Without a plan the seed is the default one (alice, bob, carol and dave are there). */
+export async function startSandbox(opts: StartSandboxOptions & { plan?: undefined }): Promise<Sandbox>;
+export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox<SandboxSeed>>;
+export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox<SandboxSeed>> {
   const log = opts.log ?? (() => undefined);
   const started = Date.now();
   let moto: MotoServer | undefined;
   let gateway: Gateway | undefined;
+  let consumers: Consumers | undefined;
   try {
     moto = await startMoto({ log });
     // Seed moto directly so the seeding calls do not clutter the gateway's call log.
     const [seed, gw] = await Promise.all([
-      seedSandbox(moto.endpoint, { authenticate: opts.authenticate === true }),
+      seedSandbox(moto.endpoint, { authenticate: opts.authenticate === true, ...(opts.plan ? { plan: opts.plan } : {}), log }),
       startGateway({
         motoEndpoint: moto.endpoint,
         ...(opts.port !== undefined ? { port: opts.port } : {}),
         ...(opts.enforceTrustPolicies !== undefined ? { enforceTrustPolicies: opts.enforceTrustPolicies } : {}),
+        ...(opts.newKeyDelayMs !== undefined ? { newKeyDelayMs: opts.newKeyDelayMs } : {}),
+        ...(opts.kmsOnDemandRotationMs !== undefined ? { kmsOnDemandRotationMs: opts.kmsOnDemandRotationMs } : {}),
         authenticate: opts.authenticate === true,
         log,
       }),
     ]);
     gateway = gw;
-    gateway.setInstances(seed.instances);
+    // The plan's SSM targets are reachable too (moto cannot create instances with chosen ids; the
+    // gateway's Session Manager knows them as managed nodes).
+    gateway.setInstances([...new Set([...seed.instances, ...(opts.plan?.instances ?? [])])]);
+    for (const k of Object.values(seed.kmsKeys)) gateway.registerKmsKeyId(k.keyId, k.motoKeyId);
     const authenticated = opts.authenticate === true;
     if (authenticated) {
       await enableMotoAuthentication(moto.endpoint);
       await assertMotoAuthenticates(moto.endpoint);
       log('moto request authentication is on');
     }
+    consumers = new Consumers(
+      Object.values(seed.serviceUsers).flatMap((u) =>
+        u.consumer === undefined
+          ? []
+          : [{ userName: u.userName, userArn: u.arn, mode: u.consumer, store: u.store.type === 'secrets-manager' ? { type: 'secrets-manager' as const, secretId: secretNameOf(u.store.secretId) } : u.store }],
+      ),
+      {
+        endpoint: gateway.endpoint,
+        region: 'us-east-1',
+        reader: { accessKeyId: seed.consumerReader.accessKeyId, secretAccessKey: seed.consumerReader.secretAccessKey },
+        intervalMs: typeof opts.consumers === 'object' ? (opts.consumers.intervalMs ?? DEFAULT_CONSUMER_INTERVAL_MS) : DEFAULT_CONSUMER_INTERVAL_MS,
+        log,
+      },
+    );
+    gateway.setConsumers(consumers);
+    if (opts.consumers !== undefined && opts.consumers !== false) consumers.start();
 
     await fs.mkdir(opts.dataDir, { recursive: true });
-    const file: SandboxFile = {
+    const file: SandboxFile<SandboxSeed> = {
       ...seed,
       endpoint: gateway.endpoint,
       motoEndpoint: moto.endpoint,
@@ -101,6 +151,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
 
     const m = moto;
     const g = gateway;
+    const c = consumers;
     let stopping: Promise<void> | undefined;
     return {
       endpoint: g.endpoint,
@@ -111,6 +162,8 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       gateway: g,
       stop: () => {
         stopping ??= (async () => {
+          // Consumers first: they call the gateway.
+          await c.stop();
           await g.stop();
           await m.stop();
         })();
@@ -118,6 +171,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       },
     };
   } catch (err) {
+    await consumers?.stop().catch(() => undefined);
     await gateway?.stop().catch(() => undefined);
     await moto?.stop().catch(() => undefined);
     throw err;
@@ -131,6 +185,6 @@ async function assertMotoAuthenticates(motoEndpoint: string): Promise<void> {
 }
 
 /** Reads the `sandbox.json` a running sandbox wrote into `dataDir`. */
-export async function readSandboxFile(dataDir: string): Promise<SandboxFile> {
-  return JSON.parse(await fs.readFile(path.join(dataDir, SANDBOX_FILE), 'utf8')) as SandboxFile;
+export async function readSandboxFile<Seed extends SandboxSeed = DefaultSandboxSeed>(dataDir: string): Promise<SandboxFile<Seed>> {
+  return JSON.parse(await fs.readFile(path.join(dataDir, SANDBOX_FILE), 'utf8')) as SandboxFile<Seed>;
 }

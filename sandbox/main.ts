@@ -1,7 +1,10 @@
-// `npx tsx sandbox/main.ts` — runs the AWS sandbox under .data/sandbox until SIGINT/SIGTERM.
+// `npx tsx sandbox/main.ts` — runs the AWS sandbox under .data/sandbox until SIGINT/SIGTERM, seeded
+// from SAFEGUARD_POLICY's policy when set (else the default plan), with the key consumers running
+// and new IAM keys propagating in SANDBOX_NEW_KEY_DELAY_MS (default 2000), like the dev stack's.
 
 import path from 'node:path';
-import { startSandbox } from './index';
+import { loadPolicyFile } from '../config/policy';
+import { seedPlanFromPolicy, startSandbox } from './index';
 
 async function main(): Promise<void> {
   const dataDir = path.resolve(__dirname, '..', '.data', 'sandbox');
@@ -13,10 +16,17 @@ async function main(): Promise<void> {
   const verbose = process.env['SANDBOX_VERBOSE'] === '1' || process.env['SANDBOX_VERBOSE'] === 'true';
   // SANDBOX_AUTH=1: moto verifies signatures and IAM policies after seeding (see docs/api-auth.md).
   const authenticate = process.env['SANDBOX_AUTH'] === '1' || process.env['SANDBOX_AUTH'] === 'true';
+  const delayEnv = process.env['SANDBOX_NEW_KEY_DELAY_MS'];
+  const newKeyDelayMs = delayEnv ? Number(delayEnv) : 2_000;
+  if (!Number.isInteger(newKeyDelayMs) || newKeyDelayMs < 0) throw new Error(`SANDBOX_NEW_KEY_DELAY_MS must be a whole number of ms, got "${delayEnv ?? ''}"`);
+  const policyFile = process.env['SAFEGUARD_POLICY']?.trim();
   const started = Date.now();
   const sandbox = await startSandbox({
     dataDir,
     ...(port !== undefined ? { port } : {}),
+    ...(policyFile ? { plan: seedPlanFromPolicy(loadPolicyFile(policyFile)) } : {}),
+    newKeyDelayMs,
+    consumers: true,
     authenticate,
     log: (msg) => {
       if (verbose || !msg.startsWith('#')) console.error(`[sandbox] ${msg}`);
@@ -25,6 +35,7 @@ async function main(): Promise<void> {
   console.log(`AWS sandbox ready in ${Date.now() - started} ms`);
   console.log(`  endpoint: ${sandbox.endpoint}`);
   if (sandbox.authenticated) console.log('  auth:     moto verifies signatures and IAM policies');
+  if (policyFile) console.log(`  policy:   ${policyFile}`);
   console.log(`  seed:     ${path.join(dataDir, 'sandbox.json')}`);
 
   let stopping = false;

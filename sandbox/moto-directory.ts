@@ -121,6 +121,15 @@ export class MotoDirectory {
     return this.deletedRoles.has(roleName) ? undefined : s.roles.get(roleName);
   }
 
+  /**
+   * The ARN of the principal `accessKeyId` belongs (or belonged) to, from what is already cached:
+   * Inactive and deleted keys included, never a read of moto. For the CloudTrail view of refused
+   * calls (services/cloudtrail.ts); undefined when the cache does not know the key.
+   */
+  ownerOf(accessKeyId: string): string | undefined {
+    return this.learned.get(accessKeyId)?.arn ?? this.snapshot?.keys.get(accessKeyId)?.arn;
+  }
+
   /** Records credentials seen in an STS answer. */
   learn(key: MotoKey): void {
     this.learned.set(key.accessKeyId, key);

@@ -1,5 +1,9 @@
-// Seeds a fresh moto with the sandbox account: people, the broker, the execution and break-glass
-// roles, and two EC2 instances to open SSM sessions on. Keys are fake and sandbox-only.
+// Seeds a fresh moto with the sandbox account from a SeedPlan (seed-plan.ts): the people, the
+// broker, the execution and break-glass roles, service users whose key sits in a store (SSM
+// SecureString parameter or Secrets Manager secret) with the reader identity their consumers use,
+// KMS keys, and two EC2 instances to open SSM sessions on. Talks to moto directly, so seeding
+// leaves no trace in the gateway's call log and seeded keys are usable at once. Keys are fake and
+// sandbox-only.
 
 import {
   CreateAccessKeyCommand,
@@ -9,13 +13,24 @@ import {
   PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { ConsumerMode, KeyStore } from './consumers';
 import { motoQuery } from './moto-query';
+import { DEFAULT_SEED_PLAN, parseKmsKeyRef, parseRoleArn, parseUserArn } from './seed-plan';
+import type { SeedPlan } from './seed-plan';
+
+export type { SeedPlan } from './seed-plan';
 
 export const SANDBOX_REGION = 'us-east-1';
 export const SANDBOX_EXTERNAL_ID = 'safeguard-sandbox';
+/** The people of the default plan (examples/policy.yaml's). */
 export const SANDBOX_PEOPLE = ['alice', 'bob', 'carol', 'dave'] as const;
 export type SandboxPerson = (typeof SANDBOX_PEOPLE)[number];
 export const BROKER_USER = 'safeguard-broker';
+/** The identity the simulated consumers read key stores with. */
+export const CONSUMER_READER_USER = 'safeguard-consumer-reader';
 
 export interface SandboxUser {
   userName: string;
@@ -24,15 +39,46 @@ export interface SandboxUser {
   secretAccessKey: string;
 }
 
-export interface SandboxSeed {
+/** A service user: its key is also in `store`, where its consumer reads it. */
+export interface SandboxServiceUser extends SandboxUser {
+  store: KeyStore;
+  /** How its simulated consumer starts; absent: no consumer. */
+  consumer?: ConsumerMode;
+}
+
+export interface SandboxKmsKey {
+  /** As the plan (policy) wrote it. */
+  keyRef: string;
+  /** The id callers see (the one the policy chose, for keys named by id or ARN). */
+  keyId: string;
+  arn: string;
+  alias?: string;
+  /** moto's own id for the key, when it differs from keyId (the gateway translates). */
+  motoKeyId: string;
+}
+
+export type SandboxPeople = Record<string, SandboxUser>;
+
+export interface SandboxSeed<People extends SandboxPeople = SandboxPeople> {
   accountId: string;
   region: 'us-east-1';
-  people: Record<SandboxPerson, SandboxUser>;
+  /** By person id: the person's (first) IAM user and its key. */
+  people: People;
   broker: SandboxUser;
   roles: { SafeguardExecution: string; BreakGlassAdmin: string; BreakGlassReadOnly: string };
   externalId: 'safeguard-sandbox';
+  /** The EC2 instances the seed ran (SSM StartSession also accepts the plan's `instances`). */
   instances: string[];
+  /** By user name. */
+  serviceUsers: Record<string, SandboxServiceUser>;
+  /** May read every service user's store (SSM parameter with decryption, secret value). */
+  consumerReader: SandboxUser;
+  /** By keyRef. */
+  kmsKeys: Record<string, SandboxKmsKey>;
 }
+
+/** The seed of the default plan: alice, bob, carol and dave are there. */
+export type DefaultSandboxSeed = SandboxSeed<SandboxPeople & Record<SandboxPerson, SandboxUser>>;
 
 /** Credentials used only to talk to moto while seeding (moto does not check them: authentication, if wanted, is turned on after seeding). */
 export const SEED_CREDENTIALS = { accessKeyId: 'AKIASANDBOXSEED00000', secretAccessKey: 'sandbox-seed' } as const;
@@ -61,50 +107,197 @@ function doc(statement: Record<string, unknown>[]): string {
 export interface SeedOptions {
   /**
    * Seed for moto's request authentication (IAM policies are enforced after seeding): also gives
-   * the people an identity policy allowing sts:GetCallerIdentity. Default false.
+   * the people and service users an identity policy allowing sts:GetCallerIdentity. Default false.
    */
   authenticate?: boolean;
+  /** What to create; default DEFAULT_SEED_PLAN. */
+  plan?: SeedPlan;
+  /** Told about what the plan names but the sandbox cannot create (other accounts, bad references). */
+  log?: (msg: string) => void;
 }
 
 /** The identity policy of the sandbox's people when moto authenticates requests. */
 export const PERSON_POLICY = doc([{ Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }]);
 
+/** The consumer reader's: read (and decrypt) key stores, nothing else. */
+export const CONSUMER_READER_POLICY = doc([
+  { Sid: 'ReadKeyStores', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'kms:Decrypt'], Resource: '*' },
+  { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
+]);
+
+/**
+ * What the worker needs in an account to rotate access keys and KMS keys (SafeguardExecution's
+ * second inline policy, `SafeguardRotation`), all on Resource "*". In AWS the SSM parameter writes
+ * would be scoped to the key stores' parameters, but moto, when it authenticates, matches
+ * statements against Resource "*" only (BaseResponse.call_action in moto/core/responses.py
+ * authorizes every SSM call against the resource "*"), so a resource-scoped Allow never applies there and rotation into an SSM store
+ * would be refused. The role still may not delete parameters, run commands, or do anything else
+ * not listed here: it is not an administrator.
+ */
+export function rotationPolicy(): string {
+  return doc([
+    { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
+    {
+      Sid: 'RotateAccessKeys',
+      Effect: 'Allow',
+      Action: ['iam:CreateAccessKey', 'iam:UpdateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'iam:GetUser'],
+      Resource: '*',
+    },
+    // Whether a deactivated key is still used: refused calls appear only in CloudTrail (services/cloudtrail.ts).
+    { Sid: 'ReadKeyUse', Effect: 'Allow', Action: 'cloudtrail:LookupEvents', Resource: '*' },
+    {
+      Sid: 'ReadKeyStores',
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory', 'ssm:DescribeParameters', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
+      Resource: '*',
+    },
+    {
+      Sid: 'WriteKeyParameters',
+      Effect: 'Allow',
+      Action: ['ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:LabelParameterVersion'],
+      Resource: '*',
+    },
+    { Sid: 'WriteSecrets', Effect: 'Allow', Action: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'], Resource: '*' },
+    {
+      Sid: 'RotateKmsKeys',
+      Effect: 'Allow',
+      Action: [
+        'kms:DescribeKey',
+        'kms:ListAliases',
+        'kms:EnableKeyRotation',
+        'kms:DisableKeyRotation',
+        'kms:GetKeyRotationStatus',
+        'kms:RotateKeyOnDemand',
+        'kms:ListKeyRotations',
+        'kms:Encrypt',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+      ],
+      Resource: '*',
+    },
+  ]);
+}
+
+export async function seedSandbox(endpoint: string, opts: SeedOptions & { plan?: undefined }): Promise<DefaultSandboxSeed>;
+export async function seedSandbox(endpoint: string, opts?: SeedOptions): Promise<SandboxSeed>;
 export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Promise<SandboxSeed> {
-  const iam = new IAMClient({ endpoint, region: SANDBOX_REGION, credentials: SEED_CREDENTIALS, maxAttempts: 3 });
+  const plan = opts.plan ?? DEFAULT_SEED_PLAN;
+  const log = opts.log ?? (() => undefined);
+  const client = { endpoint, region: SANDBOX_REGION, credentials: SEED_CREDENTIALS, maxAttempts: 3 };
+  const iam = new IAMClient(client);
+  const kms = new KMSClient(client);
+  const ssm = new SSMClient(client);
+  const secrets = new SecretsManagerClient(client);
   try {
-    const createUser = async (userName: string): Promise<SandboxUser> => {
-      const user = await iam.send(new CreateUserCommand({ UserName: userName, Tags: [{ Key: 'safeguard:sandbox', Value: 'true' }] }));
-      const key = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
-      const arn = user.User?.Arn;
-      const accessKeyId = key.AccessKey?.AccessKeyId;
-      const secretAccessKey = key.AccessKey?.SecretAccessKey;
-      if (!arn || !accessKeyId || !secretAccessKey) throw new Error(`seeding user ${userName}: moto returned no ARN or key`);
-      return { userName, arn, accessKeyId, secretAccessKey };
+    const whoAmIPolicy = async (userName: string): Promise<void> => {
+      if (opts.authenticate) await iam.send(new PutUserPolicyCommand({ UserName: userName, PolicyName: 'SandboxPerson', PolicyDocument: PERSON_POLICY }));
+    };
+    // One creation per user name, whoever names it (a person, a service user, the broker).
+    const users = new Map<string, Promise<SandboxUser>>();
+    const createUser = (userName: string, path = '/'): Promise<SandboxUser> => {
+      let p = users.get(userName);
+      if (!p) {
+        p = (async () => {
+          const user = await iam.send(new CreateUserCommand({ UserName: userName, Path: path, Tags: [{ Key: 'safeguard:sandbox', Value: 'true' }] }));
+          const key = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+          const arn = user.User?.Arn;
+          const accessKeyId = key.AccessKey?.AccessKeyId;
+          const secretAccessKey = key.AccessKey?.SecretAccessKey;
+          if (!arn || !accessKeyId || !secretAccessKey) throw new Error(`seeding user ${userName}: moto returned no ARN or key`);
+          return { userName, arn, accessKeyId, secretAccessKey };
+        })();
+        users.set(userName, p);
+      }
+      return p;
     };
 
-    const [broker, instances, ...peopleList] = await Promise.all([
-      createUser(BROKER_USER),
-      runInstances(endpoint, 2),
-      ...SANDBOX_PEOPLE.map((p) => createUser(p)),
-    ]);
-    if (opts.authenticate) {
-      await Promise.all(
-        peopleList.map((p) => iam.send(new PutUserPolicyCommand({ UserName: p.userName, PolicyName: 'SandboxPerson', PolicyDocument: PERSON_POLICY }))),
-      );
-    }
-    const people = Object.fromEntries(SANDBOX_PEOPLE.map((p, i) => [p, peopleList[i] as SandboxUser])) as Record<SandboxPerson, SandboxUser>;
+    // The broker first: its ARN says which account moto is (every other ARN must be in it).
+    const [broker, instances] = await Promise.all([createUser(BROKER_USER), runInstances(endpoint, 2)]);
     const accountId = broker.arn.split(':')[4] ?? '123456789012';
+    const inAccount = (what: string, account: string | undefined): boolean => {
+      if (account === undefined || account === accountId) return true;
+      log(`seed: skipping ${what}: not in the sandbox account ${accountId}`);
+      return false;
+    };
 
-    const createRole = async (
-      roleName: string,
-      trust: string,
-      policyName: string,
-      policy: string,
-      description: string,
-    ): Promise<string> => {
+    const peopleEntries = await Promise.all(
+      plan.people.map(async (person) => {
+        const created = await Promise.all(
+          person.userArns.flatMap((userArn) => {
+            const u = parseUserArn(userArn);
+            if (!u) {
+              log(`seed: skipping ${userArn} of ${person.id}: not an IAM user ARN`);
+              return [];
+            }
+            return inAccount(`${userArn} of ${person.id}`, u.account) ? [createUser(u.name, u.path)] : [];
+          }),
+        );
+        await Promise.all(created.map((u) => whoAmIPolicy(u.userName)));
+        return created[0] ? ([[person.id, created[0]]] as const) : [];
+      }),
+    );
+    const people: SandboxPeople = Object.fromEntries(peopleEntries.flat());
+
+    const consumerReaderP = createUser(CONSUMER_READER_USER).then(async (u) => {
+      await iam.send(new PutUserPolicyCommand({ UserName: u.userName, PolicyName: 'ReadKeyStores', PolicyDocument: CONSUMER_READER_POLICY }));
+      return u;
+    });
+
+    const serviceUsersP = Promise.all(
+      plan.serviceUsers.map(async (s): Promise<SandboxServiceUser> => {
+        const user = await createUser(s.userName);
+        await whoAmIPolicy(user.userName);
+        const value = JSON.stringify({ accessKeyId: user.accessKeyId, secretAccessKey: user.secretAccessKey });
+        if (s.store.type === 'ssm-parameter') {
+          await ssm.send(
+            new PutParameterCommand({
+              Name: s.store.name,
+              Type: 'SecureString',
+              Value: value,
+              Description: `Access key of ${s.userName} (Safeguard sandbox)`,
+              ...(s.store.kmsKeyId !== undefined ? { KeyId: s.store.kmsKeyId } : {}),
+            }),
+          );
+        } else {
+          await secrets.send(new CreateSecretCommand({ Name: secretNameOf(s.store.secretId), SecretString: value, Description: `Access key of ${s.userName} (Safeguard sandbox)` }));
+        }
+        return { ...user, store: s.store, ...(s.consumer !== undefined ? { consumer: s.consumer } : {}) };
+      }),
+    );
+
+    const kmsKeysP = Promise.all(
+      plan.kmsKeys.map(async ({ keyRef }): Promise<SandboxKmsKey[]> => {
+        const ref = parseKmsKeyRef(keyRef);
+        if (!ref) {
+          log(`seed: skipping KMS key ${keyRef}: not a key id, key ARN or alias`);
+          return [];
+        }
+        if (!inAccount(`KMS key ${keyRef}`, ref.account)) return [];
+        if (ref.region !== undefined && ref.region !== SANDBOX_REGION) {
+          log(`seed: skipping KMS key ${keyRef}: not in the sandbox region ${SANDBOX_REGION}`);
+          return [];
+        }
+        const created = await kms.send(
+          new CreateKeyCommand({ Description: `${keyRef} (Safeguard sandbox)`, KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', Tags: [{ TagKey: 'safeguard:sandbox', TagValue: 'true' }] }),
+        );
+        const motoKeyId = created.KeyMetadata?.KeyId;
+        const motoArn = created.KeyMetadata?.Arn;
+        if (!motoKeyId || !motoArn) throw new Error(`seeding KMS key ${keyRef}: moto returned no key id`);
+        if ('alias' in ref) {
+          await kms.send(new CreateAliasCommand({ AliasName: ref.alias, TargetKeyId: motoKeyId }));
+          return [{ keyRef, keyId: motoKeyId, arn: motoArn, alias: ref.alias, motoKeyId }];
+        }
+        return [{ keyRef, keyId: ref.keyId, arn: motoArn.replace(motoKeyId, ref.keyId), motoKeyId }];
+      }),
+    );
+
+    const createRole = async (roleArnOrName: string, trust: string, policyName: string, policy: string, description: string): Promise<string> => {
+      const parsed = parseRoleArn(roleArnOrName);
+      const roleName = parsed?.name ?? roleArnOrName;
       const role = await iam.send(
         new CreateRoleCommand({
           RoleName: roleName,
+          Path: parsed?.path ?? '/',
           AssumeRolePolicyDocument: trust,
           Description: description,
           MaxSessionDuration: 3600,
@@ -126,39 +319,51 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
         Condition: { Null: { 'sts:SourceIdentity': 'false' } },
       },
     ]);
+    const executionTrust = doc([
+      { Effect: 'Allow', Principal: { AWS: broker.arn }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': SANDBOX_EXTERNAL_ID } } },
+    ]);
+    const executionPolicy = doc([
+      { Sid: 'ManageBreakGlassDenyStatements', Effect: 'Allow', Action: ['iam:*Role*Policy*', 'iam:GetRole'], Resource: '*' },
+      { Sid: 'RevokeSessions', Effect: 'Allow', Action: ['ssm:DescribeSessions', 'ssm:TerminateSession'], Resource: '*' },
+    ]);
+    const rotation = rotationPolicy();
+    const createExecutionRole = async (roleArnOrName: string): Promise<string> => {
+      const arn = await createRole(roleArnOrName, executionTrust, 'SafeguardExecution', executionPolicy, 'Lets the Safeguard worker manage break-glass roles and sessions, and rotate keys, in this account');
+      await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardRotation', PolicyDocument: rotation }));
+      return arn;
+    };
+    const createBreakGlassRole = (roleArnOrName: string): Promise<string> => {
+      const name = parseRoleArn(roleArnOrName)?.name ?? roleArnOrName;
+      // A role the policy names is admin unless its name says read-only (the sandbox cannot know more).
+      const readOnly = /read[-_]?only/i.test(name);
+      return createRole(
+        roleArnOrName,
+        breakGlassTrust,
+        name,
+        readOnly ? doc([{ Effect: 'Allow', Action: READ_ONLY_ACTIONS, Resource: '*' }]) : doc([{ Effect: 'Allow', Action: '*', Resource: '*' }]),
+        readOnly ? 'Break-glass read-only access, vended by Safeguard only' : 'Break-glass administrator access, vended by Safeguard only',
+      );
+    };
 
-    const [SafeguardExecution, BreakGlassAdmin, BreakGlassReadOnly] = await Promise.all([
-      createRole(
-        'SafeguardExecution',
-        doc([
-          {
-            Effect: 'Allow',
-            Principal: { AWS: broker.arn },
-            Action: 'sts:AssumeRole',
-            Condition: { StringEquals: { 'sts:ExternalId': SANDBOX_EXTERNAL_ID } },
-          },
-        ]),
-        'SafeguardExecution',
-        doc([
-          { Sid: 'ManageBreakGlassDenyStatements', Effect: 'Allow', Action: ['iam:*Role*Policy*', 'iam:GetRole'], Resource: '*' },
-          { Sid: 'RevokeSessions', Effect: 'Allow', Action: ['ssm:DescribeSessions', 'ssm:TerminateSession'], Resource: '*' },
-        ]),
-        'Lets the Safeguard worker manage break-glass roles and sessions in this account',
-      ),
-      createRole(
-        'BreakGlassAdmin',
-        breakGlassTrust,
-        'BreakGlassAdmin',
-        doc([{ Effect: 'Allow', Action: '*', Resource: '*' }]),
-        'Break-glass administrator access, vended by Safeguard only',
-      ),
-      createRole(
-        'BreakGlassReadOnly',
-        breakGlassTrust,
-        'BreakGlassReadOnly',
-        doc([{ Effect: 'Allow', Action: READ_ONLY_ACTIONS, Resource: '*' }]),
-        'Break-glass read-only access, vended by Safeguard only',
-      ),
+    const FIXED_ROLES = new Set(['SafeguardExecution', 'BreakGlassAdmin', 'BreakGlassReadOnly']);
+    const extraRoleArns = (arns: string[] | undefined): string[] =>
+      [...new Set(arns ?? [])].filter((a) => {
+        const r = parseRoleArn(a);
+        if (!r) {
+          log(`seed: skipping role ${a}: not an IAM role ARN`);
+          return false;
+        }
+        return inAccount(`role ${a}`, r.account) && !FIXED_ROLES.has(r.name);
+      });
+    const extraExecution = extraRoleArns(plan.executionRoleArns);
+    const extraBreakGlass = extraRoleArns(plan.roleArns).filter((a) => !extraExecution.includes(a));
+
+    const [SafeguardExecution, BreakGlassAdmin, BreakGlassReadOnly, ...extraRoles] = await Promise.all([
+      createExecutionRole('SafeguardExecution'),
+      createBreakGlassRole('BreakGlassAdmin'),
+      createBreakGlassRole('BreakGlassReadOnly'),
+      ...extraExecution.map(createExecutionRole),
+      ...extraBreakGlass.map(createBreakGlassRole),
     ]);
 
     await iam.send(
@@ -169,12 +374,13 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
           {
             Effect: 'Allow',
             Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
-            Resource: [SafeguardExecution, BreakGlassAdmin, BreakGlassReadOnly],
+            Resource: [SafeguardExecution, BreakGlassAdmin, BreakGlassReadOnly, ...extraRoles],
           },
         ]),
       }),
     );
 
+    const [consumerReader, serviceUsers, kmsKeys] = await Promise.all([consumerReaderP, serviceUsersP, kmsKeysP]);
     return {
       accountId,
       region: SANDBOX_REGION,
@@ -183,10 +389,25 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       roles: { SafeguardExecution, BreakGlassAdmin, BreakGlassReadOnly },
       externalId: SANDBOX_EXTERNAL_ID,
       instances,
+      serviceUsers: Object.fromEntries(serviceUsers.map((u) => [u.userName, u])),
+      consumerReader,
+      kmsKeys: Object.fromEntries(kmsKeys.flat().map((k) => [k.keyRef, k])),
     };
   } finally {
     iam.destroy();
+    kms.destroy();
+    ssm.destroy();
+    secrets.destroy();
   }
+}
+
+/**
+ * The name to create a secret under: a secret ARN's name without the random six-character suffix
+ * AWS appends (moto appends its own; consumers then read by name).
+ */
+export function secretNameOf(secretId: string): string {
+  const m = /^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:(.+?)(-[A-Za-z0-9]{6})?$/.exec(secretId);
+  return m?.[1] ?? secretId;
 }
 
 /** EC2 RunInstances through moto's query API (no EC2 SDK client is installed). */

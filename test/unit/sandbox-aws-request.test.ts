@@ -107,6 +107,21 @@ describe('redaction', () => {
     expect(maskAccessKeyId('short')).toBe('…');
   });
 
+  it("masks a key id given as CloudTrail's lookup attribute value, and only that one", () => {
+    const params = {
+      LookupAttributes: [
+        { AttributeKey: 'AccessKeyId', AttributeValue: 'AKIAIOSFODNN7EXAMPLE' },
+        { AttributeKey: 'Username', AttributeValue: 'alice' },
+      ],
+    };
+    expect(redactParams({ service: 'cloudtrail', action: 'LookupEvents', params })).toEqual({
+      LookupAttributes: [
+        { AttributeKey: 'AccessKeyId', AttributeValue: 'AKIA…MPLE' },
+        { AttributeKey: 'Username', AttributeValue: 'alice' },
+      ],
+    });
+  });
+
   it('judges keys', () => {
     expect(isSecretKey('AccessKeyId')).toBe(false);
     expect(isSecretKey('x-amz-security-token')).toBe(true);

@@ -1,0 +1,111 @@
+// What the sandbox seeds, as data: the people (IAM users with one access key each), break-glass and
+// execution roles, service users whose key lives in a store their consumers read, KMS keys and SSM
+// targets. `seedPlanFromPolicy` derives it from a policy, so every principal, role, service user
+// and key a policy names exists in the sandbox; DEFAULT_SEED_PLAN is what a sandbox started
+// without a policy gets (the four people of examples/policy.yaml and two rotation targets of each
+// kind). Pure: no I/O.
+
+import type { Policy } from '../config/policy/types';
+import type { ConsumerMode, KeyStore } from './consumers';
+
+/** moto's default account: every ARN the sandbox can create is in it. */
+export const SANDBOX_ACCOUNT_ID = '123456789012';
+
+export interface SeedPlan {
+  /** IAM users (arn:aws:iam::<acct>:user/<path/>name) to create, one access key each; `people[id]` in the seed is the first. */
+  people: { id: string; userArns: string[] }[];
+  /** Break-glass roles to create (trusting the broker with a SourceIdentity, as the fixed ones do). */
+  roleArns: string[];
+  /** Execution roles other than the fixed SafeguardExecution (trusting the broker with the sandbox ExternalId). */
+  executionRoleArns?: string[];
+  /** Users with one active key, written to the store (created here), each read and used by a simulated consumer. */
+  serviceUsers: { userName: string; store: KeyStore; consumer?: ConsumerMode }[];
+  /**
+   * `alias/<name>` → a symmetric key with that alias; a key id or key ARN → a key the gateway
+   * answers for under that id (moto cannot create a key with a chosen id; see services/kms.ts).
+   */
+  kmsKeys: { keyRef: string }[];
+  /** SSM targets (instance ids) StartSession accepts, beside the instances the seed runs. */
+  instances: string[];
+}
+
+/** The parts of a policy the seed needs (config/policy/types.ts). */
+export type SeedPolicy = Pick<Policy, 'people' | 'accounts' | 'breakGlass' | 'rotation'>;
+
+const USER_ARN = /^arn:aws[\w-]*:iam::\d{12}:user\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]+$/;
+
+const arn = (kind: 'user' | 'role', name: string): string => `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:${kind}/${name}`;
+
+export const DEFAULT_SEED_PLAN: SeedPlan = {
+  people: ['alice', 'bob', 'carol', 'dave'].map((id) => ({ id, userArns: [arn('user', id)] })),
+  roleArns: [arn('role', 'BreakGlassAdmin'), arn('role', 'BreakGlassReadOnly')],
+  serviceUsers: [
+    { userName: 'svc-reporting', store: { type: 'ssm-parameter', name: '/safeguard/reporting/access-key' }, consumer: 'switching' },
+    { userName: 'svc-legacy-etl', store: { type: 'secrets-manager', secretId: 'safeguard/legacy-etl/access-key' }, consumer: 'switching' },
+  ],
+  kmsKeys: [{ keyRef: 'alias/safeguard-phi' }, { keyRef: 'alias/safeguard-audit' }],
+  instances: [],
+};
+
+/** Everything `policy` names that must exist in the sandbox (ARNs in other accounts included: the seed skips them). */
+export function seedPlanFromPolicy(policy: SeedPolicy): SeedPlan {
+  const roles = policy.breakGlass.roles;
+  const serviceUsers = new Map<string, SeedPlan['serviceUsers'][number]>();
+  for (const k of policy.rotation.accessKeys) {
+    if (serviceUsers.has(k.user)) continue;
+    const store: KeyStore =
+      k.store.type === 'ssm-parameter'
+        ? { type: 'ssm-parameter', name: k.store.name, ...(k.store.kmsKeyId !== undefined ? { kmsKeyId: k.store.kmsKeyId } : {}) }
+        : { type: 'secrets-manager', secretId: k.store.secretId };
+    serviceUsers.set(k.user, { userName: k.user, store, consumer: 'switching' });
+  }
+  const storeKeys = [...serviceUsers.values()].flatMap((u) => (u.store.type === 'ssm-parameter' && u.store.kmsKeyId !== undefined ? [u.store.kmsKeyId] : []));
+  const kmsRefs = unique([...policy.rotation.kmsKeys.map((k) => k.keyRef), ...storeKeys].filter(isCustomerKeyRef));
+  return {
+    people: policy.people.map((p) => ({ id: p.id, userArns: p.awsPrincipals.filter((a) => USER_ARN.test(a)) })),
+    roleArns: unique(roles.map((r) => r.roleArn)),
+    executionRoleArns: unique(policy.accounts.map((a) => a.executionRoleArn)),
+    serviceUsers: [...serviceUsers.values()],
+    kmsKeys: kmsRefs.map((keyRef) => ({ keyRef })),
+    instances: unique(roles.flatMap((r) => r.ssmTargets)),
+  };
+}
+
+/** A key reference the sandbox can create: not an AWS managed key (alias/aws/…), not an alias ARN's managed form. */
+function isCustomerKeyRef(ref: string): boolean {
+  return !/(^|:)alias\/aws\//.test(ref);
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+/** `arn:aws:iam::A:user/path/name` → its account, path (`/path/`) and name; undefined if not a user ARN. */
+export function parseUserArn(userArn: string): { account: string; path: string; name: string } | undefined {
+  if (!USER_ARN.test(userArn)) return undefined;
+  const [, , , , account = '', resource = ''] = userArn.split(':');
+  const parts = resource.slice('user/'.length).split('/');
+  const name = parts.pop() ?? '';
+  return { account, path: parts.length > 0 ? `/${parts.join('/')}/` : '/', name };
+}
+
+/** `arn:aws:iam::A:role/path/name` → its account, path and name; undefined if not a role ARN. */
+export function parseRoleArn(roleArn: string): { account: string; path: string; name: string } | undefined {
+  const m = /^arn:aws[\w-]*:iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]+)$/.exec(roleArn);
+  if (!m) return undefined;
+  return { account: m[1] ?? '', path: m[2] ? `/${m[2]}` : '/', name: m[3] ?? '' };
+}
+
+/**
+ * What a KMS key reference asks the seed for: an alias to create (`alias/name`, or an alias ARN),
+ * or a key id to answer for (a bare id or key ARN). The account and region of an ARN, if any.
+ */
+export function parseKmsKeyRef(ref: string): { alias: string; account?: string; region?: string } | { keyId: string; account?: string; region?: string } | undefined {
+  if (ref.startsWith('alias/')) return { alias: ref };
+  const m = /^arn:aws[\w-]*:kms:([a-z0-9-]*):(\d{12}):(alias\/.+|key\/.+)$/.exec(ref);
+  if (m) {
+    const [, region = '', account = '', resource = ''] = m;
+    return resource.startsWith('alias/') ? { alias: resource, account, region } : { keyId: resource.slice('key/'.length), account, region };
+  }
+  return /^[A-Za-z0-9-]{1,128}$/.test(ref) ? { keyId: ref } : undefined;
+}
