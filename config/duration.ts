@@ -1,5 +1,6 @@
-// Human durations ("30s", "15m", "4h", "1d", "1h30m") used by the policy file, the CLI and
-// Slack commands. Pure and dependency-free so workflow code may import it.
+// Human durations ("30s", "15m", "4h", "1d", "1h30m") used by the policy file, the CLI, the api
+// and Slack. This is the only parser, so a mistyped duration reads the same wherever it was typed.
+// Pure and dependency-free so workflow code may import it.
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -13,7 +14,8 @@ const UNITS = { d: DAY, h: HOUR, m: MINUTE, s: SECOND } as const;
 type Unit = keyof typeof UNITS;
 const UNIT_ORDER: readonly Unit[] = ['d', 'h', 'm', 's'];
 
-const EXAMPLE = 'use a whole number and a unit (s, m, h or d), like 30m, 4h or 1h30m';
+/** How to write a duration; the end of most messages below. */
+export const DURATION_HOWTO = 'write a whole number and a unit (s, m, h, d), largest unit first, like 30m or 1h30m';
 
 export class DurationError extends Error {
   override readonly name = 'DurationError';
@@ -29,66 +31,70 @@ export class DurationError extends Error {
   }
 }
 
+export type DurationCheck = { ok: true; ms: number } | { ok: false; reason: string };
+
+export interface DurationLimits {
+  /** Longest accepted duration; default MAX_DURATION_MS (366d). Only KMS rotation periods go beyond it. */
+  maxMs?: number;
+}
+
 function isUnit(u: string): u is Unit {
   return Object.prototype.hasOwnProperty.call(UNITS, u);
 }
 
+/** The text as a message shows it: quoted, escaped, and cut short so pasted junk stays readable. */
+function quote(src: string): string {
+  return JSON.stringify(src.length > 40 ? `${src.slice(0, 40)}…` : src);
+}
+
 /**
- * Parses a duration into milliseconds. Components must be whole numbers with a unit, written
- * largest unit first, each unit at most once ("1d4h", "1h30m"); spaces between components are
- * allowed ("1h 30m"). The result is always > 0 and <= 366 days.
+ * Checks a duration without throwing. Components are whole numbers with a unit, largest unit first,
+ * each unit at most once ("1d4h", "1h30m"); spaces between components are allowed ("1h 30m").
+ * A valid result is > 0 and <= limits.maxMs.
  */
-export function parseDuration(text: string, field?: string): number {
-  function fail(reason: string): never {
-    throw new DurationError(reason, field);
-  }
-  if (typeof text !== 'string') fail(`duration must be a string, ${EXAMPLE}`);
+export function checkDuration(text: string, limits: DurationLimits = {}): DurationCheck {
+  const maxMs = limits.maxMs ?? MAX_DURATION_MS;
   const src = text.trim();
-  const shown = JSON.stringify(src).slice(1, -1);
-  if (src === '') fail(`duration is empty; ${EXAMPLE}`);
-  if (src.startsWith('-')) fail(`duration must be positive (got ${shown})`);
+  const shown = quote(src);
+  const not = (fix: string): DurationCheck => ({ ok: false, reason: `${shown} is not a duration: ${fix}` });
 
-  // Tokenise into (number, unit) pairs; anything else is reported as precisely as we can.
-  const token = /(\d+)([a-zA-Z]*)\s*/y;
-  const parts: { n: string; unit: string }[] = [];
-  token.lastIndex = 0;
-  while (token.lastIndex < src.length) {
-    const start = token.lastIndex;
-    const m = token.exec(src);
-    if (!m) {
-      const rest = src.slice(start);
-      if (/^[.,]\d/.test(rest) && parts.length > 0) {
-        fail(`duration ${shown} must use whole numbers; write for example 1h30m instead of 1.5h`);
-      }
-      fail(`duration ${shown} is not a duration; ${EXAMPLE}`);
-    }
-    const [, n = '', unit = ''] = m;
-    if (unit === '') {
-      if (src[token.lastIndex] === '.' || src[token.lastIndex] === ',') {
-        fail(`duration ${shown} must use whole numbers; write for example 1h30m instead of 1.5h`);
-      }
-      fail(`duration ${shown} has no unit; write for example ${n}s, ${n}m, ${n}h or ${n}d`);
-    }
-    parts.push({ n, unit });
-  }
+  if (src === '') return { ok: false, reason: `duration is empty: ${DURATION_HOWTO}` };
+  if (src.startsWith('-')) return not('it must be longer than zero');
+  if (/\d[.,]\d/.test(src)) return not('use whole numbers, like 1h30m');
+  if (/^\d+$/.test(src)) return not(`add a unit (s, m, h, d), like ${src}m`);
 
+  const token = /(\d+)([a-zA-Z]+)\s*/y;
   let total = 0;
   let lastRank = -1;
-  for (const { n, unit } of parts) {
-    if (!isUnit(unit)) fail(`duration ${shown} has an unknown unit "${unit}"; use s, m, h or d`);
-    const u: Unit = unit;
-    const rank = UNIT_ORDER.indexOf(u);
-    if (rank === lastRank) fail(`duration ${shown} repeats the unit "${u}"`);
-    if (rank < lastRank) fail(`duration ${shown} must list units largest first, like 1h30m`);
+  while (token.lastIndex < src.length) {
+    const m = token.exec(src);
+    // "30 minutes", "1h30", "+5m", "٣٠m": nothing more specific to say than how to write one.
+    if (!m) return not(DURATION_HOWTO);
+    const [, n = '', unit = ''] = m;
+    if (!isUnit(unit)) return not(`"${unit.slice(0, 20)}" is not a unit; use s, m, h or d, like 30m or 1h30m`);
+    const rank = UNIT_ORDER.indexOf(unit);
+    if (rank === lastRank) return not('give each unit once, like 1h30m');
+    if (rank < lastRank) return not('write the largest unit first, like 1h30m');
     lastRank = rank;
     // Compare before multiplying: a long digit string must not be able to lose precision.
     const value = n.length > 15 ? Number.POSITIVE_INFINITY : Number(n);
-    if (value > MAX_DURATION_MS / UNITS[u]) fail(`duration ${shown} is longer than the 366d limit`);
-    total += value * UNITS[u];
+    if (value > maxMs / UNITS[unit]) return { ok: false, reason: `${shown} is longer than the ${formatDuration(maxMs)} limit` };
+    total += value * UNITS[unit];
   }
-  if (total > MAX_DURATION_MS) fail(`duration ${shown} is longer than the 366d limit`);
-  if (total <= 0) fail(`duration must be positive (got ${shown})`);
-  return total;
+  if (total > maxMs) return { ok: false, reason: `${shown} is longer than the ${formatDuration(maxMs)} limit` };
+  if (total <= 0) return not('it must be longer than zero');
+  return { ok: true, ms: total };
+}
+
+/**
+ * Parses a duration into milliseconds (see checkDuration); throws DurationError. With `field`,
+ * the message names it ("SAFEGUARD_RECONCILE_INTERVAL: "abc" is not a duration: …"); leave it
+ * out where the message is shown next to the field already.
+ */
+export function parseDuration(text: string, field?: string): number {
+  const r = typeof text === 'string' ? checkDuration(text) : { ok: false as const, reason: `a duration must be text: ${DURATION_HOWTO}` };
+  if (!r.ok) throw new DurationError(r.reason, field);
+  return r.ms;
 }
 
 /** Formats milliseconds compactly: 5_400_000 → "1h30m", 45_000 → "45s", 172_800_000 → "2d". */

@@ -50,6 +50,11 @@ export const envSchema = z.object({
     .string()
     .regex(/^(off|\d+[smh])$/, 'must be a duration like 15s, 1m or 1h, or off')
     .default('1m'),
+  /** `on`: the worker makes the policy's rotation Schedules match the policy at start-up; `off` leaves them alone. */
+  SAFEGUARD_SCHEDULE_SYNC: z
+    .enum(['on', 'off', ''], { error: 'must be on or off' })
+    .optional()
+    .transform((v): 'on' | 'off' => (v === 'off' ? 'off' : 'on')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -81,7 +81,34 @@ export function isAwsSecretKeyShape(run: string): boolean {
   // Identifiers (CamelCaseNamesLikeThis2) are mostly runs of 4+ lower-case letters; random
   // keys rarely are (about 0.1% of random keys are missed; known-secret scans cover tests).
   const wordy = (run.match(/[a-z]{4,}/g) ?? []).reduce((n, w) => n + w.length, 0);
-  return wordy / run.length < 0.5;
+  if (wordy / run.length >= 0.5) return false;
+  // Base64 of readable text (a JSON-encoded id in a history, `"safeguard-rotate-kms-…"`) is not a
+  // key: a random key decodes to noise (about 37% printable bytes), readable text to ≥ 90%.
+  return !decodesToText(run);
+}
+
+const B64_VALUES = new Map([...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].map((c, i) => [c, i]));
+
+/** Whether a base64 run decodes to mostly printable ASCII. Plain code: this runs in workflow code too. */
+function decodesToText(run: string): boolean {
+  const body = run.replace(/=+$/, '');
+  let bits = 0;
+  let acc = 0;
+  let bytes = 0;
+  let printable = 0;
+  for (const c of body) {
+    const v = B64_VALUES.get(c);
+    if (v === undefined) return false;
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      const b = (acc >> bits) & 0xff;
+      bytes++;
+      if ((b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d || b === 0x09) printable++;
+    }
+  }
+  return bytes > 0 && printable / bytes >= 0.9;
 }
 
 function isLongBase64Shape(run: string): boolean {

@@ -1,8 +1,9 @@
 // `safeguard policy validate <file>`: checks a policy file without starting anything.
-// Exit codes: 0 valid, 1 invalid (every issue listed), 2 the file cannot be read.
+// Exit codes: 0 valid (warnings are printed but do not fail), 1 invalid (every issue listed),
+// 2 the file cannot be read.
 import { readFileSync } from 'node:fs';
 import { formatIssue, parsePolicy } from '../../config/policy';
-import type { PolicyIssue } from '../../config/policy';
+import type { Policy, PolicyIssue } from '../../config/policy';
 
 export interface PolicyValidateOutput {
   stdout: (s: string) => void;
@@ -17,6 +18,19 @@ export interface PolicyValidateJson {
   error?: string;
   people?: number;
   breakGlassRoles?: number;
+  accessKeys?: number;
+  kmsKeys?: number;
+}
+
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+function summary(policy: Policy): string {
+  const parts = [count(policy.people.length, 'person', 'people'), count(policy.breakGlass.roles.length, 'break-glass role')];
+  const { accessKeys, kmsKeys } = policy.rotation;
+  if (accessKeys.length + kmsKeys.length > 0) {
+    parts.push(`${count(accessKeys.length, 'access key')} and ${count(kmsKeys.length, 'KMS key')} to rotate`);
+  }
+  return parts.join(', ');
 }
 
 export function runPolicyValidate(file: string, opts: { json?: boolean }, out: PolicyValidateOutput): number {
@@ -42,17 +56,33 @@ export function runPolicyValidate(file: string, opts: { json?: boolean }, out: P
   if (opts.json) {
     emitJson(
       result.ok
-        ? { valid: true, issues: [], warnings: result.warnings, people: result.policy.people.length, breakGlassRoles: result.policy.breakGlassRoles.length }
+        ? {
+            valid: true,
+            issues: [],
+            warnings: result.warnings,
+            people: result.policy.people.length,
+            breakGlassRoles: result.policy.breakGlass.roles.length,
+            accessKeys: result.policy.rotation.accessKeys.length,
+            kmsKeys: result.policy.rotation.kmsKeys.length,
+          }
         : { valid: false, issues: result.issues, warnings: result.warnings },
     );
     return result.ok ? 0 : 1;
   }
 
-  for (const w of result.warnings) out.stderr(`warning: ${formatIssue(w)}\n`);
+  // One line per problem in file order, each saying whether it fails the file.
+  const errors = result.ok ? [] : result.issues;
+  const lines = [
+    ...errors.map((i) => ({ line: i.line, text: `error: ${formatIssue(i)}` })),
+    ...result.warnings.map((w) => ({ line: w.line, text: `warning: ${formatIssue(w)}` })),
+  ].sort((a, b) => a.line - b.line);
+  for (const l of lines) out.stderr(`${l.text}\n`);
+
+  const warned = result.warnings.length > 0 ? `, ${count(result.warnings.length, 'warning')}` : '';
   if (!result.ok) {
-    for (const issue of result.issues) out.stderr(`${formatIssue(issue)}\n`);
+    out.stderr(`${file}: invalid (${count(errors.length, 'error')}${warned})\n`);
     return 1;
   }
-  out.stdout(`${file}: valid (${result.policy.people.length} people, ${result.policy.breakGlassRoles.length} break-glass roles)\n`);
+  out.stdout(`${file}: valid (${summary(result.policy)})${warned}\n`);
   return 0;
 }

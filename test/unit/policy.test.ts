@@ -16,8 +16,10 @@ import {
   requestableRoles,
   securityPeople,
 } from '../../config/policy';
-import type { Policy, PolicyIssue } from '../../config/policy';
+import type { Policy } from '../../config/policy';
 import { POLICY_JSON_SCHEMA_PATH, renderPolicyJsonSchema } from '../../config/write-json-schema';
+import { editLines, issueAt, issuesOf, validPolicy } from '../support/policy-text';
+import type { Edit } from '../support/policy-text';
 
 const ROOT = join(__dirname, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'policy.yaml');
@@ -28,7 +30,7 @@ const H = 60 * M;
 
 // A small valid policy; tests edit single lines, so line numbers in assertions refer to this list.
 const BASE: readonly string[] = [
-  /* 1 */ 'version: 1',
+  /* 1 */ 'version: 2',
   /* 2 */ 'groups:',
   /* 3 */ '  - id: oncall',
   /* 4 */ '  - id: security',
@@ -56,61 +58,44 @@ const BASE: readonly string[] = [
   /* 26 */ '    externalId: safeguard-sandbox',
   /* 27 */ 'security:',
   /* 28 */ '  groups: [security]',
-  /* 29 */ 'breakGlassRoles:',
-  /* 30 */ '  - name: BreakGlassAdmin',
-  /* 31 */ '    account: "123456789012"',
-  /* 32 */ '    roleArn: arn:aws:iam::123456789012:role/BreakGlassAdmin',
-  /* 33 */ '    requesters: [oncall]',
-  /* 34 */ '    approvers: [leads, security]',
-  /* 35 */ '    quorum: 1',
-  /* 36 */ '    mode: approval',
-  /* 37 */ '    defaultDuration: 30m',
-  /* 38 */ '    maxDuration: 4h',
-  /* 39 */ '    approvalTimeout: 15m',
+  /* 29 */ 'breakGlass:',
+  /* 30 */ '  roles:',
+  /* 31 */ '    - name: BreakGlassAdmin',
+  /* 32 */ '      account: "123456789012"',
+  /* 33 */ '      roleArn: arn:aws:iam::123456789012:role/BreakGlassAdmin',
+  /* 34 */ '      requesters: [oncall]',
+  /* 35 */ '      approvers: [leads, security]',
+  /* 36 */ '      quorum: 1',
+  /* 37 */ '      mode: approval',
+  /* 38 */ '      defaultDuration: 30m',
+  /* 39 */ '      maxDuration: 4h',
+  /* 40 */ '      approvalTimeout: 15m',
 ];
 
-type Edit = { line: number; text?: string; insertAfter?: string[]; remove?: true };
-
 function policyText(...edits: Edit[]): string {
-  const lines: (string | string[])[] = [...BASE];
-  for (const e of edits) {
-    const i = e.line - 1;
-    if (e.remove) lines[i] = [];
-    else if (e.insertAfter) lines[i] = [BASE[i] ?? '', ...e.insertAfter];
-    else if (e.text !== undefined) lines[i] = e.text;
-  }
-  return `${lines.flat().join('\n')}\n`;
-}
-
-function issuesOf(text: string): PolicyIssue[] {
-  const result = parsePolicy(text, 'p.yaml');
-  if (result.ok) throw new Error('expected the policy to be invalid');
-  return result.issues;
-}
-
-function issueAt(text: string, field: string): PolicyIssue {
-  const issues = issuesOf(text);
-  const issue = issues.find((i) => i.field === field);
-  if (!issue) throw new Error(`no issue for ${field}; got:\n${issues.map(formatIssue).join('\n')}`);
-  return issue;
-}
-
-function validPolicy(text: string): Policy {
-  const result = parsePolicy(text, 'p.yaml');
-  if (!result.ok) throw new Error(result.issues.map(formatIssue).join('\n'));
-  return result.policy;
+  return editLines(BASE, edits);
 }
 
 const example = (): Policy => loadPolicyFile(EXAMPLE);
 
 describe('policy: valid files', () => {
   it('accepts the base policy used by these tests', () => {
-    expect(validPolicy(policyText()).breakGlassRoles).toHaveLength(1);
+    expect(validPolicy(policyText()).breakGlass.roles).toHaveLength(1);
+  });
+
+  it('fills in an absent rotation section with empty lists', () => {
+    const policy = validPolicy(policyText());
+    expect(policy.rotation).toEqual({ accessKeys: [], kmsKeys: [] });
+  });
+
+  it('fills in an absent breakGlass section with no roles', () => {
+    const policy = validPolicy(BASE.slice(0, 28).join('\n'));
+    expect(policy.breakGlass).toEqual({ roles: [] });
   });
 
   it('parses examples/policy.yaml to the expected values', () => {
     const policy = example();
-    expect(policy.version).toBe(1);
+    expect(policy.version).toBe(2);
     expect(policy.groups.map((g) => g.id)).toEqual(['oncall', 'security', 'leads']);
     expect(policy.people.map((p) => p.id)).toEqual(['alice', 'bob', 'carol', 'dave']);
     expect(findPersonById(policy, 'alice')).toEqual({
@@ -130,7 +115,7 @@ describe('policy: valid files', () => {
       },
     ]);
     expect(policy.security).toEqual({ groups: ['security'] });
-    expect(policy.breakGlassRoles.map((r) => r.name)).toEqual(['BreakGlassAdmin', 'BreakGlassReadOnly', 'PostHocAdmin']);
+    expect(policy.breakGlass.roles.map((r) => r.name)).toEqual(['BreakGlassAdmin', 'BreakGlassReadOnly', 'PostHocAdmin']);
 
     expect(getRole(policy, 'BreakGlassAdmin')).toEqual({
       name: 'BreakGlassAdmin',
@@ -163,6 +148,22 @@ describe('policy: valid files', () => {
     expect(postHoc).toMatchObject({ mode: 'post-hoc', ratificationDeadlineMs: H, requesters: ['oncall'], stepUp: true });
   });
 
+  it('parses the example\'s rotation section', () => {
+    const { rotation } = example();
+    expect(rotation.channel).toBeUndefined();
+    expect(rotation.accessKeys.map((k) => [k.name, k.user, k.store])).toEqual([
+      ['reporting-exporter', 'svc-reporting', { type: 'ssm-parameter', name: '/safeguard/reporting/access-key' }],
+      ['legacy-etl', 'svc-legacy-etl', { type: 'secrets-manager', secretId: 'safeguard/legacy-etl/access-key' }],
+    ]);
+    expect(rotation.accessKeys[0]).toMatchObject({ maxAgeMs: 90 * 24 * H, gracePeriodMs: 20_000, switchTimeoutMs: 2 * M, observePeriodMs: 15_000, schedule: { everyMs: 30 * 24 * H } });
+    expect(rotation.accessKeys[0]?.deleteApproval).toBeUndefined();
+    expect(rotation.accessKeys[1]?.deleteApproval).toEqual({ approvers: ['security'], quorum: 1, timeoutMs: 15 * M });
+    expect(rotation.kmsKeys).toEqual([
+      { name: 'phi-data', account: '123456789012', keyRef: 'alias/safeguard-phi', rotationPeriodDays: 365, onDemandDrill: false, schedule: { everyMs: 7 * 24 * H } },
+      { name: 'audit-logs', account: '123456789012', keyRef: 'alias/safeguard-audit', rotationPeriodDays: 180, onDemandDrill: true },
+    ]);
+  });
+
   it('parses the 2-of-3 quorum fixture', () => {
     const policy = loadPolicyFile(QUORUM_2_OF_3);
     expect(getRole(policy, 'BreakGlassAdmin')?.quorum).toBe(2);
@@ -175,26 +176,50 @@ describe('policy: valid files', () => {
 
   it('ships a JSON Schema that matches the zod schema (run `npm run schema` after changing it)', () => {
     expect(readFileSync(POLICY_JSON_SCHEMA_PATH, 'utf8')).toBe(renderPolicyJsonSchema());
-    const schema = JSON.parse(renderPolicyJsonSchema()) as { additionalProperties?: boolean; required?: string[] };
+    const schema = JSON.parse(renderPolicyJsonSchema()) as { additionalProperties?: boolean; required?: string[]; properties?: Record<string, unknown> };
     expect(schema.additionalProperties).toBe(false);
-    expect(schema.required).toEqual(expect.arrayContaining(['version', 'people', 'accounts', 'breakGlassRoles']));
+    expect(schema.required).toEqual(['version', 'groups', 'people', 'accounts', 'security']);
+    expect(Object.keys(schema.properties ?? {})).toEqual(expect.arrayContaining(['breakGlass', 'rotation']));
   });
 
   it('warns, without failing, when a requester in the pool would leave the quorum unreachable', () => {
-    const result = parsePolicy(policyText({ line: 33, text: '    requesters: [oncall, leads]' }, { line: 35, text: '    quorum: 2' }), 'p.yaml');
+    const result = parsePolicy(policyText({ line: 34, text: '      requesters: [oncall, leads]' }, { line: 36, text: '      quorum: 2' }), 'p.yaml');
     expect(result.ok).toBe(true);
     expect(result.warnings).toEqual([
-      expect.objectContaining({ line: 35, field: 'breakGlassRoles[0].quorum', message: expect.stringMatching(/bob/) }),
+      expect.objectContaining({ line: 36, field: 'breakGlass.roles[0].quorum', message: expect.stringMatching(/bob/) }),
     ]);
+  });
+});
+
+describe('policy: version 1 files', () => {
+  const V1 = 'version 1 policies put break-glass roles at the top level; move "breakGlassRoles:" under "breakGlass: roles:" and set "version: 2"';
+  // Today's base policy written the version 1 way: roles at the top level.
+  const v1 = (version = 'version: 1') =>
+    [version, ...BASE.slice(1, 28), 'breakGlassRoles:', ...BASE.slice(30).map((l) => l.slice(2))].join('\n');
+
+  it('refuses a version 1 file with one issue at breakGlassRoles, not a list of schema errors', () => {
+    expect(issuesOf(v1())).toEqual([{ file: 'p.yaml', line: 29, field: 'breakGlassRoles', message: V1 }]);
+  });
+
+  it('gives the same single issue when only the version was bumped', () => {
+    expect(issuesOf(v1('version: 2'))).toEqual([{ file: 'p.yaml', line: 29, field: 'breakGlassRoles', message: V1 }]);
+  });
+
+  it('points at the version line when a version 1 file has no break-glass roles', () => {
+    expect(issuesOf(['version: 1', ...BASE.slice(1, 28)].join('\n'))).toEqual([{ file: 'p.yaml', line: 1, field: 'version', message: V1 }]);
+  });
+
+  it('formats as file:line: field: message like every other issue', () => {
+    expect(formatIssue(issuesOf(v1())[0]!)).toBe(`p.yaml:29: breakGlassRoles: ${V1}`);
   });
 });
 
 describe('policy: schema errors name the file, line and field', () => {
   it('rejects a wrong type', () => {
-    expect(issueAt(policyText({ line: 35, text: '    quorum: two' }), 'breakGlassRoles[0].quorum')).toEqual({
+    expect(issueAt(policyText({ line: 36, text: '      quorum: two' }), 'breakGlass.roles[0].quorum')).toEqual({
       file: 'p.yaml',
-      line: 35,
-      field: 'breakGlassRoles[0].quorum',
+      line: 36,
+      field: 'breakGlass.roles[0].quorum',
       message: 'quorum must be a whole number',
     });
   });
@@ -206,17 +231,17 @@ describe('policy: schema errors name the file, line and field', () => {
   });
 
   it('rejects an unknown key, pointing at the key', () => {
-    const issue = issueAt(policyText({ line: 35, insertAfter: ['    quorom: 2'] }), 'breakGlassRoles[0].quorom');
-    expect(issue).toEqual({ file: 'p.yaml', line: 36, field: 'breakGlassRoles[0].quorom', message: 'unknown field "quorom"' });
+    const issue = issueAt(policyText({ line: 36, insertAfter: ['      quorom: 2'] }), 'breakGlass.roles[0].quorom');
+    expect(issue).toEqual({ file: 'p.yaml', line: 37, field: 'breakGlass.roles[0].quorom', message: 'unknown field "quorom"' });
   });
 
   it('rejects an unknown top-level key', () => {
-    expect(issueAt(`${policyText()}extra: 1\n`, 'extra').line).toBe(40);
+    expect(issueAt(`${policyText()}extra: 1\n`, 'extra').line).toBe(41);
   });
 
   it('rejects a malformed role ARN', () => {
-    const issue = issueAt(policyText({ line: 32, text: '    roleArn: arn:aws:iam::12345:role/BreakGlassAdmin' }), 'breakGlassRoles[0].roleArn');
-    expect(issue.line).toBe(32);
+    const issue = issueAt(policyText({ line: 33, text: '      roleArn: arn:aws:iam::12345:role/BreakGlassAdmin' }), 'breakGlass.roles[0].roleArn');
+    expect(issue.line).toBe(33);
     expect(issue.message).toMatch(/not an IAM role ARN/);
   });
 
@@ -243,10 +268,10 @@ describe('policy: schema errors name the file, line and field', () => {
     [9, '    slackId: alice', 'people[0].slackId', /Slack user id/],
     [7, '  - id: Alice', 'people[0].id', /person id/],
     [23, '  - id: 123456789012', 'accounts[0].id', /quoted string of 12 digits/],
-    [31, '    account: "1234"', 'breakGlassRoles[0].account', /12-digit AWS account id/],
-    [30, '  - name: 1bad', 'breakGlassRoles[0].name', /role name/],
-    [36, '    mode: later', 'breakGlassRoles[0].mode', /mode must be "approval" or "post-hoc"/],
-    [1, 'version: 2', 'version', /version must be 1/],
+    [32, '      account: "1234"', 'breakGlass.roles[0].account', /12-digit AWS account id/],
+    [31, '    - name: 1bad', 'breakGlass.roles[0].name', /role name/],
+    [37, '      mode: later', 'breakGlass.roles[0].mode', /mode must be "approval" or "post-hoc"/],
+    [1, 'version: 3', 'version', /version must be 2/],
   ])('rejects a bad value on line %d', (line, text, field, message) => {
     const issue = issueAt(policyText({ line, text }), field);
     expect(issue.line).toBe(line);
@@ -254,35 +279,37 @@ describe('policy: schema errors name the file, line and field', () => {
   });
 
   it('parses booleans explicitly ("yes" is not true)', () => {
-    const issue = issueAt(policyText({ line: 39, insertAfter: ['    stepUp: yes'] }), 'breakGlassRoles[0].stepUp');
-    expect(issue).toMatchObject({ line: 40, message: 'stepUp must be true or false' });
+    const issue = issueAt(policyText({ line: 40, insertAfter: ['      stepUp: yes'] }), 'breakGlass.roles[0].stepUp');
+    expect(issue).toMatchObject({ line: 41, message: 'stepUp must be true or false' });
   });
 
   it('rejects a malformed SSM target', () => {
-    const issue = issueAt(policyText({ line: 39, insertAfter: ['    ssmTargets: [i-123, i-0123456789abcdef0]'] }), 'breakGlassRoles[0].ssmTargets[0]');
-    expect(issue.line).toBe(40);
+    const issue = issueAt(policyText({ line: 40, insertAfter: ['      ssmTargets: [i-123, i-0123456789abcdef0]'] }), 'breakGlass.roles[0].ssmTargets[0]');
+    expect(issue.line).toBe(41);
   });
 
   it.each([
-    [37, '    defaultDuration: -5m', 'breakGlassRoles[0].defaultDuration', 'duration must be positive (got -5m)'],
-    [38, '    maxDuration: 99999h', 'breakGlassRoles[0].maxDuration', 'duration 99999h is longer than the 366d limit'],
-    [39, '    approvalTimeout: 30', 'breakGlassRoles[0].approvalTimeout', 'approvalTimeout must be a duration string with a unit, like 30m, 4h or 1h30m'],
-    [39, '    approvalTimeout: abc', 'breakGlassRoles[0].approvalTimeout', expect.stringMatching(/not a duration/)],
-    [37, '    defaultDuration: 0m', 'breakGlassRoles[0].defaultDuration', 'duration must be positive (got 0m)'],
-  ])('rejects a bad duration on line %d with parseDuration\'s message', (line, text, field, message) => {
+    [38, '      defaultDuration: -5m', 'breakGlass.roles[0].defaultDuration', '"-5m" is not a duration: it must be longer than zero'],
+    [39, '      maxDuration: 99999h', 'breakGlass.roles[0].maxDuration', '"99999h" is longer than the 366d limit'],
+    [40, '      approvalTimeout: 30', 'breakGlass.roles[0].approvalTimeout', '"30" is not a duration: add a unit (s, m, h, d), like 30m'],
+    [40, '      approvalTimeout: 1.5', 'breakGlass.roles[0].approvalTimeout', '"1.5" is not a duration: use whole numbers, like 1h30m'],
+    [40, '      approvalTimeout: true', 'breakGlass.roles[0].approvalTimeout', 'approvalTimeout must be a duration: write a whole number and a unit (s, m, h, d), largest unit first, like 30m or 1h30m'],
+    [40, '      approvalTimeout: 30 minutes', 'breakGlass.roles[0].approvalTimeout', '"30 minutes" is not a duration: write a whole number and a unit (s, m, h, d), largest unit first, like 30m or 1h30m'],
+    [38, '      defaultDuration: 0m', 'breakGlass.roles[0].defaultDuration', '"0m" is not a duration: it must be longer than zero'],
+  ])('rejects a bad duration on line %d with the duration parser\'s message', (line, text, field, message) => {
     expect(issueAt(policyText({ line, text }), field)).toEqual({ file: 'p.yaml', line, field, message });
   });
 
   it('reports a YAML syntax error with its line', () => {
-    const issues = issuesOf(policyText({ line: 33, text: '    requesters: [oncall' }));
+    const issues = issuesOf(policyText({ line: 34, text: '      requesters: [oncall' }));
     expect(issues[0]).toMatchObject({ file: 'p.yaml', field: '(yaml)' });
-    expect(issues[0]?.line).toBeGreaterThanOrEqual(33);
-    expect(issues[0]?.line).toBeLessThanOrEqual(34);
+    expect(issues[0]?.line).toBeGreaterThanOrEqual(34);
+    expect(issues[0]?.line).toBeLessThanOrEqual(35);
   });
 
   it('reports a duplicate YAML key as a syntax error on the second key', () => {
-    expect(issuesOf(policyText({ line: 35, insertAfter: ['    quorum: 2'] }))).toEqual([
-      { file: 'p.yaml', line: 36, field: '(yaml)', message: 'Map keys must be unique' },
+    expect(issuesOf(policyText({ line: 36, insertAfter: ['      quorum: 2'] }))).toEqual([
+      { file: 'p.yaml', line: 37, field: '(yaml)', message: 'Map keys must be unique' },
     ]);
   });
 
@@ -292,10 +319,45 @@ describe('policy: schema errors name the file, line and field', () => {
   });
 
   it('reports every schema problem at once', () => {
-    const issues = issuesOf(policyText({ line: 35, text: '    quorum: 0' }, { line: 37, text: '    defaultDuration: 1.5h' }));
+    const issues = issuesOf(policyText({ line: 36, text: '      quorum: 0' }, { line: 38, text: '      defaultDuration: 1.5h' }));
     expect(issues.map((i) => [i.line, i.field])).toEqual([
-      [35, 'breakGlassRoles[0].quorum'],
-      [37, 'breakGlassRoles[0].defaultDuration'],
+      [36, 'breakGlass.roles[0].quorum'],
+      [38, 'breakGlass.roles[0].defaultDuration'],
+    ]);
+  });
+});
+
+describe('policy: break-glass roles sharing an IAM role', () => {
+  const second = ['    - name: PostHocAdmin', ...BASE.slice(31, 40), '      ratificationDeadline: 1h'].map((l) => l.replace('mode: approval', 'mode: post-hoc'));
+
+  it('warns, without failing, with both roles named and the line of the second roleArn', () => {
+    const result = parsePolicy(policyText({ line: 40, insertAfter: second }), 'p.yaml');
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([
+      {
+        file: 'p.yaml',
+        line: 43,
+        field: 'breakGlass.roles[1].roleArn',
+        message: 'breakGlass.roles[1] (PostHocAdmin) uses the same IAM role as breakGlass.roles[0] (BreakGlassAdmin): concurrent grants on it end together when either is revoked',
+      },
+    ]);
+  });
+
+  it('treats role ARNs that differ only by path as one IAM role', () => {
+    const withPath = second.map((l) => l.replace('role/BreakGlassAdmin', 'role/team/BreakGlassAdmin'));
+    const result = parsePolicy(policyText({ line: 40, insertAfter: withPath }), 'p.yaml');
+    expect(result.warnings.map((w) => w.field)).toEqual(['breakGlass.roles[1].roleArn']);
+  });
+
+  it('does not warn for distinct IAM roles', () => {
+    const other = second.map((l) => l.replace('role/BreakGlassAdmin', 'role/BreakGlassOther'));
+    expect(parsePolicy(policyText({ line: 40, insertAfter: other }), 'p.yaml').warnings).toEqual([]);
+  });
+
+  it('warns about the example policy, whose PostHocAdmin reuses BreakGlassAdmin', () => {
+    const result = parsePolicy(readFileSync(EXAMPLE, 'utf8'), 'policy.yaml');
+    expect(result.warnings.map((w) => w.message)).toEqual([
+      'breakGlass.roles[2] (PostHocAdmin) uses the same IAM role as breakGlass.roles[0] (BreakGlassAdmin): concurrent grants on it end together when either is revoked',
     ]);
   });
 });
@@ -328,15 +390,15 @@ describe('policy: cross-reference errors', () => {
   });
 
   it('rejects a duplicate role name', () => {
-    const copy = BASE.slice(29, 39);
-    const issue = issueAt(policyText({ line: 39, insertAfter: copy }), 'breakGlassRoles[1].name');
-    expect(issue).toMatchObject({ line: 40, message: expect.stringMatching(/duplicate role name "BreakGlassAdmin"/) });
+    const copy = BASE.slice(30, 40);
+    const issue = issueAt(policyText({ line: 40, insertAfter: copy }), 'breakGlass.roles[1].name');
+    expect(issue).toMatchObject({ line: 41, message: expect.stringMatching(/duplicate role name "BreakGlassAdmin"/) });
   });
 
   it.each([
     [11, '    groups: [oncall, sre]', 'people[0].groups[1]'],
-    [33, '    requesters: [oncall, sre]', 'breakGlassRoles[0].requesters[1]'],
-    [34, '    approvers: [sre]', 'breakGlassRoles[0].approvers[0]'],
+    [34, '      requesters: [oncall, sre]', 'breakGlass.roles[0].requesters[1]'],
+    [35, '      approvers: [sre]', 'breakGlass.roles[0].approvers[0]'],
     [28, '  groups: [secops]', 'security.groups[0]'],
   ])('rejects an unknown group on line %d', (line, text, field) => {
     const issue = issueAt(policyText({ line, text }), field);
@@ -345,13 +407,13 @@ describe('policy: cross-reference errors', () => {
   });
 
   it('rejects an unknown account', () => {
-    const issue = issueAt(policyText({ line: 31, text: '    account: "999999999999"' }), 'breakGlassRoles[0].account');
-    expect(issue).toMatchObject({ line: 31, message: 'unknown account "999999999999" (declare it under accounts)' });
+    const issue = issueAt(policyText({ line: 32, text: '      account: "999999999999"' }), 'breakGlass.roles[0].account');
+    expect(issue).toMatchObject({ line: 32, message: 'unknown account "999999999999" (declare it under accounts)' });
   });
 
   it('rejects a roleArn outside the role\'s account', () => {
-    const issue = issueAt(policyText({ line: 32, text: '    roleArn: arn:aws:iam::210987654321:role/BreakGlassAdmin' }), 'breakGlassRoles[0].roleArn');
-    expect(issue).toMatchObject({ line: 32, message: expect.stringMatching(/is not in the role's account 123456789012/) });
+    const issue = issueAt(policyText({ line: 33, text: '      roleArn: arn:aws:iam::210987654321:role/BreakGlassAdmin' }), 'breakGlass.roles[0].roleArn');
+    expect(issue).toMatchObject({ line: 33, message: expect.stringMatching(/is not in the role's account 123456789012/) });
   });
 
   it('rejects an execution role outside its account', () => {
@@ -360,33 +422,33 @@ describe('policy: cross-reference errors', () => {
   });
 
   it('rejects a quorum larger than the approver pool', () => {
-    const issue = issueAt(policyText({ line: 35, text: '    quorum: 3' }), 'breakGlassRoles[0].quorum');
+    const issue = issueAt(policyText({ line: 36, text: '      quorum: 3' }), 'breakGlass.roles[0].quorum');
     expect(issue).toEqual({
       file: 'p.yaml',
-      line: 35,
-      field: 'breakGlassRoles[0].quorum',
+      line: 36,
+      field: 'breakGlass.roles[0].quorum',
       message: 'quorum 3 is larger than the approver pool (2 people: bob, carol)',
     });
   });
 
   it('rejects maxDuration below defaultDuration', () => {
-    const issue = issueAt(policyText({ line: 38, text: '    maxDuration: 10m' }), 'breakGlassRoles[0].maxDuration');
-    expect(issue).toMatchObject({ line: 38, message: 'maxDuration 10m is shorter than defaultDuration 30m' });
+    const issue = issueAt(policyText({ line: 39, text: '      maxDuration: 10m' }), 'breakGlass.roles[0].maxDuration');
+    expect(issue).toMatchObject({ line: 39, message: 'maxDuration 10m is shorter than defaultDuration 30m' });
   });
 
   it('rejects post-hoc mode without a ratificationDeadline, pointing at the role', () => {
-    const issue = issueAt(policyText({ line: 36, text: '    mode: post-hoc' }), 'breakGlassRoles[0].ratificationDeadline');
-    expect(issue).toMatchObject({ line: 30, message: 'ratificationDeadline is required when mode is post-hoc' });
+    const issue = issueAt(policyText({ line: 37, text: '      mode: post-hoc' }), 'breakGlass.roles[0].ratificationDeadline');
+    expect(issue).toMatchObject({ line: 31, message: 'ratificationDeadline is required when mode is post-hoc' });
   });
 
   it('accepts post-hoc mode with a ratificationDeadline', () => {
-    const policy = validPolicy(policyText({ line: 36, text: '    mode: post-hoc' }, { line: 39, insertAfter: ['    ratificationDeadline: 1h'] }));
-    expect(policy.breakGlassRoles[0]?.ratificationDeadlineMs).toBe(H);
+    const policy = validPolicy(policyText({ line: 37, text: '      mode: post-hoc' }, { line: 40, insertAfter: ['      ratificationDeadline: 1h'] }));
+    expect(policy.breakGlass.roles[0]?.ratificationDeadlineMs).toBe(H);
   });
 
   it('lists issues in line order', () => {
-    const issues = issuesOf(policyText({ line: 14, text: '    slackId: U0000ALICE' }, { line: 35, text: '    quorum: 3' }));
-    expect(issues.map((i) => i.line)).toEqual([14, 35]);
+    const issues = issuesOf(policyText({ line: 14, text: '    slackId: U0000ALICE' }, { line: 36, text: '      quorum: 3' }));
+    expect(issues.map((i) => i.line)).toEqual([14, 36]);
   });
 });
 
@@ -399,7 +461,7 @@ describe('loadPolicyFile and formatIssue', () => {
 
   it('throws a PolicyError listing every issue', () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, policyText({ line: 14, text: '    slackId: U0000ALICE' }, { line: 35, text: '    quorum: 3' }));
+    writeFileSync(file, policyText({ line: 14, text: '    slackId: U0000ALICE' }, { line: 36, text: '      quorum: 3' }));
     let caught: unknown;
     try {
       loadPolicyFile(file);
@@ -413,7 +475,7 @@ describe('loadPolicyFile and formatIssue', () => {
     expect(err.issues).toHaveLength(2);
     expect(err.message.split('\n')).toEqual([
       `${file}:14: people[1].slackId: slackId U0000ALICE is already used by alice`,
-      `${file}:35: breakGlassRoles[0].quorum: quorum 3 is larger than the approver pool (2 people: bob, carol)`,
+      `${file}:36: breakGlass.roles[0].quorum: quorum 3 is larger than the approver pool (2 people: bob, carol)`,
     ]);
   });
 
@@ -503,8 +565,8 @@ describe('policy lookups', () => {
 
 describe('policy: Slack channels', () => {
   it('accepts channel ids at the top level and per role', () => {
-    const p = validPolicy(policyText({ line: 28, insertAfter: ['slack:', '  approversChannel: C0APPROVE1', '  auditChannel: C0AUDIT01'] }, { line: 39, insertAfter: ['    approversChannel: C0ADMINS01'] }));
-    expect(p.breakGlassRoles[0]?.approversChannel).toBe('C0ADMINS01');
+    const p = validPolicy(policyText({ line: 28, insertAfter: ['slack:', '  approversChannel: C0APPROVE1', '  auditChannel: C0AUDIT01'] }, { line: 40, insertAfter: ['      approversChannel: C0ADMINS01'] }));
+    expect(p.breakGlass.roles[0]?.approversChannel).toBe('C0ADMINS01');
   });
 
   it.each(['#approvals', 'general', '<!channel>', 'C0 SPACE'])('refuses the channel %j with its line', (bad) => {

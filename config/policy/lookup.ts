@@ -1,9 +1,13 @@
 // Pure lookups over a validated policy. No Node built-ins and no value imports, so workflow
-// code may use them (policy.ts re-exports them for everyone else).
-import type { BreakGlassRole, Person, Policy } from './policy-types';
+// code may use them (config/policy re-exports them for everyone else).
+import type { Account, BreakGlassRole, Person, Policy } from './types';
 
 export function getRole(policy: Policy, name: string): BreakGlassRole | undefined {
-  return policy.breakGlassRoles.find((r) => r.name === name);
+  return policy.breakGlass.roles.find((r) => r.name === name);
+}
+
+export function getAccount(policy: Policy, id: string): Account | undefined {
+  return policy.accounts.find((a) => a.id === id);
 }
 
 export function findPersonById(policy: Policy, id: string): Person | undefined {
@@ -64,5 +68,5 @@ export function securityPeople(policy: Policy): string[] {
 }
 
 export function requestableRoles(policy: Policy, personId: string): BreakGlassRole[] {
-  return policy.breakGlassRoles.filter((r) => canRequest(policy, personId, r.name));
+  return policy.breakGlass.roles.filter((r) => canRequest(policy, personId, r.name));
 }

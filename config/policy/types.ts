@@ -1,0 +1,150 @@
+// The parsed, validated policy. Durations are milliseconds; every cross-reference (group,
+// account, person) has been checked by the loader, so consumers may rely on them resolving.
+// Type-only module: safe to import from workflow code. The loader's zod schemas (shared.ts,
+// breakGlass.ts, rotation.ts) produce exactly these shapes; load.ts fails to compile if they drift.
+
+// ---- shared: groups, people, accounts, security, slack ----
+
+export interface Group {
+  id: string;
+  description?: string;
+}
+
+export interface Person {
+  id: string;
+  name: string;
+  email?: string;
+  slackId?: string;
+  /** IAM user / role ARNs that authenticate as this person (exact strings from the policy). */
+  awsPrincipals: string[];
+  groups: string[];
+}
+
+export interface Account {
+  /** 12-digit AWS account id. */
+  id: string;
+  name: string;
+  executionRoleArn: string;
+  externalId: string;
+}
+
+export interface SecurityConfig {
+  /** Members may revoke any grant and are paged on post-hoc rejections and failed revocations. */
+  groups: string[];
+}
+
+/** Slack channel ids the Slack app posts to; every one is optional. */
+export interface SlackSettings {
+  approversChannel?: string;
+  securityChannel?: string;
+  auditChannel?: string;
+}
+
+// ---- breakGlass ----
+
+export type BreakGlassMode = 'approval' | 'post-hoc';
+
+export interface BreakGlassRole {
+  name: string;
+  /** Id of a declared account. */
+  account: string;
+  roleArn: string;
+  description?: string;
+  requesters: string[];
+  approvers: string[];
+  quorum: number;
+  mode: BreakGlassMode;
+  defaultDurationMs: number;
+  maxDurationMs: number;
+  approvalTimeoutMs: number;
+  reminderIntervalMs: number;
+  /** Present exactly when mode is 'post-hoc'. */
+  ratificationDeadlineMs?: number;
+  idleLimitMs?: number;
+  reasonMinLength: number;
+  ticketRequired: boolean;
+  ssmTargets: string[];
+  stepUp: boolean;
+  /** Slack channel id for this role's approval cards (overrides slack.approversChannel). */
+  approversChannel?: string;
+}
+
+export interface BreakGlassSettings {
+  roles: BreakGlassRole[];
+}
+
+// ---- rotation ----
+
+/** When a target rotates on its own; absent: only on request. */
+export type RotationSchedule = { everyMs: number } | { cron: string };
+
+/** Where consumers read an access key (the same shape as the key-rotation workflow's KeyStore). */
+export type AccessKeyStore =
+  | { type: 'ssm-parameter'; name: string; kmsKeyId?: string }
+  | { type: 'secrets-manager'; secretId: string };
+
+export interface DeleteApprovalPolicy {
+  /** Group ids; their members may approve deleting the old key. */
+  approvers: string[];
+  quorum: number;
+  timeoutMs: number;
+}
+
+export interface AccessKeyRotationPolicy {
+  /** Target name, unique across accessKeys and kmsKeys. */
+  name: string;
+  /** Id of a declared account. */
+  account: string;
+  /** IAM user name (no path). */
+  user: string;
+  store: AccessKeyStore;
+  maxAgeMs: number;
+  /** Always shorter than switchTimeoutMs. */
+  gracePeriodMs: number;
+  switchTimeoutMs: number;
+  observePeriodMs: number;
+  /** Absent: the old key is deleted without asking. */
+  deleteApproval?: DeleteApprovalPolicy;
+  schedule?: RotationSchedule;
+}
+
+export interface KmsRotationPolicy {
+  name: string;
+  account: string;
+  /** Key id, key ARN (in `account`) or `alias/<name>`, as written. */
+  keyRef: string;
+  /** Whole days, 90–2560 (KMS RotationPeriodInDays). */
+  rotationPeriodDays: number;
+  onDemandDrill: boolean;
+  schedule?: RotationSchedule;
+}
+
+export interface RotationSettings {
+  /** Slack channel id for rotation cards; default slack.auditChannel. */
+  channel?: string;
+  accessKeys: AccessKeyRotationPolicy[];
+  kmsKeys: KmsRotationPolicy[];
+}
+
+// ---- the whole file ----
+
+export interface Policy {
+  version: 2;
+  groups: Group[];
+  people: Person[];
+  accounts: Account[];
+  security: SecurityConfig;
+  slack?: SlackSettings;
+  /** Always present; `roles` is empty when the file has no breakGlass section. */
+  breakGlass: BreakGlassSettings;
+  /** Always present; the lists are empty when the file has no rotation section. */
+  rotation: RotationSettings;
+}
+
+/** One problem in a policy file; `field` is a dotted path like `breakGlass.roles[0].quorum`. */
+export interface PolicyIssue {
+  file: string;
+  line: number;
+  field: string;
+  message: string;
+}
