@@ -12,7 +12,7 @@ export default {
     'workflows/break-glass/revocation-policy.ts',
     'workflows/break-glass/input-shape.ts',
     'activities/policy/break-glass-check.ts',
-    'activities/evidence/store.ts',
+    'evidence/store.ts',
     'api/auth/caller-identity.ts',
     'codec/payload-codec.ts',
   ],

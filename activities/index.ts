@@ -3,7 +3,7 @@
 import type { Client } from '@temporalio/client';
 import { pause } from './heartbeat';
 import type { Logger } from 'pino';
-import type { Policy } from '../config/policy-types';
+import type { Policy } from '../config/policy/types';
 import type { BreakGlassInput, GrantReceipt } from '../workflows/break-glass/definitions';
 import type { AccountTarget, AwsClients } from './aws/clients';
 import { cutoffInPlace, deleteRevocationPolicy, putRevocationPolicy, readRoleRevocationStatements, writeRoleRevocationPolicy } from './aws/iam';
@@ -12,12 +12,16 @@ import { grantSessionOwner, activeSessionIds, terminateSessions } from './aws/ss
 import { verifyGrant } from './aws/sts';
 import type { VerifyGrantInput } from './aws/sts';
 import { awsCall } from './aws/errors';
-import { createEvidenceActivities } from './evidence/activities';
-import type { EvidenceStore } from './evidence/store';
+import { createEvidenceActivities } from './evidence';
+import type { EvidenceStore } from '../evidence/store';
+import { toEnvelope } from './notify/notifier';
 import type { Notifier, NotifyInput, NotifyResult } from './notify/notifier';
 import { checkBreakGlassInput } from './policy/break-glass-check';
 import type { PolicyVerdict } from './policy/break-glass-check';
+import { checkRotationInput } from './policy/rotation-check';
+import type { AccessKeyTarget, KmsKeyTarget } from '../workflows/key-rotation/targets';
 import { createReconcileActivities } from './reconcile';
+import { createRotationActivities } from './rotation';
 import type { RoleTarget, StatementCutoff } from '../workflows/break-glass/revocation-policy';
 
 export interface ActivityDeps {
@@ -48,6 +52,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     async verifyGrant(input: VerifyGrantInput): Promise<GrantReceipt> {
       return verifyGrant(aws, input);
+    },
+
+    async checkRotationRequest(input: { kind: 'access-key-rotation' | 'kms-rotation'; target: AccessKeyTarget | KmsKeyTarget }): Promise<PolicyVerdict> {
+      return checkRotationInput(input.kind, input.target, deps.policy());
     },
 
     async checkBreakGlassRequest(input: { input: BreakGlassInput; workflowId: string }): Promise<PolicyVerdict> {
@@ -91,10 +99,12 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async notify(event: NotifyInput): Promise<NotifyResult> {
-      return (await notifier.notify(event)) ?? {};
+      return (await notifier.notify(toEnvelope(event))) ?? {};
     },
 
     ...createEvidenceActivities({ store: evidence }),
+
+    ...createRotationActivities({ aws, logger: deps.logger }),
   };
 }
 

@@ -7,7 +7,7 @@ import { WorkflowIdConflictPolicy, WorkflowNotFoundError } from '@temporalio/cli
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DEFAULT_ROLE_MAX_SESSION_MS } from '../client/request';
-import type { Policy } from '../config/policy-types';
+import type { Policy } from '../config/policy/types';
 import { SEARCH_ATTRIBUTES, reconcileInfoQuery, reconcileWorkflowId } from '../workflows/break-glass/definitions';
 import type { ReconcileInfo, UnrevokedGrant } from '../workflows/break-glass/definitions';
 import { addRevocationCutoffSignal, revocationWriterId } from '../workflows/break-glass/revocation-policy';
@@ -16,6 +16,8 @@ import type { AwsClients } from './aws/clients';
 import { awsCall } from './aws/errors';
 import { readRoleRevocationStatements } from './aws/iam';
 import { ROLE_REVOCATION_POLICY } from '../workflows/break-glass/revocation-policy';
+import { searchAttributeKeys } from '../client/search-attributes';
+import type { SafeguardKind } from '../workflows/shared/search-attributes';
 
 export interface ReconcileDeps {
   aws: AwsClients;
@@ -41,6 +43,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
         taskQueue,
         args: [args],
         signal: addRevocationCutoffSignal,
+        typedSearchAttributes: [{ key: searchAttributeKeys.kind, value: 'revocation-writer' satisfies SafeguardKind }],
         signalArgs: [{ person: input.requester, tokensIssuedBefore: input.tokensIssuedBefore, grantId: input.grantId }],
       });
       return { policyName: ROLE_REVOCATION_POLICY };
@@ -52,7 +55,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       const policy = deps.policy();
       const started: string[] = [];
       const seen = new Set<string>();
-      for (const role of policy.breakGlassRoles) {
+      for (const role of policy.breakGlass.roles) {
         const account = policy.accounts.find((a) => a.id === role.account);
         if (!account || seen.has(`${account.id}|${role.roleArn}`)) continue;
         seen.add(`${account.id}|${role.roleArn}`);
@@ -66,6 +69,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
           taskQueue,
           args: [{ ...target, maxSessionDurationMs: DEFAULT_ROLE_MAX_SESSION_MS } satisfies RevocationWriterInput],
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          typedSearchAttributes: [{ key: searchAttributeKeys.kind, value: 'revocation-writer' satisfies SafeguardKind }],
         });
         if (handle.firstExecutionRunId) started.push(workflowId);
       }

@@ -4,12 +4,14 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { EvidenceStore } from '../activities/evidence/store';
+import { EvidenceStore } from '../evidence/store';
+import { prepareRecord } from '../evidence/records';
 import { AwsClients } from '../activities/aws/clients';
 import { describeSession } from '../activities/aws/ssm';
+import { DecisionsClient } from '../client/decisions-client';
 import { BreakGlassClient } from '../client/break-glass-client';
 import type { KeyRing } from '../codec';
-import type { Policy } from '../config/policy-types';
+import type { Policy } from '../config/policy/types';
 import { CallerIdentityVerifier } from './auth/caller-identity';
 import { createCodecHandler } from './codec-routes';
 import type { ApiDeps } from './server';
@@ -41,6 +43,7 @@ export function buildApiDeps(s: ApiSettings): ApiDeps {
   const aws = new AwsClients({ region: s.region, ...(s.awsEndpoint ? { endpoint: s.awsEndpoint } : {}), ...(s.brokerCredentials ? { brokerCredentials: s.brokerCredentials } : {}) });
   return {
     breakGlass: new BreakGlassClient(s.temporal, s.taskQueue),
+    decisions: new DecisionsClient(s.temporal),
     policy: () => s.policy,
     verifier: new CallerIdentityVerifier({ stsEndpoint, allowedStsHosts: s.stsHosts ?? [new URL(stsEndpoint).host], serverId: s.serverId }),
     brokerSts: () => broker,
@@ -48,7 +51,9 @@ export function buildApiDeps(s: ApiSettings): ApiDeps {
     console: { federationUrl: s.federationUrl },
     async recordRefusal(r) {
       // No workflow to hold it (unknown or ended grant): the refusal goes to the evidence store.
-      await evidence.append({ id: `refusal/${r.grantId}/${r.by}/${Date.now()}`, kind: 'access-refused', record: { ...r, at: new Date().toISOString() } });
+      const checked = prepareRecord('access-refused', { ...r, at: new Date().toISOString() });
+      if (!checked.ok) throw new Error(checked.problem);
+      await evidence.append({ id: `refusal/${r.grantId}/${r.by}/${Date.now()}`, kind: 'access-refused', record: checked.record });
     },
     ...(s.codec ? { extraHandlers: [createCodecHandler({ ...s.codec, logger: s.logger })] } : {}),
     log: (msg, fields) => s.logger.info(fields ?? {}, msg),

@@ -3,14 +3,14 @@
 // AWS SDK's default chain, like the worker. It refuses to start without the settings that have no
 // safe default: its server id and codec authentication (apiEnv).
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { dataConverterWithCodec, keyRingFromEnv } from '../codec';
+import { keyRingFromEnv } from '../codec';
 import { apiEnv, parseEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadPolicyFile } from '../config/policy';
-import { connectionOptions, temporalTarget } from '../config/temporal';
+import { temporalTarget } from '../config/temporal';
 import { buildApiDeps } from './build';
 import { startApiServer } from './server';
+import { connectTemporal } from '../client/temporal';
 
 async function main(): Promise<void> {
   const env = parseEnv();
@@ -25,8 +25,7 @@ async function main(): Promise<void> {
   }
   const keyring = keyRingFromEnv();
   const target = temporalTarget(env);
-  const connection = await Connection.connect(connectionOptions(target));
-  const temporal = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterWithCodec(keyring) });
+  const { client: temporal, connection } = await connectTemporal(target, keyring);
   const deps = buildApiDeps({
     temporal,
     taskQueue: env.SAFEGUARD_TASK_QUEUE,

@@ -9,7 +9,7 @@ import { SafeguardError } from '../client/errors';
 import type { AccessRefusal, VendingLease } from '../workflows/break-glass/definitions';
 import { ApiError } from './http';
 import { auditRefusal } from './sessions';
-import { Refusals } from '../workflows/shared/refusals';
+import { refusalInfo } from '../workflows/shared/refusals';
 
 /** The AWS CLI's credential_process output format. */
 export interface ProcessCredentials {
@@ -27,15 +27,6 @@ export interface VendingDeps {
   recordRefusal: (refusal: AccessRefusal & { grantId: string }) => Promise<void>;
 }
 
-const REFUSALS: Record<string, { status: number; code: string }> = {
-  [Refusals.notRequester]: { status: 403, code: 'NOT_REQUESTER' },
-  [Refusals.notActive]: { status: 409, code: 'GRANT_NOT_ACTIVE' },
-  [Refusals.revoked]: { status: 410, code: 'GRANT_REVOKED' },
-  [Refusals.ended]: { status: 410, code: 'GRANT_REVOKED' },
-  [Refusals.vendingLimit]: { status: 429, code: 'VENDING_LIMIT_REACHED' },
-  [Refusals.tooManyLeases]: { status: 429, code: 'TOO_MANY_REQUESTS' },
-  [Refusals.malformed]: { status: 400, code: 'BAD_REQUEST' },
-};
 
 /** Asks the workflow for a lease; maps its refusals to HTTP and records them with the grant. */
 export async function leaseFor(deps: VendingDeps, grantId: string, person: string, what: AccessRefusal['what']): Promise<VendingLease> {
@@ -49,16 +40,16 @@ export async function leaseFor(deps: VendingDeps, grantId: string, person: strin
       throw new ApiError(404, 'UNKNOWN_GRANT', `no grant with id ${grantId}`);
     }
     if (err instanceof SafeguardError && err.code === 'INVALID_ID') throw new ApiError(400, 'INVALID_ID', err.message);
-    if (err instanceof SafeguardError && err.refusal && REFUSALS[err.refusal]) {
-      const r = REFUSALS[err.refusal]!;
+    const r = err instanceof SafeguardError ? refusalInfo(err.refusal) : undefined;
+    if (err instanceof SafeguardError && r) {
       // A running grant records its own refusals (up to its cap: each is a history event); an
       // ended one cannot, so the evidence store does.
       if (err.refusal === 'RequestEnded') await deps.recordRefusal({ grantId, by: person, code: 'GRANT_ENDED', what });
       else {
         const status = await deps.breakGlass.status(grantId).catch(() => undefined);
-        if (status) await auditRefusal(deps.breakGlass, status, { by: person, code: r.code, what });
+        if (status) await auditRefusal(deps.breakGlass, status, { by: person, code: r.apiCode, what });
       }
-      throw new ApiError(r.status, r.code, err.message);
+      throw new ApiError(r.http, r.apiCode, err.message);
     }
     throw err;
   }

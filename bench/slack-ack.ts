@@ -12,10 +12,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { BreakGlassClient } from '../client/break-glass-client';
 import { findRunningStack } from '../cli/context';
-import { dataConverterWithCodec, loadKeyFile } from '../codec';
+import { loadKeyFile } from '../codec';
 import { loadPolicyFile } from '../config/policy';
 import { startStack } from '../dev/stack';
 import type { Stack, StackInfo } from '../dev/stack';
@@ -27,6 +27,8 @@ import { REPO_ROOT } from '../dev/temporal-server';
 import { pathToFileURL } from 'node:url';
 import { FakeSlack, commandBody, sendSigned, triggerId } from '../test/support/fake-slack';
 import { summarize } from './stats';
+import { connectTemporal } from '../client/temporal';
+import { DecisionsClient } from '../client/decisions-client';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -63,14 +65,13 @@ async function main(): Promise<void> {
   }
   const fake = new FakeSlack();
   await fake.start();
-  const connection = await Connection.connect({ address: info.temporalAddress });
-  const temporal = new Client({ connection, namespace: info.namespace, dataConverter: dataConverterWithCodec(loadKeyFile(info.codecKeyFile)) });
+  const { client: temporal, connection } = await connectTemporal({ address: info.temporalAddress, namespace: info.namespace, tls: false }, loadKeyFile(info.codecKeyFile));
   const breakGlass = new BreakGlassClient(temporal, info.taskQueue);
   const policy = loadPolicyFile(info.policyFile);
   const port = await freePort();
   const inProcess = process.argv.includes('--in-process');
   const app = inProcess
-    ? createSlackApp({ botToken: 'xoxb-bench', signingSecret: secret, slackApiUrl: fake.apiUrl, port }, { policy, breakGlass, logger: pino({ level: 'silent' }) })
+    ? createSlackApp({ botToken: 'xoxb-bench', signingSecret: secret, slackApiUrl: fake.apiUrl, port }, { policy, breakGlass, decisions: new DecisionsClient(temporal), logger: pino({ level: 'silent' }) })
     : undefined;
   let child: ChildProcess | undefined;
   if (app) await app.start();

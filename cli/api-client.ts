@@ -70,6 +70,13 @@ export class SafeguardApiClient {
   reportSession(grantId: string, sessionId: string, target: string) {
     return this.call<{ recorded: boolean }>('POST', `/v1/grants/${encodeURIComponent(grantId)}/sessions`, { sessionId, target });
   }
+  /** Decisions on any other kind's run (`/v1/runs/<id>/…`). */
+  approveRun(id: string, opts: { round?: string; comment?: string } = {}) {
+    return this.call<DecisionResult>('POST', `/v1/runs/${encodeURIComponent(id)}/approve`, { ...(opts.round ? { round: opts.round } : {}), ...(opts.comment ? { comment: opts.comment } : {}) });
+  }
+  denyRun(id: string, reason: string, opts: { round?: string } = {}) {
+    return this.call<DecisionResult>('POST', `/v1/runs/${encodeURIComponent(id)}/deny`, { reason, ...(opts.round ? { round: opts.round } : {}) });
+  }
   whoami() {
     return this.call<{ person: string; arn: string }>('GET', '/v1/whoami');
   }

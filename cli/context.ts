@@ -3,22 +3,27 @@
 // the only place `--as <person>` is honoured.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { parseEnv, requireApiServerId } from '../config/env';
 import { loadPolicyFile } from '../config/policy';
-import type { Policy } from '../config/policy-types';
-import { connectionOptions, temporalTarget } from '../config/temporal';
+import type { Policy } from '../config/policy/types';
+import { temporalTarget } from '../config/temporal';
+import { DecisionsClient } from '../client/decisions-client';
 import { BreakGlassClient } from '../client/break-glass-client';
-import type { StackInfo } from '../dev/stack';
-import { REPO_ROOT } from '../dev/temporal-server';
+import { REPO_ROOT } from '../config/stack-file';
+import type { StackInfo } from '../config/stack-file';
 import type { ApiTarget } from './api-client';
-import { dataConverterWithCodec, keyRingFromEnv, loadKeyFile } from '../codec';
+import { keyRingFromEnv, loadKeyFile } from '../codec';
+import { connectTemporal } from '../client/temporal';
 
 export interface CliContext {
   policy: Policy;
   policyFile: string;
   breakGlass: BreakGlassClient;
+  decisions: DecisionsClient;
   temporal: Client;
+  /** The worker's task queue: where new runs are started. */
+  taskQueue: string;
   /** Set when talking to the embedded default: identities may come from sandbox keys. */
   sandbox?: { stack: StackInfo };
   aws: { region: string; endpoint?: string };
@@ -45,9 +50,8 @@ export async function openContext(stack: StackInfo | undefined = process.env.TEM
   const policy = loadPolicyFile(policyFile);
   // An api configured by SAFEGUARD_API_URL needs its server id: fail before connecting anywhere.
   if (!stack?.apiUrl && env.SAFEGUARD_API_URL) requireApiServerId(env);
-  const connection = await Connection.connect({ ...connectionOptions(target), connectTimeout: 5000 });
   const keyring = stack?.codecKeyFile ? loadKeyFile(stack.codecKeyFile) : keyRingFromEnv();
-  const temporal = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterWithCodec(keyring) });
+  const { client: temporal, connection } = await connectTemporal(target, keyring, { connectTimeoutMs: 5000 });
   const endpoint = stack?.awsEndpoint ?? env.SAFEGUARD_AWS_ENDPOINT;
   const region = stack?.region ?? env.AWS_REGION;
   const apiUrl = stack?.apiUrl ?? env.SAFEGUARD_API_URL;
@@ -59,7 +63,9 @@ export async function openContext(stack: StackInfo | undefined = process.env.TEM
     policy,
     policyFile,
     temporal,
+    taskQueue: stack?.taskQueue ?? env.SAFEGUARD_TASK_QUEUE,
     breakGlass: new BreakGlassClient(temporal, stack?.taskQueue ?? env.SAFEGUARD_TASK_QUEUE),
+    decisions: new DecisionsClient(temporal),
     ...(stack ? { sandbox: { stack } } : {}),
     aws: { region, ...(endpoint ? { endpoint } : {}) },
     close: () => connection.close(),

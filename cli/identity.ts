@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { findPersonByAwsArn } from '../config/policy-lookup';
+import { findPersonByAwsArn } from '../config/policy/lookup';
 import type { SandboxFile } from '../sandbox';
 import { SafeguardError } from '../client/errors';
 import type { CliContext } from './context';
@@ -45,6 +45,12 @@ export async function callerCredentials(ctx: CliContext, as?: string): Promise<A
   const sts = new STSClient({ region: ctx.aws.region });
   try {
     return await sts.config.credentials();
+  } catch (err) {
+    // The SDK's own message names its provider chain, not what a person should do.
+    const advice = ctx.sandbox
+      ? 'against the sandbox (npm run dev), say who you are with --as <person>, e.g. --as alice'
+      : 'configure AWS credentials for your IAM identity (AWS_PROFILE, aws sso login, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)';
+    throw new SafeguardError('IDENTITY_UNVERIFIED', `no AWS credentials to sign your request to the Safeguard api: ${advice}`, { cause: err });
   } finally {
     sts.destroy();
   }

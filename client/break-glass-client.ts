@@ -3,7 +3,7 @@
 // workflow's Update validators) and the wording of refusals is the same everywhere.
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
-import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { searchAttributeKeys } from './search-attributes';
 import {
   BREAK_GLASS_TASK_QUEUE,
   SEARCH_ATTRIBUTES,
@@ -34,16 +34,7 @@ import { SafeguardError, explainTemporalError } from './errors';
 import { assertNoSecretText, assertWorkflowId } from './request';
 import { Refusals } from '../workflows/shared/refusals';
 
-export const searchAttributeKeys = {
-  kind: defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD),
-  requester: defineSearchAttributeKey(SEARCH_ATTRIBUTES.requester, SearchAttributeType.KEYWORD),
-  role: defineSearchAttributeKey(SEARCH_ATTRIBUTES.role, SearchAttributeType.KEYWORD),
-  account: defineSearchAttributeKey(SEARCH_ATTRIBUTES.account, SearchAttributeType.KEYWORD),
-  outcome: defineSearchAttributeKey(SEARCH_ATTRIBUTES.outcome, SearchAttributeType.KEYWORD),
-};
-
-/** `temporal server start-dev --search-attribute` arguments for the keys above. */
-export const SEARCH_ATTRIBUTE_FLAGS = Object.values(SEARCH_ATTRIBUTES).flatMap((name) => ['--search-attribute', `${name}=Keyword`]);
+export { searchAttributeKeys, SEARCH_ATTRIBUTE_FLAGS } from './search-attributes';
 
 export interface DecisionOptions {
   /** `extension`, an exact round id, or nothing for the request's own round. */

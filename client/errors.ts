@@ -20,7 +20,9 @@ export type SafeguardErrorCode =
   | 'REFUSED'
   | 'SECRET_IN_TEXT'
   | 'NO_ROUND_PENDING'
-  | 'NO_STACK';
+  | 'NO_STACK'
+  | 'UNKNOWN_TARGET'
+  | 'UNKNOWN_SCHEDULE';
 
 export class SafeguardError extends Error {
   constructor(
@@ -42,7 +44,7 @@ export function explainTemporalError(err: unknown, workflowId: string): unknown 
     return new SafeguardError('REFUSED', `${workflowId} has already ended`, { cause: err, refusal: 'RequestEnded' });
   }
   if (err instanceof WorkflowNotFoundError || (err instanceof Error && /not found/i.test(err.message) && /workflow/i.test(err.message))) {
-    return new SafeguardError('WORKFLOW_NOT_FOUND', `no break-glass request with id ${workflowId}`, { cause: err });
+    return new SafeguardError('WORKFLOW_NOT_FOUND', `no ${workflowId.startsWith('breakglass-') ? 'break-glass request' : 'Safeguard run'} with id ${workflowId}`, { cause: err });
   }
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     return new SafeguardError('REFUSED', err.cause.message, { cause: err, ...(err.cause.type ? { refusal: err.cause.type } : {}) });

@@ -3,8 +3,8 @@
 // specific error and starts nothing.
 import { randomBytes } from 'node:crypto';
 import { DurationError, formatDuration, parseDuration } from '../config/duration';
-import { approverPool, canRequest, findPersonById, getRole, securityPeople } from '../config/policy-lookup';
-import type { Policy } from '../config/policy-types';
+import { approverPool, canRequest, findPersonById, getRole, securityPeople } from '../config/policy/lookup';
+import type { Policy } from '../config/policy/types';
 import { MAX_REASON_LENGTH, MIN_DURATION_MS, breakGlassWorkflowId } from '../workflows/break-glass/definitions';
 import type { BreakGlassInput, RoleSnapshot } from '../workflows/break-glass/definitions';
 import { looksLikeSecret } from '../config/redact';
@@ -29,7 +29,9 @@ export function newShortId(): string {
 
 export function parseRequestDuration(text: string): number {
   try {
-    return parseDuration(text, 'duration');
+    // No field prefix: the parser's message already says "… is not a duration", and the same
+    // words reach the CLI, the api and Slack.
+    return parseDuration(text);
   } catch (err) {
     if (err instanceof DurationError) throw new SafeguardError('INVALID_DURATION', err.message, { cause: err });
     throw err;
@@ -39,7 +41,7 @@ export function parseRequestDuration(text: string): number {
 export function buildBreakGlassInput(policy: Policy, args: RequestArgs, shortId: string = newShortId()): BreakGlassInput {
   const role = getRole(policy, args.role);
   if (!role) {
-    const known = policy.breakGlassRoles.map((r) => r.name).join(', ');
+    const known = policy.breakGlass.roles.map((r) => r.name).join(', ');
     throw new SafeguardError('UNKNOWN_ROLE', `unknown role "${args.role}"; roles in the policy: ${known}`);
   }
   if (!findPersonById(policy, args.requester)) throw new SafeguardError('UNKNOWN_PERSON', `${args.requester} is not a person in the policy`);

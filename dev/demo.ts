@@ -1,71 +1,136 @@
 // `npm run demo`: starts its own embedded stack (separate ports and data under .data/demo, so it
-// runs beside `npm run dev`) and plays one break-glass request through the CLI's code paths.
-// The last line is one JSON object for scripts.
+// runs beside `npm run dev`) and plays every runbook kind through the CLI's code paths, one after
+// another (`--only <kind>` plays one). The last line is one JSON object for scripts:
+// {"runbooks":[{"kind":"break-glass",…},{"kind":"access-key-rotation",…},{"kind":"kms-rotation",…}]}.
 import fs from 'node:fs';
 import path from 'node:path';
 import { SafeguardError } from '../client/errors';
 import { approve, formatStatus, requestAccess, status } from '../cli/commands/breakglass';
 import { openContext } from '../cli/context';
+import type { CliContext } from '../cli/context';
+import { formatRotationStatus } from '../cli/areas/rotation';
+import { RotationClient } from '../client/rotation-client';
 import { resolveCaller } from '../cli/identity';
-import { EvidenceStore } from '../activities/evidence/store';
+import { EvidenceStore } from '../evidence/store';
 import { startStack } from './stack';
+import { parseDemoArgs } from './demo-args';
+import type { DemoKind } from './demo-args';
 import { REPO_ROOT } from './temporal-server';
 
 const say = (m: string): void => {
   process.stdout.write(`${m}\n`);
 };
 
+type Played = { kind: DemoKind; ok: boolean } & Record<string, unknown>;
+
+async function playBreakGlass(ctx: CliContext, n: (m: string) => void): Promise<Played> {
+  const alice = await resolveCaller(ctx, 'alice');
+  const bob = await resolveCaller(ctx, 'bob');
+  n(`alice is ${alice.arn} (verified by STS GetCallerIdentity)`);
+  const req = await requestAccess(ctx, alice, { role: 'BreakGlassAdmin', duration: '20s', reason: 'orders database is refusing connections; need to restart it', ticket: 'INC-1042' });
+  n(`alice requested ${req.role} for 20s: ${req.workflowId}`);
+  try {
+    await approve(ctx, alice, req.workflowId);
+    throw new Error('self-approval was accepted: this must never happen');
+  } catch (err) {
+    if (!(err instanceof SafeguardError) || err.refusal !== 'SelfApproval') throw err;
+    n(`alice tried to approve her own request: refused (${err.message})`);
+  }
+  const decision = await approve(ctx, bob, req.workflowId, { comment: 'confirmed incident INC-1042' });
+  n(`bob approved (${decision.approvals}/${decision.quorum})`);
+  let st = await status(ctx, req.workflowId);
+  while (st.phase === 'pending') {
+    await new Promise((r) => setTimeout(r, 200));
+    st = await status(ctx, req.workflowId);
+  }
+  if (st.grantReceipt) n(`grant verified: AssumeRole as ${st.grantReceipt.callerArn} with SourceIdentity ${st.grantReceipt.sourceIdentity}; active until ${st.plannedEndAt}`);
+  n('waiting for expiry and the verified revocation…');
+  const result = await ctx.breakGlass.result(req.workflowId);
+  const s = result.status;
+  say('');
+  say(formatStatus(s));
+  const summary = {
+    kind: 'break-glass' as const,
+    workflowId: s.grantId,
+    outcome: s.outcome,
+    endReason: s.endReason,
+    requester: s.requester,
+    role: s.role,
+    approvers: s.approval?.approvals.map((a) => a.by) ?? [],
+    plannedEndAt: s.plannedEndAt,
+    actualEndAt: s.actualEndAt,
+    revocationVerified: s.revocation?.verified ?? false,
+    revocationLagMs: result.revocationLagMs ?? null,
+  };
+  return { ...summary, ok: summary.outcome === 'revoked' && summary.revocationVerified };
+}
+
+async function playKeyRotation(ctx: CliContext, kind: 'access-key-rotation' | 'kms-rotation', n: (m: string) => void): Promise<Played | undefined> {
+  const rotation = ctx.policy.rotation;
+  // Prefer a target that shows the most: an access key whose old key needs an approval to delete; a KMS drill.
+  const target = kind === 'access-key-rotation' ? (rotation.accessKeys.find((t) => t.deleteApproval) ?? rotation.accessKeys[0]) : (rotation.kmsKeys.find((t) => t.onDemandDrill) ?? rotation.kmsKeys[0]);
+  if (!target) {
+    n(`the policy has no ${kind === 'access-key-rotation' ? 'rotation.accessKeys' : 'rotation.kmsKeys'} target; skipped`);
+    return undefined;
+  }
+  const requester = await resolveCaller(ctx, 'alice');
+  const client = new RotationClient(ctx.temporal, ctx.taskQueue);
+  const started = await client.start(ctx.policy, target.name, requester.person, { force: true });
+  n(`alice started ${kind === 'access-key-rotation' ? 'an access-key rotation' : 'a KMS key rotation'} of ${target.name}: ${started.workflowId}`);
+  if (kind === 'access-key-rotation') {
+    const t = rotation.accessKeys.find((x) => x.name === target.name)!;
+    n(`consumers read the key from ${t.store.type === 'ssm-parameter' ? `SSM ${t.store.name}` : `Secrets Manager ${t.store.secretId}`}; the sandbox's simulated consumer switches by itself`);
+    n(`waiting: ${t.gracePeriodMs / 1000}s without use of the old key, then deactivate, then watch it ${t.observePeriodMs / 1000}s…`);
+  }
+  let decidedBy: string | undefined;
+  for (;;) {
+    const st = await client.status(started.workflowId);
+    const open = st.rounds.find((r) => r.state === 'open');
+    if (open && !decidedBy) {
+      const approver = open.eligible.find((p) => p !== requester.person);
+      if (!approver) throw new Error(`nobody but the requester may approve ${open.id}`);
+      const who = await resolveCaller(ctx, approver);
+      const d = await ctx.decisions.approve(started.workflowId, who.person, { via: 'cli', comment: 'consumers confirmed on the new key' });
+      decidedBy = who.person;
+      n(`${who.person} approved deleting the old key (${d.approvals}/${d.quorum})`);
+    }
+    if (st.execution.status !== 'RUNNING') break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const res = await client.result(started.workflowId);
+  say('');
+  say(formatRotationStatus(await client.status(started.workflowId)));
+  const st = res.status;
+  const summary = kind === 'access-key-rotation'
+    ? { kind, workflowId: st.workflowId, target: st.target, outcome: res.outcome, oldAccessKeyId: st.oldAccessKeyId ?? null, newAccessKeyId: st.newAccessKeyId ?? null, deleteApprovedBy: decidedBy ?? null, startedAt: st.view.startedAt, endedAt: st.view.endedAt ?? null }
+    : { kind, workflowId: st.workflowId, target: st.target, outcome: res.outcome, keyId: st.keyId ?? null, startedAt: st.view.startedAt, endedAt: st.view.endedAt ?? null };
+  return { ...summary, ok: res.outcome === (kind === 'access-key-rotation' ? 'rotated' : 'verified') && res.evidenceWritten };
+}
+
 async function main(): Promise<number> {
+  const kinds = parseDemoArgs(process.argv.slice(2));
   const dataDir = path.join(REPO_ROOT, '.data', 'demo');
   fs.rmSync(dataDir, { recursive: true, force: true });
   const t0 = Date.now();
   const stack = await startStack({ dataDir, headless: true, log: (m) => say(`· ${m}`) });
-  say(`· stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (Temporal ${stack.info.temporalAddress}, sandbox ${stack.info.awsEndpoint})`);
+  say(`· stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s (Temporal ${stack.info.temporalAddress}, sandbox ${stack.info.awsEndpoint}, policy ${path.relative(REPO_ROOT, stack.info.policyFile)})`);
   const ctx = await openContext(stack.info);
   try {
-    const alice = await resolveCaller(ctx, 'alice');
-    const bob = await resolveCaller(ctx, 'bob');
-    say(`1. alice is ${alice.arn} (verified by STS GetCallerIdentity)`);
-    const req = await requestAccess(ctx, alice, { role: 'BreakGlassAdmin', duration: '20s', reason: 'orders database is refusing connections; need to restart it', ticket: 'INC-1042' });
-    say(`2. alice requested ${req.role} for 20s: ${req.workflowId}`);
-    try {
-      await approve(ctx, alice, req.workflowId);
-      throw new Error('self-approval was accepted: this must never happen');
-    } catch (err) {
-      if (!(err instanceof SafeguardError) || err.refusal !== 'SelfApproval') throw err;
-      say(`3. alice tried to approve her own request: refused (${err.message})`);
+    const played: Played[] = [];
+    for (const kind of kinds) {
+      say('');
+      say(`== ${kind} ==`);
+      let step = 0;
+      const n = (m: string): void => say(`${++step}. ${m}`);
+      const p = kind === 'break-glass' ? await playBreakGlass(ctx, n) : await playKeyRotation(ctx, kind, n);
+      if (p) played.push(p);
     }
-    const decision = await approve(ctx, bob, req.workflowId, { comment: 'confirmed incident INC-1042' });
-    say(`4. bob approved (${decision.approvals}/${decision.quorum})`);
-    let st = await status(ctx, req.workflowId);
-    while (st.phase === 'pending') {
-      await new Promise((r) => setTimeout(r, 200));
-      st = await status(ctx, req.workflowId);
-    }
-    if (st.grantReceipt) say(`5. grant verified: AssumeRole as ${st.grantReceipt.callerArn} with SourceIdentity ${st.grantReceipt.sourceIdentity}; active until ${st.plannedEndAt}`);
-    say('6. waiting for expiry and the verified revocation…');
-    const result = await ctx.breakGlass.result(req.workflowId);
-    const s = result.status;
-    say('');
-    say(formatStatus(s));
     const chain = await new EvidenceStore(stack.info.evidenceDir).verify();
     say('');
     say(`evidence: ${chain.entries} record(s), chain ${chain.ok ? 'intact' : 'BROKEN'} (${path.relative(REPO_ROOT, stack.info.evidenceDir)}/evidence.jsonl)`);
-    const summary = {
-      workflowId: s.grantId,
-      outcome: s.outcome,
-      endReason: s.endReason,
-      requester: s.requester,
-      role: s.role,
-      approvers: s.approval?.approvals.map((a) => a.by) ?? [],
-      plannedEndAt: s.plannedEndAt,
-      actualEndAt: s.actualEndAt,
-      revocationVerified: s.revocation?.verified ?? false,
-      revocationLagMs: result.revocationLagMs ?? null,
-      evidenceChainIntact: chain.ok,
-    };
-    say(JSON.stringify(summary));
-    return summary.outcome === 'revoked' && summary.revocationVerified && chain.ok ? 0 : 1;
+    const runbooks = played.map(({ ok: _ok, ...r }) => (r.kind === 'break-glass' ? { ...r, evidenceChainIntact: chain.ok } : r));
+    say(JSON.stringify({ runbooks }));
+    return played.length > 0 && played.every((p) => p.ok) && chain.ok ? 0 : 1;
   } finally {
     await ctx.close();
     await stack.stop();

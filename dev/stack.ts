@@ -6,13 +6,11 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startSandbox } from '../sandbox';
-import type { Sandbox, SandboxFile } from '../sandbox';
+import { seedPlanFromPolicy, startSandbox } from '../sandbox';
+import type { Sandbox, SandboxFile, SandboxSeed } from '../sandbox';
 import { freePort, sleep } from '../sandbox/net';
 import { loadOrCreateKeyFile } from '../codec';
 import type { KeyRing } from '../codec';
-import { Client, Connection } from '@temporalio/client';
-import { dataConverterWithCodec } from '../codec';
 import { buildApiDeps } from '../api/build';
 import { startApiServer } from '../api/server';
 import { loadPolicyFile } from '../config/policy';
@@ -22,29 +20,12 @@ import { loadOrCreateApiServerId } from './api-server-id';
 import { REPO_ROOT, startDevServer } from './temporal-server';
 import type { DevServer } from './temporal-server';
 import { WorkerSupervisor } from './worker-supervisor';
+import { connectTemporal } from '../client/temporal';
+import { STACK_FILE } from '../config/stack-file';
+import type { StackInfo } from '../config/stack-file';
 
-export const STACK_FILE = 'stack.json';
-
-/** What a running stack tells its clients (the CLI, tests). No secrets: sandbox keys stay in sandbox.json. */
-export interface StackInfo {
-  temporalAddress: string;
-  namespace: string;
-  taskQueue: string;
-  awsEndpoint: string;
-  region: string;
-  policyFile: string;
-  dataDir: string;
-  evidenceDir: string;
-  sandboxFile: string;
-  uiUrl?: string;
-  apiUrl?: string;
-  /** The embedded api's server id: random per data dir, kept in `<dataDir>/api-server-id`. */
-  apiServerId?: string;
-  /** The payload codec's key file (sandbox key, mode 0600). */
-  codecKeyFile: string;
-  pid: number;
-  startedAt: string;
-}
+export { STACK_FILE } from '../config/stack-file';
+export type { StackInfo } from '../config/stack-file';
 
 /** How often the embedded stack's worker reconciles closed break-glass runs. */
 export const STACK_RECONCILE_INTERVAL = '15s';
@@ -63,7 +44,26 @@ export interface StackOptions {
    * kill workers on purpose keep control of them.
    */
   restartWorker?: boolean;
+  /**
+   * How long the sandbox refuses a key made by iam:CreateAccessKey, as IAM does while a new key
+   * propagates (default STACK_NEW_KEY_DELAY_MS).
+   */
+  newKeyDelayMs?: number;
+  /** Run the sandbox's simulated key consumers (default true, every 2 s). */
+  consumers?: boolean | { intervalMs?: number };
   log?: (msg: string) => void;
+}
+
+/** IAM's propagation delay for new access keys, as the embedded stack's sandbox simulates it. */
+export const STACK_NEW_KEY_DELAY_MS = 2_000;
+
+/**
+ * The policy a stack runs with (absolute): the option, else SAFEGUARD_POLICY (as the worker, the
+ * api and the CLI read it), else examples/policy.yaml.
+ */
+export function stackPolicyFile(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.SAFEGUARD_POLICY?.trim();
+  return path.resolve(explicit ?? (fromEnv ? fromEnv : path.join(REPO_ROOT, 'examples/policy.yaml')));
 }
 
 export interface WorkerProcess {
@@ -78,7 +78,8 @@ export interface WorkerProcess {
 
 export interface Stack {
   info: StackInfo;
-  sandbox: Sandbox;
+  /** Seeded from the stack's policy: its people, roles, service users and KMS keys. */
+  sandbox: Sandbox<SandboxSeed>;
   temporal: DevServer;
   /** The stack's worker; with restartWorker, the one running now (undefined while a restart waits). */
   readonly worker?: WorkerProcess;
@@ -98,6 +99,10 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   // The api's port is chosen first so the Web UI can be pointed at its codec endpoint.
   const apiPort = opts.apiPort ?? (await freePort());
   const apiUrl = `http://127.0.0.1:${apiPort}`;
+  // The policy before any server starts (a bad file leaves nothing running): the sandbox is seeded
+  // from it, so every person (`--as`), role, service user and KMS key it names exists there.
+  const policyFile = stackPolicyFile(opts.policyFile);
+  const plan = seedPlanFromPolicy(loadPolicyFile(policyFile));
   // allSettled, so a failure of one never leaves the other running as an orphan.
   const started = await Promise.allSettled([
     startDevServer({
@@ -108,7 +113,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       headless: opts.headless ?? false,
       logFile: path.join(dataDir, 'temporal.log'),
     }),
-    startSandbox({ dataDir: path.join(dataDir, 'sandbox') }),
+    startSandbox({
+      dataDir: path.join(dataDir, 'sandbox'),
+      plan,
+      newKeyDelayMs: opts.newKeyDelayMs ?? STACK_NEW_KEY_DELAY_MS,
+      consumers: opts.consumers ?? true,
+    }),
   ]);
   if (started[0].status === 'rejected' || started[1].status === 'rejected') {
     await Promise.all(started.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
@@ -122,7 +132,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     taskQueue: BREAK_GLASS_TASK_QUEUE,
     awsEndpoint: sandbox.endpoint,
     region: sandbox.region,
-    policyFile: path.resolve(opts.policyFile ?? path.join(REPO_ROOT, 'examples/policy.yaml')),
+    policyFile,
     dataDir,
     evidenceDir: path.join(dataDir, 'evidence'),
     sandboxFile: path.join(dataDir, 'sandbox', 'sandbox.json'),
@@ -133,10 +143,6 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     pid: process.pid,
     startedAt: new Date().toISOString(),
   };
-  // Every instance the policy names as an SSM target is reachable in the sandbox (moto cannot
-  // create instances with chosen ids; the gateway's Session Manager knows them as managed nodes).
-  const targets = loadPolicyFile(info.policyFile).breakGlassRoles.flatMap((r) => r.ssmTargets);
-  sandbox.gateway.setInstances([...new Set([...sandbox.seed.instances, ...targets])]);
   const api = await startEmbeddedApi(info, sandbox, keyring, apiPort).catch(async (err: unknown) => {
     await Promise.all([temporal.stop(), sandbox.stop()]);
     throw err;
@@ -218,6 +224,9 @@ export async function spawnWorker(
     SAFEGUARD_POLICY: info.policyFile,
     // The reconciler runs every few seconds on the embedded stack (a minute in production).
     SAFEGUARD_RECONCILE_INTERVAL: STACK_RECONCILE_INTERVAL,
+    // Schedules start runs on one queue: only the stack's own worker brings them in line with the
+    // policy. A worker on another queue (a test's) would move them to its queue.
+    SAFEGUARD_SCHEDULE_SYNC: overrides.taskQueue === undefined || overrides.taskQueue === info.taskQueue ? 'on' : 'off',
     // The broker identity, through the SDK's default chain exactly as in production.
     AWS_ACCESS_KEY_ID: broker.accessKeyId,
     AWS_SECRET_ACCESS_KEY: broker.secretAccessKey,
@@ -270,9 +279,8 @@ export function readStackFile(file: string): StackInfo {
 }
 
 /** The api inside the stack's own process, acting as the broker (the sandbox's broker keys). */
-async function startEmbeddedApi(info: StackInfo & { apiServerId: string }, sandbox: Sandbox, keyring: KeyRing, port: number): Promise<{ close(): Promise<void> }> {
-  const connection = await Connection.connect({ address: info.temporalAddress });
-  const temporal = new Client({ connection, namespace: info.namespace, dataConverter: dataConverterWithCodec(keyring) });
+async function startEmbeddedApi(info: StackInfo & { apiServerId: string }, sandbox: Sandbox<SandboxSeed>, keyring: KeyRing, port: number): Promise<{ close(): Promise<void> }> {
+  const { client: temporal, connection } = await connectTemporal({ address: info.temporalAddress, namespace: info.namespace, tls: false }, keyring);
   const logger = createLogger('api', process.env.LOG_LEVEL ?? 'warn', (await import('pino')).default.destination({ dest: path.join(info.dataDir, 'api.log'), sync: true }));
   const deps = buildApiDeps({
     temporal,

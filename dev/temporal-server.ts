@@ -9,7 +9,8 @@ import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../client/break-glass-client';
 import { freePort, sleep } from '../sandbox/net';
 
-export const REPO_ROOT = path.resolve(__dirname, '..');
+export { REPO_ROOT } from '../config/stack-file';
+import { REPO_ROOT } from '../config/stack-file';
 export const TEMPORAL_CLI = path.join(REPO_ROOT, '.tools/venv/bin/temporal');
 
 export interface DevServer {

@@ -6,20 +6,14 @@ import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { slackApiBase } from '../activities/slack/client';
-import { KNOWN_ACTION_IDS, VIEWS } from './blocks/ids';
-import { ephemeral } from './blocks/messages';
+import { ephemeral } from '../shared/slack-blocks/messages';
 import { listenerContext, tellUser } from './context';
 import type { SlackAppDeps } from './context';
-import * as breakglassCommand from './listeners/commands/breakglass';
-import * as decideActions from './listeners/actions/decide';
-import * as denyActions from './listeners/actions/deny';
-import * as revokeAction from './listeners/actions/revoke';
-import * as openRequestAction from './listeners/actions/open-request';
-import * as extendAction from './listeners/actions/extend';
-import * as extendSubmit from './listeners/views/extend-submit';
-import * as requestSubmit from './listeners/views/request-submit';
-import * as denySubmit from './listeners/views/deny-submit';
-import * as appHome from './listeners/events/app-home';
+import * as breakglass from './areas/breakglass';
+import * as runbooks from './areas/runbooks';
+
+/** Every Slack area: each registers its listeners and says which action ids and views are its. */
+const SLACK_AREAS = [breakglass, runbooks];
 
 export interface SlackAppOptions {
   botToken: string;
@@ -36,8 +30,6 @@ export interface SlackApp {
   start(): Promise<void>;
   stop(): Promise<void>;
 }
-
-const KNOWN_VIEWS: ReadonlySet<string> = new Set(Object.values(VIEWS));
 
 export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): SlackApp {
   const logger = boltLogger(deps.logger);
@@ -85,7 +77,7 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): Slack
     if (body['type'] === 'block_actions') {
       const actions = body['actions'];
       const id = Array.isArray(actions) ? (actions[0] as { action_id?: unknown } | undefined)?.action_id : undefined;
-      if (typeof id !== 'string' || !KNOWN_ACTION_IDS.has(id)) {
+      if (typeof id !== 'string' || !SLACK_AREAS.some((a) => a.knows.action(id))) {
         if (ack) await ack();
         const user = (body['user'] as { id?: unknown } | undefined)?.id;
         const channel = (body['channel'] as { id?: unknown } | undefined)?.id;
@@ -97,7 +89,7 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): Slack
     }
     if (body['type'] === 'view_submission' || body['type'] === 'view_closed') {
       const cb = (body['view'] as { callback_id?: unknown } | undefined)?.callback_id;
-      if (typeof cb !== 'string' || !KNOWN_VIEWS.has(cb)) {
+      if (typeof cb !== 'string' || !SLACK_AREAS.some((a) => a.knows.view(cb))) {
         if (ack) await ack();
         return;
       }
@@ -105,16 +97,7 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): Slack
     await args.next();
   });
 
-  breakglassCommand.register(app, ctx);
-  decideActions.register(app, ctx);
-  denyActions.register(app, ctx);
-  revokeAction.register(app, ctx);
-  openRequestAction.register(app, ctx);
-  extendAction.register(app, ctx);
-  extendSubmit.register(app, ctx);
-  requestSubmit.register(app, ctx);
-  denySubmit.register(app, ctx);
-  appHome.register(app, ctx);
+  for (const area of SLACK_AREAS) area.register(app, ctx);
 
   app.error(async (err) => {
     deps.logger.error({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'slack listener failed');

@@ -3,7 +3,8 @@
 // duration within the maximum, reason length, ticket) are buildBreakGlassInput's job, so the CLI,
 // the modal and this parser share one set of rules.
 import { GRANT_ID_PATTERN } from '../client/request';
-import { ROLE_NAME_PATTERN } from '../config/policy-schema';
+import { checkDuration } from '../config/duration';
+import { ROLE_NAME_PATTERN } from '../config/policy/fields';
 
 /** Slack caps command text far below this; anything longer is not a person typing. */
 export const MAX_COMMAND_TEXT = 4000;
@@ -75,7 +76,9 @@ function parseRequest(tokens: string[]): ParsedCommand {
   const [role, duration, ...reasonWords] = words;
   if (!role || !ROLE_NAME_PATTERN.test(role)) return { kind: 'error', message: `"${(role ?? '').slice(0, 80)}" is not a role name; ${USAGE}` };
   if (!duration) return { kind: 'error', message: `missing duration and reason; ${USAGE}` };
-  if (!/^\d+[a-zA-Z]/.test(duration)) return { kind: 'error', message: `"${duration.slice(0, 40)}" is not a duration (like 30m, 1h or 1h30m); ${USAGE}` };
+  // The one duration parser, so Slack words a bad duration exactly as the CLI and the api do.
+  const checked = checkDuration(duration);
+  if (!checked.ok) return { kind: 'error', message: `${checked.reason}; ${USAGE}` };
   const reason = reasonWords.join(' ').trim();
   if (!reason) return { kind: 'error', message: `missing reason; ${USAGE}` };
   return ticket === undefined ? { kind: 'request', role, duration, reason } : { kind: 'request', role, duration, reason, ticket };

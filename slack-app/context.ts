@@ -3,19 +3,25 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { BreakGlassClient } from '../client/break-glass-client';
+import type { DecisionsClient } from '../client/decisions-client';
 import { SafeguardError } from '../client/errors';
-import { findPersonById, findPersonBySlackId } from '../config/policy-lookup';
-import type { Person, Policy } from '../config/policy-types';
-import { ephemeral } from './blocks/messages';
-import { personLabel } from './blocks/text';
-import type { PersonLabel } from './blocks/text';
-import type { Message } from './blocks/types';
+import { findPersonById, findPersonBySlackId } from '../config/policy/lookup';
+import type { Person, Policy } from '../config/policy/types';
+import { ephemeral } from '../shared/slack-blocks/messages';
+import { personLabel } from '../shared/slack-blocks/text';
+import type { PersonLabel } from '../shared/slack-blocks/text';
+import type { Message } from '../shared/slack-blocks/types';
+import { refusalInfo } from '../workflows/shared/refusals';
 
 export type BreakGlassApi = Pick<BreakGlassClient, 'start' | 'approve' | 'deny' | 'revoke' | 'extend' | 'status' | 'list'>;
+
+export type DecisionsApi = Pick<DecisionsClient, 'approve' | 'deny'>;
 
 export interface SlackAppDeps {
   policy: Policy;
   breakGlass: BreakGlassApi;
+  /** Decisions on every other kind's runs. */
+  decisions: DecisionsApi;
   logger: Logger;
   /** When set, requests from other workspaces are refused. */
   teamId?: string;
@@ -41,7 +47,10 @@ export function unknownUserText(slackUserId: string | undefined): string {
 /** The message a person sees when Safeguard refuses what they asked. */
 export function explain(err: unknown): string {
   if (err instanceof SafeguardError) {
-    if (err.code === 'REFUSED') return `Refused (${err.refusal ?? 'refused'}): ${err.message}`;
+    if (err.code === 'REFUSED') {
+      // The code, as the CLI prints it; the registry's label stands in when there is no message.
+      return `Refused (${err.refusal ?? 'refused'}): ${err.message || refusalInfo(err.refusal)?.label || 'refused'}`;
+    }
     return err.message;
   }
   return 'Safeguard could not do that right now (the error was logged). Try again, or use the `safeguard` CLI.';

@@ -1,15 +1,16 @@
 // `npm run slack-app`: the Bolt app as its own process. Temporal, policy and codec settings come
 // from the same environment as the worker (config/env.ts); Slack settings from slack-app/config.ts.
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { DecisionsClient } from '../client/decisions-client';
 import { BreakGlassClient } from '../client/break-glass-client';
-import { dataConverterWithCodec, keyRingFromEnv } from '../codec';
+import { keyRingFromEnv } from '../codec';
 import { parseEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadPolicyFile } from '../config/policy';
-import { connectionOptions, temporalTarget } from '../config/temporal';
+import { temporalTarget } from '../config/temporal';
 import { createSlackApp } from './app';
 import { parseSlackAppEnv } from './config';
+import { connectTemporal } from '../client/temporal';
 
 async function main(): Promise<void> {
   const env = parseEnv();
@@ -17,8 +18,7 @@ async function main(): Promise<void> {
   const logger = createLogger('slack-app', env.LOG_LEVEL);
   const policy = loadPolicyFile(path.resolve(env.SAFEGUARD_POLICY));
   const target = temporalTarget(env);
-  const connection = await Connection.connect(connectionOptions(target));
-  const temporal = new Client({ connection, namespace: target.namespace, dataConverter: dataConverterWithCodec(keyRingFromEnv()) });
+  const { client: temporal, connection } = await connectTemporal(target, keyRingFromEnv());
   const app = createSlackApp(
     {
       botToken: slack.SLACK_BOT_TOKEN,
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
       ...(slack.SLACK_API_URL ? { slackApiUrl: slack.SLACK_API_URL } : {}),
       port: slack.PORT,
     },
-    { policy, breakGlass: new BreakGlassClient(temporal, env.SAFEGUARD_TASK_QUEUE), logger, ...(slack.SLACK_TEAM_ID ? { teamId: slack.SLACK_TEAM_ID } : {}) },
+    { policy, breakGlass: new BreakGlassClient(temporal, env.SAFEGUARD_TASK_QUEUE), decisions: new DecisionsClient(temporal), logger, ...(slack.SLACK_TEAM_ID ? { teamId: slack.SLACK_TEAM_ID } : {}) },
   );
   await app.start();
   logger.info({ mode: app.mode, port: app.mode === 'http' ? slack.PORT : undefined, taskQueue: env.SAFEGUARD_TASK_QUEUE }, 'slack-app started');

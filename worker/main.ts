@@ -1,7 +1,6 @@
 // The worker process: configuration from the environment (config/env.ts), broker credentials from
 // the AWS SDK's default chain (environment, profile, instance role). `npm run worker`.
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { LogLevel } from '@temporalio/worker';
 import { parseEnv } from '../config/env';
@@ -12,6 +11,8 @@ import { createSafeguardWorker } from './worker';
 import { loadPolicyFile } from '../config/policy';
 import { slackNotifierFromEnv } from '../activities/slack/client';
 import { ensureReconcilerSchedule } from './schedules';
+import { connectTemporal } from '../client/temporal';
+import { ScheduleClient } from '../client/schedules';
 
 async function main(): Promise<void> {
   const env = parseEnv();
@@ -28,10 +29,10 @@ async function main(): Promise<void> {
   const policy = loadPolicyFile(path.resolve(env.SAFEGUARD_POLICY));
   // SLACK_BOT_TOKEN set: events go to Slack (cards, DMs, audit channel); otherwise to the log.
   const slackNotifier = slackNotifierFromEnv(process.env, () => policy, logger);
-  const dataConverter = dataConverterWithCodec(keyRingFromEnv());
+  const keyring = keyRingFromEnv();
+  const dataConverter = dataConverterWithCodec(keyring);
   const connection = await NativeConnection.connect(connectionOptions(target));
-  const clientConnection = await Connection.connect(connectionOptions(target));
-  const client = new Client({ connection: clientConnection, namespace: target.namespace, dataConverter });
+  const { client, connection: clientConnection } = await connectTemporal(target, keyring);
   const worker = await createSafeguardWorker({
     connection,
     namespace: target.namespace,
@@ -46,7 +47,10 @@ async function main(): Promise<void> {
     revocationTaskQueue: env.SAFEGUARD_REVOCATION_TASK_QUEUE,
   });
   const reconciler = await ensureReconcilerSchedule(client, env.SAFEGUARD_TASK_QUEUE, env.SAFEGUARD_RECONCILE_INTERVAL);
-  logger.info({ taskQueue: env.SAFEGUARD_TASK_QUEUE, temporal: target.address, notifier: slackNotifier ? 'slack' : 'log', reconciler, reconcileEvery: env.SAFEGUARD_RECONCILE_INTERVAL }, 'worker started');
+  // The policy's rotation schedules, brought in line with the policy this worker loaded.
+  const schedules = env.SAFEGUARD_SCHEDULE_SYNC === 'on' ? await new ScheduleClient(client, env.SAFEGUARD_TASK_QUEUE).sync(policy) : [];
+  for (const c of schedules) if (c.change !== 'unchanged') logger.info({ scheduleId: c.scheduleId, change: c.change }, 'rotation schedule synced');
+  logger.info({ taskQueue: env.SAFEGUARD_TASK_QUEUE, temporal: target.address, notifier: slackNotifier ? 'slack' : 'log', reconciler, reconcileEvery: env.SAFEGUARD_RECONCILE_INTERVAL, schedules: schedules.length }, 'worker started');
   await worker.run();
   await clientConnection.close();
   await connection.close();

@@ -4,14 +4,13 @@
 // a throwaway test worker).
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client, ScheduleOptionsStartWorkflowAction, ScheduleSpec } from '@temporalio/client';
-import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
-import { SEARCH_ATTRIBUTES, reconcilerScheduleId } from '../workflows/break-glass/definitions';
+import { searchAttributeKeys } from '../client/search-attributes';
+import type { SafeguardKind } from '../workflows/shared/search-attributes';
+import { reconcilerScheduleId } from '../workflows/break-glass/definitions';
 import { parseDuration } from '../config/duration';
 import type { breakGlassReconcilerWorkflow } from '../workflows/break-glass/reconcile.workflow';
 
 export type ScheduleSync = 'created' | 'updated' | 'unchanged' | 'disabled';
-
-const kindKey = defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD);
 
 export async function ensureReconcilerSchedule(client: Client, taskQueue: string, interval: string): Promise<ScheduleSync> {
   if (interval === 'off') return 'disabled';
@@ -24,7 +23,7 @@ export async function ensureReconcilerSchedule(client: Client, taskQueue: string
     workflowId: `${scheduleId}-run`,
     taskQueue,
     args: [{}],
-    typedSearchAttributes: [{ key: kindKey, value: 'reconciler' }],
+    typedSearchAttributes: [{ key: searchAttributeKeys.kind, value: 'reconciler' satisfies SafeguardKind }],
   };
   // A run still going when the next is due is not doubled; missed runs are not replayed in bulk.
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: Math.max(everyMs, 60_000) };

@@ -4,12 +4,12 @@ import type { NativeConnection} from '@temporalio/worker';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import type { Policy } from '../config/policy-types';
+import type { Policy } from '../config/policy/types';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { AwsClients } from '../activities/aws/clients';
 import type { AwsConfig } from '../activities/aws/clients';
-import { EvidenceStore } from '../activities/evidence/store';
+import { EvidenceStore } from '../evidence/store';
 import { LogNotifier } from '../activities/notify/notifier';
 import type { Notifier } from '../activities/notify/notifier';
 

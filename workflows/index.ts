@@ -3,3 +3,5 @@ export { breakGlassWorkflow } from './break-glass/break-glass.workflow';
 export { revocationCleanupWorkflow } from './break-glass/revocation-cleanup.workflow';
 export { revocationPolicyWriterWorkflow } from './break-glass/revocation-policy.workflow';
 export { breakGlassReconcilerWorkflow, reconcileGrantWorkflow } from './break-glass/reconcile.workflow';
+export { accessKeyRotationWorkflow } from './key-rotation/access-key-rotation.workflow';
+export { kmsRotationWorkflow } from './key-rotation/kms-rotation.workflow';

@@ -2,10 +2,14 @@
 // broker; in each target account it assumes SafeguardExecution (with the ExternalId) and caches
 // those credentials until shortly before they expire. The endpoint comes from configuration so the
 // same code runs against the sandbox and real AWS.
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { awsCall } from './errors';
 
 export interface AwsConfig {
   region: string;
@@ -24,6 +28,9 @@ export interface AccountTarget {
 export interface AccountClients {
   iam: IAMClient;
   ssm: SSMClient;
+  kms: KMSClient;
+  secretsManager: SecretsManagerClient;
+  cloudTrail: CloudTrailClient;
 }
 
 /** Re-assume this long before the cached execution-role credentials expire. */
@@ -64,7 +71,14 @@ export class AwsClients {
     const c = out.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole on ${target.executionRoleArn} returned no credentials`);
     const creds: AwsCredentialIdentity = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}) };
-    const clients = { iam: new IAMClient(this.options(creds)), ssm: new SSMClient(this.options(creds)) };
+    const options = this.options(creds);
+    const clients: AccountClients = {
+      iam: new IAMClient(options),
+      ssm: new SSMClient(options),
+      kms: new KMSClient(options),
+      secretsManager: new SecretsManagerClient(options),
+      cloudTrail: new CloudTrailClient(options),
+    };
     this.cache.set(key, { clients, expiresAt: c.Expiration?.getTime() ?? Date.now() + 15 * 60_000 });
     return clients;
   }
@@ -84,4 +98,9 @@ export function roleNameFromArn(roleArn: string): string {
   const name = roleArn.split('/').pop();
   if (!name || !roleArn.startsWith('arn:aws:iam::')) throw new Error(`not a role ARN: ${roleArn}`);
   return name;
+}
+
+/** The account's clients for an activity: assuming the execution role fails like any AWS call. */
+export async function accountClients(aws: AwsClients, target: AccountTarget): Promise<AccountClients> {
+  return awsCall('AssumeRole(SafeguardExecution)', () => aws.forAccount(target));
 }

@@ -2,8 +2,8 @@
 // workflow through Temporal (or holds the codec key) could hand it a 20-day, zero-approver role
 // snapshot; the workflow asks this before it notifies, decides or grants anything. The input may be
 // stricter than the policy (fewer approvers, a shorter maximum), never looser. Pure: unit-tested.
-import { canRequest, findPersonById, getRole } from '../../config/policy-lookup';
-import type { Policy } from '../../config/policy-types';
+import { canRequest, findPersonById, getRole } from '../../config/policy/lookup';
+import type { Policy } from '../../config/policy/types';
 import { looksLikeSecret } from '../../config/redact';
 import { roleSnapshotFor } from '../../client/request';
 import { MAX_REASON_LENGTH, MIN_DURATION_MS, breakGlassWorkflowId } from '../../workflows/break-glass/definitions';

@@ -3,7 +3,7 @@
 import { LogLevel, WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Policy } from '../../config/policy-types';
+import type { Policy } from '../../config/policy/types';
 import { SlackNotifier } from './notifier';
 
 export const slackNotifierEnvSchema = z.object({

@@ -5,15 +5,17 @@
 import { Context } from '@temporalio/activity';
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
-import { findPersonById, getRole } from '../../config/policy-lookup';
-import type { Policy } from '../../config/policy-types';
-import type { CardRef, Notifier, NotifyInput, NotifyResult } from '../notify/notifier';
-import { approvalCard } from '../../slack-app/blocks/approval-card';
-import { auditLine, requesterDm, securityAlert, threadReply } from '../../slack-app/blocks/messages';
-import type { EventInfo } from '../../slack-app/blocks/messages';
-import { personLabel } from '../../slack-app/blocks/text';
-import type { PersonLabel } from '../../slack-app/blocks/text';
-import type { Message, RequestView } from '../../slack-app/blocks/types';
+import { findPersonById, getRole } from '../../config/policy/lookup';
+import type { Policy } from '../../config/policy/types';
+import type { CardRef, Notifier, NotifyResult } from '../notify/notifier';
+import type { BreakGlassNotification, Notification, RunbookNotification } from '../../workflows/shared/notifications';
+import { runbookCard, runbookAuditLine, runbookThreadReply } from '../../shared/slack-blocks/runbook-card';
+import { approvalCard } from '../../shared/slack-blocks/approval-card';
+import { auditLine, requesterDm, securityAlert, threadReply } from '../../shared/slack-blocks/messages';
+import type { EventInfo } from '../../shared/slack-blocks/messages';
+import { personLabel } from '../../shared/slack-blocks/text';
+import type { PersonLabel } from '../../shared/slack-blocks/text';
+import type { Message, RequestView } from '../../shared/slack-blocks/types';
 import { slackFailure } from './errors';
 
 /** Events whose card post needs no thread reply (the card itself says it). */
@@ -39,11 +41,43 @@ export class SlackNotifier implements Notifier {
     this.who = personLabel((id) => findPersonById(policy, id)?.slackId);
   }
 
-  async notify(input: NotifyInput): Promise<NotifyResult> {
+  async notify(n: Notification): Promise<NotifyResult> {
+    return n.kind === 'break-glass' ? this.breakGlass(n) : this.runbook(n);
+  }
+
+  /** Step-by-step runbooks (rotation, …): one card per run in the kind's channel, updated in place,
+   * each event a thread reply; pages also go to the security channel. */
+  private async runbook(n: RunbookNotification): Promise<NotifyResult> {
+    const key = activityKey();
+    if (n.severity === 'page') {
+      const security = this.policy.slack?.securityChannel;
+      if (security) await this.step(key, `alert:${security}`, () => this.post(security, runbookThreadReply(n, this.who, { alert: true })));
+    }
+    const audit = this.policy.slack?.auditChannel;
+    if (audit) await this.step(key, 'audit', () => this.post(audit, runbookAuditLine(n)));
+    const card = runbookCard(n, this.who);
+    let cardRef = n.cardRef;
+    if (cardRef) {
+      const ref = cardRef;
+      await this.step(key, 'card-update', () => this.call('chat.update', () => this.slack.chat.update({ channel: ref.channel, ts: ref.ts, text: card.text, blocks: card.blocks })));
+    } else {
+      const channel = n.channel ?? audit ?? this.options.fallbackChannel;
+      if (!channel) {
+        this.logger.warn({ subjectId: n.subjectId, kind: n.kind }, 'no Slack channel configured for this runbook; card not posted');
+        return {};
+      }
+      cardRef = await this.step(key, 'card', () => this.post(channel, card));
+    }
+    const ref = cardRef;
+    await this.step(key, 'thread', () => this.post(ref.channel, runbookThreadReply(n, this.who), ref.ts));
+    return { cardRef };
+  }
+
+  private async breakGlass(input: BreakGlassNotification): Promise<NotifyResult> {
     const v = input.view as RequestView | undefined;
     const e: EventInfo = {
       event: input.event,
-      grantId: input.grantId,
+      grantId: input.subjectId,
       requester: input.requester,
       role: input.role,
       ...(input.phase !== undefined ? { phase: input.phase } : {}),
@@ -95,7 +129,7 @@ export class SlackNotifier implements Notifier {
           const ref = cardRef;
           await this.step(key, 'thread', () => this.post(ref.channel, threadReply(e, v, this.who), ref.ts));
         }
-      } else this.logger.warn({ grantId: input.grantId, role: input.role }, 'no Slack approvers channel configured; card not posted');
+      } else this.logger.warn({ grantId: input.subjectId, role: input.role }, 'no Slack approvers channel configured; card not posted');
     }
     return cardRef ? { cardRef } : {};
   }

@@ -6,7 +6,7 @@ import type { ProcessCredentials } from '../../api/vending';
 import type { SafeguardApiClient } from '../api-client';
 import { allowedTargets } from '../../api/sessions';
 import { SafeguardError } from '../../client/errors';
-import type { Policy } from '../../config/policy-types';
+import type { Policy } from '../../config/policy/types';
 
 export function formatEnvExports(c: ProcessCredentials): string {
   return [

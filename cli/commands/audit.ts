@@ -3,8 +3,8 @@
 // Commander wiring lives elsewhere; these functions take an output sink so they are testable.
 
 import path from 'node:path';
-import { EVIDENCE_FILE, EvidenceStore } from '../../activities/evidence/store';
-import type { EvidenceEntry, ListFilter } from '../../activities/evidence/store';
+import { EVIDENCE_FILE, EvidenceStore } from '../../evidence/store';
+import type { EvidenceEntry, ListFilter } from '../../evidence/store';
 
 export interface AuditOutput {
   stdout(s: string): void;
@@ -36,7 +36,7 @@ export async function runAuditVerify(dir: string, opts: { json?: boolean }, out:
     return 0;
   }
   for (const p of result.problems) {
-    out.stdout(`${EVIDENCE_FILE}:${p.line}: ${p.seq !== undefined ? `seq ${p.seq}: ` : ''}${p.problem}`);
+    out.stdout(`${EVIDENCE_FILE}:${p.line}: ${p.seq !== undefined ? `seq ${p.seq}: ` : ''}${p.workflowId !== undefined ? `workflow ${p.workflowId}: ` : p.id !== undefined ? `record ${p.id}: ` : ''}${p.problem}`);
   }
   out.stderr(
     `evidence: chain BROKEN — ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.entries} entries`,

@@ -32,15 +32,22 @@ export async function requestAccess(ctx: CliContext, caller: Caller, opts: Reque
  * grant) unless `--extension` says the extension waiting now. */
 export interface DecideOptions {
   extension?: boolean;
+  /** An exact round id (`grant`, `ratification`, `extension-<n>`). */
+  round?: string;
   comment?: string;
 }
 
+function roundOf(opts: DecideOptions): { round?: string } {
+  if (opts.round) return { round: opts.round };
+  return opts.extension ? { round: 'extension' } : {};
+}
+
 export function approve(ctx: CliContext, caller: Caller, id: string, opts: DecideOptions = {}): Promise<DecisionResult> {
-  return ctx.breakGlass.approve(id, caller.person, { via: 'cli', ...(opts.extension ? { round: 'extension' } : {}), ...(opts.comment ? { comment: opts.comment } : {}) });
+  return ctx.breakGlass.approve(id, caller.person, { via: 'cli', ...roundOf(opts), ...(opts.comment ? { comment: opts.comment } : {}) });
 }
 
 export function deny(ctx: CliContext, caller: Caller, id: string, reason: string, opts: DecideOptions = {}): Promise<DecisionResult> {
-  return ctx.breakGlass.deny(id, caller.person, reason, { via: 'cli', ...(opts.extension ? { round: 'extension' } : {}) });
+  return ctx.breakGlass.deny(id, caller.person, reason, { via: 'cli', ...roundOf(opts) });
 }
 
 /** One line about a decision, written from what the workflow answered (never assumed). */
@@ -74,7 +81,7 @@ export function formatStatus(s: BreakGlassStatus): string {
   const closedAbnormally = s.execution && s.execution.status !== 'RUNNING' && s.execution.status !== 'COMPLETED';
   const lines = [
     `${s.grantId}  ${closedAbnormally ? `${s.execution!.status.toLowerCase()} at ${s.execution!.closeTime ?? '?'} (was ${s.phase})` : s.phase}${s.outcome ? ` (${s.outcome}${s.endReason ? `, ${s.endReason}` : ''})` : ''}`,
-    `  requester ${s.requester}  role ${s.role}  account ${s.accountId}  mode ${s.mode}  duration ${formatDuration(s.durationMs)}`,
+    `  requester ${s.requester}  role ${s.role}  account ${s.accountId}  mode ${s.mode}  duration ${formatDuration(s.durationMs)}${s.requestedDurationMs !== undefined ? ` (asked ${formatDuration(s.requestedDurationMs)}, extended)` : ''}`,
     `  reason    ${s.reason}${s.ticket ? `  ticket ${s.ticket}` : ''}`,
   ];
   for (const a of s.rounds ?? (s.approval ? [s.approval] : [])) {

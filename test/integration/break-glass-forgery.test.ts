@@ -11,7 +11,7 @@ import { approve, deny, extend, requestAccess, status } from '../../cli/commands
 import { callerCredentials } from '../../cli/identity';
 import { SafeguardError } from '../../client/errors';
 import { buildBreakGlassInput } from '../../client/request';
-import { EvidenceStore } from '../../activities/evidence/store';
+import { EvidenceStore } from '../../evidence/store';
 import { sandboxControl } from '../../sandbox';
 import { grantSessionName, statusQuery } from '../../workflows/break-glass/definitions';
 import type { BreakGlassInput, BreakGlassResult } from '../../workflows/break-glass/definitions';

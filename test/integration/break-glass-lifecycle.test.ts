@@ -1,6 +1,6 @@
 // The break-glass lifecycle end to end through the CLI's code paths, against the integration stack:
 // Temporal dev server + AWS sandbox + the worker process on task queue 'safeguard'.
-import { EvidenceStore } from '../../activities/evidence/store';
+import { EvidenceStore } from '../../evidence/store';
 import { approve, deny, requestAccess, revoke, status } from '../../cli/commands/breakglass';
 import { SafeguardError } from '../../client/errors';
 import { sandboxControl } from '../../sandbox';

@@ -10,9 +10,9 @@ import { approve, requestAccess, revoke, status } from '../../cli/commands/break
 import { callerCredentials } from '../../cli/identity';
 import { BreakGlassClient } from '../../client/break-glass-client';
 import { buildBreakGlassInput } from '../../client/request';
-import { EvidenceStore } from '../../activities/evidence/store';
+import { EvidenceStore } from '../../evidence/store';
 import { loadPolicyFile } from '../../config/policy';
-import { getRole } from '../../config/policy-lookup';
+import { getRole } from '../../config/policy/lookup';
 import { sandboxControl } from '../../sandbox';
 import { ROLE_REVOCATION_POLICY, parseRevocationStatements } from '../../workflows/break-glass/revocation-policy';
 import type { StatementCutoff } from '../../workflows/break-glass/revocation-policy';

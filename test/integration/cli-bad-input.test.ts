@@ -49,7 +49,9 @@ async function cli(...argv: string[]): Promise<CliRun> {
 }
 
 async function workflowIds(): Promise<string[]> {
-  return (await ctx.breakGlass.list({ limit: 100_000 })).map((w) => w.workflowId).sort();
+  const ids: string[] = [];
+  for await (const wf of ctx.temporal.workflow.list()) ids.push(wf.workflowId);
+  return ids.sort();
 }
 
 const request = (as: string, ...rest: string[]): string[] => ['breakglass', 'request', '--as', as, ...rest];
@@ -84,11 +86,11 @@ it('accepts a good request (so the refusals below are about the input, not the s
 
 describe('bad requests are refused with a specific message and start nothing', () => {
   const cases: Array<[string, string[], RegExp]> = [
-    ['a negative duration', request('alice', '--role', 'BreakGlassAdmin', '--duration=-5m', '--reason', REASON), /duration must be positive \(got -5m\)/],
-    ['a negative duration (separate argument)', request('alice', '--role', 'BreakGlassAdmin', '--duration', '-5m', '--reason', REASON), /duration must be positive|unknown option/],
-    ['a duration over the 366d limit', request('alice', '--role', 'BreakGlassAdmin', '--duration', '99999h', '--reason', REASON), /99999h is longer than the 366d limit/],
-    ['a duration that is not one', request('alice', '--role', 'BreakGlassAdmin', '--duration', 'abc', '--reason', REASON), /duration "?abc"? is not a duration/],
-    ['a zero duration', request('alice', '--role', 'BreakGlassAdmin', '--duration', '0s', '--reason', REASON), /duration must be positive/],
+    ['a negative duration', request('alice', '--role', 'BreakGlassAdmin', '--duration=-5m', '--reason', REASON), /"-5m" is not a duration: it must be longer than zero/],
+    ['a negative duration (separate argument)', request('alice', '--role', 'BreakGlassAdmin', '--duration', '-5m', '--reason', REASON), /must be longer than zero|unknown option/],
+    ['a duration over the 366d limit', request('alice', '--role', 'BreakGlassAdmin', '--duration', '99999h', '--reason', REASON), /"99999h" is longer than the 366d limit/],
+    ['a duration that is not one', request('alice', '--role', 'BreakGlassAdmin', '--duration', 'abc', '--reason', REASON), /"abc" is not a duration: write a whole number and a unit/],
+    ['a zero duration', request('alice', '--role', 'BreakGlassAdmin', '--duration', '0s', '--reason', REASON), /"0s" is not a duration: it must be longer than zero/],
     ['a duration under the 10 s minimum', request('alice', '--role', 'BreakGlassAdmin', '--duration', '5s', '--reason', REASON), /duration must be at least 10s/],
     ['a duration over the role maximum', request('alice', '--role', 'BreakGlassAdmin', '--duration', '5h', '--reason', REASON), /duration 5h is over BreakGlassAdmin's maximum of 4h/],
     ['an empty reason', request('alice', '--role', 'BreakGlassAdmin', '--duration', '1m', '--reason', ''), /reason must be at least 10 characters/],
@@ -130,9 +132,9 @@ describe('bad requests are refused with a specific message and start nothing', (
   it('refuses dave a role whose requester groups do not include him', async () => {
     // Every role in examples/policy.yaml lets oncall (dave) request it, so this runs on a copy of
     // the policy with one more role, requestable by leads only, through a stack file that names it.
-    const policy = YAML.parse(fs.readFileSync(info.policyFile, 'utf8')) as { breakGlassRoles: Array<Record<string, unknown>> };
-    const readOnly = policy.breakGlassRoles.find((r) => r['name'] === 'BreakGlassReadOnly')!;
-    policy.breakGlassRoles.push({ ...readOnly, name: 'LeadsReadOnly', requesters: ['leads'] });
+    const policy = YAML.parse(fs.readFileSync(info.policyFile, 'utf8')) as { breakGlass: { roles: Array<Record<string, unknown>> } };
+    const readOnly = policy.breakGlass.roles.find((r) => r['name'] === 'BreakGlassReadOnly')!;
+    policy.breakGlass.roles.push({ ...readOnly, name: 'LeadsReadOnly', requesters: ['leads'] });
     const policyFile = path.join(tmp, 'policy-leads-only.yaml');
     fs.writeFileSync(policyFile, YAML.stringify(policy));
     expect((await cli('policy', 'validate', policyFile)).code).toBe(0);
@@ -229,11 +231,47 @@ describe('bad ids and decisions', () => {
   });
 });
 
+describe('other kinds: rotations, schedules, decisions on any run', () => {
+  it.each([
+    [['rotation', 'run', 'payroll', '--as', 'carol'], /"payroll" is not a rotation target in the policy \(targets: reporting-exporter, legacy-etl/],
+    [['rotation', 'status', 'rotate-key-../../x', '--as', 'carol'], /is not an access-key-rotation or kms-rotation run id \(they look like rotate-key-reporting-exporter-1a2b3c4d, rotate-kms-/],
+    [['rotation', 'status', 'breakglass-BreakGlassAdmin-00000000', '--as', 'carol'], /"breakglass-BreakGlassAdmin-00000000" is not an access-key-rotation or kms-rotation run id/],
+    [['rotation', 'status', 'rotate-key-reporting-exporter-00000000', '--as', 'carol'], /no Safeguard run with id rotate-key-reporting-exporter-00000000/],
+    [['approve', 'nope', '--as', 'carol'], /"nope" is not a Safeguard run id \(they look like breakglass-BreakGlassAdmin-1a2b3c4d, rotate-key-/],
+    [['deny', 'rotate-kms-phi-data-00000000', '--as', 'carol', '--reason', 'not now please'], /no Safeguard run with id rotate-kms-phi-data-00000000/],
+    [['approve', 'rotate-key-legacy-etl-00000000', '--round', 'Delete Old!', '--as', 'carol'], /"Delete Old!" is not a round id/],
+    [['schedules', 'trigger', 'it-rotate', '--as', 'carol'], /"it-rotate" has no schedule in the policy \(scheduled targets: reporting-exporter/],
+  ])('%j is refused', async (argv, message) => {
+    const before = await workflowIds();
+    const r = await cli(...argv);
+    expect(r.stderr).toMatch(message);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(await workflowIds()).toEqual(before);
+  });
+
+  it('breakglass list without --as against the sandbox says to pass --as, not the SDK provider chain', async () => {
+    const saved = { ...process.env };
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[k];
+    Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: path.join(tmp, 'none'), AWS_CONFIG_FILE: path.join(tmp, 'none'), AWS_EC2_METADATA_DISABLED: 'true' });
+    try {
+      const r = await cli('breakglass', 'list');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/no AWS credentials to sign your request to the Safeguard api: against the sandbox \(npm run dev\), say who you are with --as <person>/);
+      expect(r.stderr).not.toMatch(/CredentialsProviderError|Could not load credentials/);
+    } finally {
+      process.env = saved;
+    }
+  });
+});
+
 describe('policy validate', () => {
   it('exits 0 for examples/policy.yaml', async () => {
     const r = await cli('policy', 'validate', path.join(REPO_ROOT, 'examples/policy.yaml'));
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe('');
+    // The example's PostHocAdmin shares BreakGlassAdmin's IAM role on purpose: a warning, not an error.
+    expect(r.stderr).toMatch(/^warning: .+:\d+: breakGlass\.roles\[2\]\.roleArn: .+same IAM role/);
+    expect(r.stderr).not.toMatch(/^error:/m);
   });
 
   it('exits 1 for a broken policy, naming the problem', async () => {
@@ -243,7 +281,7 @@ describe('policy validate', () => {
     fs.writeFileSync(broken, text);
     const r = await cli('policy', 'validate', broken);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/broken-policy\.yaml:\d+: breakGlassRoles\[0\]\.approvers\[1\]: unknown group "nobody"/);
+    expect(r.stderr).toMatch(/broken-policy\.yaml:\d+: breakGlass\.roles\[0\]\.approvers\[1\]: unknown group "nobody"/);
   });
 
   it('exits 2 for a file that does not exist', async () => {

@@ -9,13 +9,13 @@ import { BreakGlassClient } from '../../client/break-glass-client';
 import { buildBreakGlassInput } from '../../client/request';
 import { dataConverterWithCodec, loadKeyFile } from '../../codec';
 import { loadPolicyFile } from '../../config/policy';
-import type { Policy } from '../../config/policy-types';
+import type { Policy } from '../../config/policy/types';
 import { spawnWorker } from '../../dev/stack';
 import type { StackInfo, WorkerProcess } from '../../dev/stack';
 import { freePort } from '../../sandbox/net';
 import { createSlackApp } from '../../slack-app/app';
 import type { SlackApp } from '../../slack-app/app';
-import { ACTIONS, VIEWS } from '../../slack-app/blocks/ids';
+import { ACTIONS, VIEWS } from '../../shared/slack-blocks/ids';
 import { commandShortId, viewShortId } from '../../slack-app/ids';
 import { breakGlassWorkflowId } from '../../workflows/break-glass/definitions';
 import type { BreakGlassStatus, Phase } from '../../workflows/break-glass/definitions';
@@ -23,6 +23,7 @@ import { FakeSlack, buttonPayload, commandBody, interactionBody, sendSigned, tri
 import type { FakeSlackCall } from '../support/fake-slack';
 import { scanForSecrets } from '../support/secret-scan';
 import { testStack } from '../support/stack';
+import { DecisionsClient } from '../../client/decisions-client';
 
 const SECRET = 'integration-signing-secret';
 const ALICE = 'U0000ALICE';
@@ -56,7 +57,7 @@ beforeAll(async () => {
   const temporal = new Client({ connection, namespace: info.namespace, dataConverter: dataConverterWithCodec(loadKeyFile(info.codecKeyFile)) });
   breakGlass = new BreakGlassClient(temporal, taskQueue);
   const port = await freePort();
-  app = createSlackApp({ botToken: 'xoxb-test', signingSecret: SECRET, slackApiUrl: fake.apiUrl, port }, { policy, breakGlass, logger: pino({ level: 'silent' }) });
+  app = createSlackApp({ botToken: 'xoxb-test', signingSecret: SECRET, slackApiUrl: fake.apiUrl, port }, { policy, breakGlass, decisions: new DecisionsClient(temporal), logger: pino({ level: 'silent' }) });
   await app.start();
   url = `http://127.0.0.1:${port}/slack/events`;
 });

@@ -11,7 +11,7 @@ import { connect } from '../../cli/commands/access';
 import { sandboxControl } from '../../sandbox';
 import { grantSessionName } from '../../workflows/break-glass/definitions';
 import { scanForSecrets } from '../support/secret-scan';
-import { getRole } from '../../config/policy-lookup';
+import { getRole } from '../../config/policy/lookup';
 import { testStack } from '../support/stack';
 import { waitForPhase } from '../support/it-helpers';
 

@@ -1,8 +1,13 @@
 // In-memory activities for the workflow tier: they keep what the workflow asked of AWS so tests can
 // assert on it, and can be told to fail a number of times first, to refuse the input, to keep a
 // session alive, or to have notifications fail.
-import type { Activities } from '../../activities';
-import type { NotifyInput } from '../../activities/notify/notifier';
+import type { Activities as AllActivities } from '../../activities';
+import type { RotationActivities } from '../../activities/rotation';
+
+/** Break-glass's activities (rotation has its own fakes: the real ones against the sandbox). */
+type Activities = Omit<AllActivities, keyof RotationActivities | 'checkRotationRequest'>;
+import { toEnvelope } from '../../activities/notify/notifier';
+import type { Notification } from '../../workflows/shared/notifications';
 import type { PolicyVerdict } from '../../activities/policy/break-glass-check';
 import type { StatementCutoff } from '../../workflows/break-glass/revocation-policy';
 import { coversCutoff } from '../../workflows/break-glass/revocation-policy';
@@ -10,7 +15,7 @@ import type { UnrevokedGrant } from '../../workflows/break-glass/definitions';
 
 export interface FakeAws {
   calls: Array<{ activity: string; input: unknown }>;
-  notifications: NotifyInput[];
+  notifications: Notification[];
   evidence: Array<{ id: string; kind: string; record: Record<string, unknown> }>;
   /** Deny statements per role: role ARN → the person's latest cut-off. */
   statements: Map<string, StatementCutoff[]>;
@@ -119,7 +124,7 @@ export function fakeActivities(): { activities: Activities; state: FakeAws } {
       return { started: [] };
     },
     async notify(event) {
-      state.notifications.push(event);
+      state.notifications.push(toEnvelope(event));
       if (state.notifyFails) throw new Error('Slack is down (injected)');
       return {};
     },

@@ -13,7 +13,9 @@ declare global {
 
 export default async function setup(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-it-'));
-  const stack = await startStack({ dataDir, headless: true }).catch((err: unknown) => {
+  // The examples' policy plus rotation targets with test timings (seconds), one service user each.
+  const policyFile = path.resolve(__dirname, '../fixtures/policies/integration.yaml');
+  const stack = await startStack({ dataDir, headless: true, policyFile }).catch((err: unknown) => {
     process.stderr.write(`integration stack failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     throw err;
   });

@@ -82,16 +82,16 @@ export interface TestWorker {
 }
 
 /** A worker process of its own on a fresh task queue; its log goes under the stack's data dir. It
- * leaves the reconciler to the stack's own worker unless `env` says otherwise. */
+ * leaves the reconciler and the rotation schedules to the stack's own worker unless `env` says otherwise. */
 export async function startTestWorker(info: StackInfo, label: string, env: NodeJS.ProcessEnv = {}): Promise<TestWorker> {
   const taskQueue = `it-${label}-${randomBytes(4).toString('hex')}`;
   const logFile = path.join(info.dataDir, `it-worker-${taskQueue}.log`);
   const tw: TestWorker = {
-    worker: await spawnWorker(info, logFile, { taskQueue, env: { SAFEGUARD_RECONCILE_INTERVAL: 'off', ...env } }),
+    worker: await spawnWorker(info, logFile, { taskQueue, env: { SAFEGUARD_RECONCILE_INTERVAL: 'off', SAFEGUARD_SCHEDULE_SYNC: 'off', ...env } }),
     taskQueue,
     logFile,
     async restart() {
-      tw.worker = await spawnWorker(info, logFile, { taskQueue, env: { SAFEGUARD_RECONCILE_INTERVAL: 'off', ...env } });
+      tw.worker = await spawnWorker(info, logFile, { taskQueue, env: { SAFEGUARD_RECONCILE_INTERVAL: 'off', SAFEGUARD_SCHEDULE_SYNC: 'off', ...env } });
       return tw.worker;
     },
     async stop() {

@@ -1,6 +1,6 @@
 // The approval gate on its own (DESIGN.md §5, §6.2): pure, no Temporal server.
-import { ApprovalRound, MIN_DENY_REASON_LENGTH } from '../../workflows/approval/gate';
-import type { ApprovalRoundConfig } from '../../workflows/approval/gate';
+import { ApprovalRound, MIN_DENY_REASON_LENGTH } from '../../workflows/shared/approval/gate';
+import type { ApprovalRoundConfig } from '../../workflows/shared/approval/gate';
 import { refusalType } from '../support/refusal';
 
 const AT = '2026-01-01T00:00:00.000Z';

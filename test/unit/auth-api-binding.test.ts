@@ -10,6 +10,7 @@ import type { BreakGlassClient } from '../../client/break-glass-client';
 import { encodeAuthHeader, signCallerIdentityRequest } from '../../cli/api-auth';
 import { ApiRequestError, SafeguardApiClient } from '../../cli/api-client';
 import { loadPolicyFile } from '../../config/policy';
+import type { DecisionsClient } from '../../client/decisions-client';
 
 const STS = 'https://sts.us-east-1.amazonaws.com';
 const SERVER_ID = 'https://safeguard-api.example.com';
@@ -34,12 +35,20 @@ const breakGlass = {
     return { accepted: true, duplicate: false, approvals: 1, quorum: 1, phase: 'pending', decided: true };
   },
 } as unknown as BreakGlassClient;
+const runDecisions: Array<{ id: string; by: string; round: string | undefined }> = [];
+const decisions = {
+  async approve(id: string, by: string, opts: { round?: string } = {}) {
+    runDecisions.push({ id, by, round: opts.round });
+    return { accepted: true, duplicate: false, approvals: 1, quorum: 1, phase: 'deleting', decided: true, round: 'delete-old-key' };
+  },
+} as unknown as DecisionsClient;
 
 let api: RunningApi;
 beforeAll(async () => {
   const policy = loadPolicyFile(path.join(__dirname, '../../examples/policy.yaml'));
   api = await startApiServer({
     breakGlass,
+    decisions,
     policy: () => policy,
     verifier: new CallerIdentityVerifier({ stsEndpoint: STS, allowedStsHosts: ['sts.us-east-1.amazonaws.com'], serverId: SERVER_ID, fetch: fakeSts }),
     brokerSts: () => ({}) as STSClient,
@@ -104,4 +113,15 @@ test('the client surfaces the refusal code when the api disagrees about the requ
   const err = await other.whoami().catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ApiRequestError);
   expect((err as ApiRequestError).apiCode).toBe('AUTH_WRONG_SERVER');
+});
+
+test('decisions on any other kind of run go through /v1/runs with the identity the api derives', async () => {
+  runDecisions.length = 0;
+  const id = 'rotate-key-legacy-etl-0123abcd';
+  expect(await client('carol').approveRun(id, { round: 'delete-old-key' })).toMatchObject({ round: 'delete-old-key' });
+  expect(runDecisions).toEqual([{ id, by: 'carol', round: 'delete-old-key' }]);
+  const bad = await send('POST', `/v1/runs/${id}/approve`, await headerFor('carol', { method: 'POST', path: `/v1/runs/${id}/approve`, body: '{"round":"Delete Old Key!"}' }), '{"round":"Delete Old Key!"}');
+  expect(bad).toEqual({ status: 400, code: 'BAD_REQUEST' });
+  expect(await send('POST', '/v1/runs', await headerFor('carol', { method: 'POST', path: '/v1/runs', body: '{}' }), '{}')).toEqual({ status: 404, code: 'NOT_FOUND' });
+  expect(runDecisions).toHaveLength(1);
 });

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { checkBreakGlassInput } from '../../activities/policy/break-glass-check';
 import { loadPolicyFile } from '../../config/policy';
-import type { Policy } from '../../config/policy-types';
+import type { Policy } from '../../config/policy/types';
 import { buildBreakGlassInput } from '../../client/request';
 import { MAX_REASON_LENGTH, MIN_DURATION_MS } from '../../workflows/break-glass/definitions';
 import type { BreakGlassInput, RoleSnapshot } from '../../workflows/break-glass/definitions';

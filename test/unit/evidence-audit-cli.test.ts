@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EvidenceStore } from '../../activities/evidence/store';
+import { EvidenceStore } from '../../evidence/store';
 import { parseIsoDate, runAuditList, runAuditVerify } from '../../cli/commands/audit';
 
 let dir: string;
@@ -20,7 +20,7 @@ async function seed(): Promise<string> {
   const times = ['2026-01-10T10:00:00.000Z', '2026-02-10T10:00:00.000Z', '2026-03-10T10:00:00.000Z'];
   let i = 0;
   const store = new EvidenceStore(dir, { now: () => new Date(times[i++] ?? '2026-04-01T00:00:00Z') });
-  await store.append({ id: 'bg-1:requested', kind: 'break-glass.requested', record: { requester: 'alice', role: 'BreakGlassAdmin' } });
+  await store.append({ id: 'bg-1:requested', kind: 'break-glass.requested', record: { workflowId: 'breakglass-BreakGlassAdmin-bg1', requester: 'alice', role: 'BreakGlassAdmin' } });
   await store.append({ id: 'bg-1:approved', kind: 'break-glass.decision', record: { outcome: 'approved', requester: 'alice', role: 'BreakGlassAdmin', approvers: ['bob'] } });
   const last = await store.append({ id: 'bg-1:revoked', kind: 'break-glass.revoked', record: { outcome: 'revoked' } });
   return last.hash;
@@ -39,7 +39,7 @@ describe('runAuditVerify', () => {
     const text = await fs.readFile(file, 'utf8');
     await fs.writeFile(file, text.replace('"requester":"alice","role"', '"requester":"mallory","role"'));
     expect(await runAuditVerify(dir, {}, out.sink)).toBe(1);
-    expect(out.stdout).toEqual([expect.stringMatching(/^evidence\.jsonl:1: seq 1: hash mismatch/)]);
+    expect(out.stdout).toEqual([expect.stringMatching(/^evidence\.jsonl:1: seq 1: workflow breakglass-BreakGlassAdmin-bg1: hash mismatch/)]);
     expect(out.stderr.join('\n')).toMatch(/BROKEN/);
   });
 

@@ -3,12 +3,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { canonicalJson } from '../../activities/evidence/canonical-json';
-import { EvidenceLockError, EvidenceSecretError, EvidenceInputError } from '../../activities/evidence/errors';
-import { EvidenceStore, GENESIS_HASH, entryHash, verifyText } from '../../activities/evidence/store';
-import type { EvidenceEntry } from '../../activities/evidence/store';
+import { canonicalJson } from '../../evidence/canonical-json';
+import { EvidenceLockError, EvidenceSecretError, EvidenceInputError } from '../../evidence/errors';
+import { EvidenceStore, GENESIS_HASH, entryHash, verifyText } from '../../evidence/store';
+import type { EvidenceEntry } from '../../evidence/store';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DEFAULT_EVIDENCE_DIR } from '../../activities/evidence/store';
+import { DEFAULT_EVIDENCE_DIR } from '../../evidence/store';
 
 const run = promisify(execFile);
 let dir: string;
@@ -132,7 +132,7 @@ describe('EvidenceStore', () => {
   });
 
   it('keeps the chain intact when separate processes append concurrently', async () => {
-    const storePath = path.resolve(__dirname, '../../activities/evidence/store.ts');
+    const storePath = path.resolve(__dirname, '../../evidence/store.ts');
     const script = path.join(dir, 'child.ts');
     await fs.writeFile(
       script,
@@ -227,7 +227,21 @@ describe('EvidenceStore.verify detects tampering', () => {
     lines = await readLines();
   });
   const entry = (i: number): EvidenceEntry => JSON.parse(lines[i] ?? '') as EvidenceEntry;
-  const verify = () => new EvidenceStore(dir).verify();
+  // The exact findings; which record (id, workflowId) each names is asserted apart, below.
+  const verify = async () => {
+    const v = await new EvidenceStore(dir).verify();
+    return { ...v, problems: v.problems.map(({ id: _id, workflowId: _w, ...p }) => p) };
+  };
+
+  it('names the record and the workflow of a bad entry', async () => {
+    const e = entry(2);
+    e.record.requester = 'mallory';
+    e.record.workflowId = 'breakglass-BreakGlassAdmin-0123abcd';
+    lines[2] = JSON.stringify(e);
+    await writeLines(lines);
+    const v = await new EvidenceStore(dir).verify();
+    expect(v.problems).toEqual([{ seq: 3, line: 3, id: e.id, workflowId: 'breakglass-BreakGlassAdmin-0123abcd', problem: expect.stringMatching(/hash mismatch/) }]);
+  });
   const problemLines = (v: { problems: Array<{ line: number }> }) => [...new Set(v.problems.map((p) => p.line))];
 
   it('a changed record (hash mismatch) on its line', async () => {
@@ -382,9 +396,9 @@ describe('EvidenceStore.verify: malformed entries', () => {
     await seed(new EvidenceStore(dir), 4);
     const lines = await readLines();
     const repeated = verifyText(`${lines[0]}\n${lines[1]}\n${lines[1]}\n`);
-    expect(repeated.problems).toContainEqual({ seq: 2, line: 3, problem: 'seq out of order: 2 after 2' });
+    expect(repeated.problems).toContainEqual(expect.objectContaining({ seq: 2, line: 3, problem: 'seq out of order: 2 after 2' }));
     const gap = verifyText(`${lines[0]}\n${lines[3]}\n`);
-    expect(gap.problems).toContainEqual({ seq: 4, line: 2, problem: 'seq gap: 2..3 are missing' });
+    expect(gap.problems).toContainEqual(expect.objectContaining({ seq: 4, line: 2, problem: 'seq gap: 2..3 are missing' }));
   });
 
   test('list() with an empty kind lists every kind', async () => {

@@ -77,6 +77,15 @@ describe('looksLikeSecret', () => {
     expect(looksLikeSecret(s)).toBe(true);
   });
 
+  it('still flags random 40-character keys (they decode to noise, not text)', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    let seed = 7;
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let flagged = 0;
+    for (let i = 0; i < 200; i++) flagged += looksLikeSecret(Array.from({ length: 40 }, () => alphabet[Math.floor(rand() * 64)]).join('')) ? 1 : 0;
+    expect(flagged).toBeGreaterThanOrEqual(195);
+  });
+
   it.each([
     ['a workflow id', 'breakglass-BreakGlassAdmin-ab12cd34'],
     ['a role ARN', 'arn:aws:iam::123456789012:role/breakglass/BreakGlassAdminProd2024'],
@@ -92,6 +101,8 @@ describe('looksLikeSecret', () => {
     ['a Slack user id', 'U0123ABCDEF'],
     ['a sentence', 'alice requested BreakGlassAdmin for 30m: incident INC-1234'],
     ['redacted', REDACTED],
+    // A history carries JSON-encoded ids as base64; 29 bytes make exactly 40 characters.
+    ['base64 of a JSON-encoded id', Buffer.from('"safeguard-rotate-kms-it-kms"').toString('base64')],
   ])('does not flag %s', (_what, s) => {
     expect(looksLikeSecret(s)).toBe(false);
   });

@@ -30,7 +30,7 @@ describe('buildBreakGlassInput', () => {
 
   it('uses the role default duration when none is given', () => {
     const { duration: _d, ...noDuration } = ok;
-    expect(buildBreakGlassInput(policy, noDuration).durationMs).toBe(policy.breakGlassRoles.find((r) => r.name === 'BreakGlassAdmin')?.defaultDurationMs);
+    expect(buildBreakGlassInput(policy, noDuration).durationMs).toBe(policy.breakGlass.roles.find((r) => r.name === 'BreakGlassAdmin')?.defaultDurationMs);
   });
 
   it.each([

@@ -8,8 +8,10 @@ import { loadPolicyFile } from '../../config/policy';
 import { freePort } from '../../sandbox/net';
 import { createSlackApp } from '../../slack-app/app';
 import type { SlackApp } from '../../slack-app/app';
-import type { BreakGlassApi } from '../../slack-app/context';
-import { ACTIONS, VIEWS } from '../../slack-app/blocks/ids';
+import type { BreakGlassApi, DecisionsApi } from '../../slack-app/context';
+import type { DecisionChannel } from '../../workflows/shared/approval/definitions';
+import { RUNBOOK_DENY_VIEW } from '../../shared/slack-blocks/ids';
+import { ACTIONS, VIEWS } from '../../shared/slack-blocks/ids';
 import type { BreakGlassInput, BreakGlassStatus } from '../../workflows/break-glass/definitions';
 import { FakeSlack, buttonPayload, commandBody, interactionBody, sendSigned, sign, viewSubmissionPayload } from '../support/fake-slack';
 
@@ -54,8 +56,21 @@ class StubBreakGlass implements BreakGlassApi {
   }
 }
 
+class StubDecisions implements DecisionsApi {
+  calls: Array<{ verb: string; id: string; by: string; round?: string; reason?: string; via?: string }> = [];
+  async approve(id: string, by: string, opts: { round?: string; via?: DecisionChannel } = {}) {
+    this.calls.push({ verb: 'approve', id, by, ...opts });
+    return { accepted: true as const, duplicate: false, approvals: 1, quorum: 1, phase: 'deleting-old-key', decided: true, round: opts.round, roundKind: 'delete-old-key', roundState: 'approved' as const };
+  }
+  async deny(id: string, by: string, reason: string, opts: { round?: string; via?: DecisionChannel } = {}) {
+    this.calls.push({ verb: 'deny', id, by, reason, ...opts });
+    return { accepted: true as const, duplicate: false, approvals: 0, quorum: 1, phase: 'ended', decided: true, round: opts.round, roundKind: 'delete-old-key', roundState: 'denied' as const };
+  }
+}
+
 let fake: FakeSlack;
 let app: SlackApp;
+const decisions = new StubDecisions();
 let stub: StubBreakGlass;
 let url: string;
 const responseUrl = () => `${fake.url}/response/1`;
@@ -65,7 +80,7 @@ beforeAll(async () => {
   await fake.start();
   stub = new StubBreakGlass();
   const port = await freePort();
-  app = createSlackApp({ botToken: 'xoxb-unit', signingSecret: SECRET, slackApiUrl: fake.apiUrl, port }, { policy, breakGlass: stub, logger: pino({ level: 'silent' }) });
+  app = createSlackApp({ botToken: 'xoxb-unit', signingSecret: SECRET, slackApiUrl: fake.apiUrl, port }, { policy, breakGlass: stub, decisions, logger: pino({ level: 'silent' }) });
   await app.start();
   url = `http://127.0.0.1:${port}/slack/events`;
 });
@@ -81,6 +96,7 @@ beforeEach(() => {
   stub.approvals = [];
   stub.denials = [];
   delete stub.approveError;
+  decisions.calls = [];
 });
 
 const command = (user: string, text: string, extra: Partial<Parameters<typeof commandBody>[0]> = {}) => commandBody({ user, text, responseUrl: responseUrl(), ...extra });
@@ -334,5 +350,38 @@ describe('App Home', () => {
     const pub = await fake.waitFor(() => fake.ok('views.publish')[0], 5000, 'views.publish');
     expect(pub.body['user_id']).toBe(BOB);
     expect(JSON.stringify(pub.body['view'])).toContain('Waiting for my decision');
+  });
+});
+
+describe('runbook decision buttons', () => {
+  const RUN = 'rotate-key-legacy-etl-0123abcd';
+  const click = (user: string, actionId: string, value: string) => interactionBody(buttonPayload({ user, actionId, value, responseUrl: responseUrl() }));
+
+  it('approves the round the button names through the shared decision Update', async () => {
+    await sendSigned(url, click(BOB, 'access-key-rotation:approve', `${RUN}@delete-old-key`), { secret: SECRET });
+    const eph = await fake.waitFor(() => fake.ok('chat.postEphemeral')[0], 5000, 'ephemeral');
+    expect(decisions.calls).toEqual([{ verb: 'approve', id: RUN, by: 'bob', round: 'delete-old-key', via: 'slack' }]);
+    expect(String(eph.body['text'])).toContain('`delete-old-key` is approved');
+  });
+
+  it('denies with a reason from the modal', async () => {
+    await sendSigned(url, click(BOB, 'access-key-rotation:deny', `${RUN}@delete-old-key`), { secret: SECRET });
+    const open = await fake.waitFor(() => fake.ok('views.open')[0], 5000, 'views.open');
+    const view = open.body['view'] as { private_metadata: string; callback_id: string };
+    expect(view.callback_id).toBe(RUNBOOK_DENY_VIEW);
+    const sub = viewSubmissionPayload({ user: BOB, viewId: 'V0010', callbackId: RUNBOOK_DENY_VIEW, privateMetadata: view.private_metadata, values: { reason: { reason: { type: 'plain_text_input', value: 'a consumer still needs it' } } } });
+    await sendSigned(url, interactionBody(sub), { secret: SECRET });
+    await fake.waitFor(() => fake.ok('chat.postEphemeral')[0], 5000, 'ephemeral');
+    expect(decisions.calls).toEqual([{ verb: 'deny', id: RUN, by: 'bob', reason: 'a consumer still needs it', round: 'delete-old-key', via: 'slack' }]);
+  });
+
+  it('refuses a button whose kind and run id disagree, or that names a break-glass request', async () => {
+    for (const [actionId, value] of [['kms-rotation:approve', `${RUN}@delete-old-key`], ['access-key-rotation:approve', `${GRANT}@grant`], ['access-key-rotation:approve', `${RUN}@Bad Round`]] as const) {
+      fake.reset();
+      await sendSigned(url, click(BOB, actionId, value), { secret: SECRET });
+      await fake.waitFor(() => fake.ok('chat.postEphemeral', (c) => String(c.body['text']).includes('does not name a Safeguard run'))[0], 5000, 'ephemeral');
+    }
+    expect(decisions.calls).toEqual([]);
+    expect(stub.approvals).toEqual([]);
   });
 });

@@ -1,12 +1,12 @@
-import { approvalCard, quorumLine } from '../../slack-app/blocks/approval-card';
-import { auditLine, requesterDm, securityAlert, threadReply } from '../../slack-app/blocks/messages';
-import { requestModal, denyModal } from '../../slack-app/blocks/modals';
-import { homeView } from '../../slack-app/blocks/home';
-import { ACTIONS } from '../../slack-app/blocks/ids';
-import { escapeText, personLabel } from '../../slack-app/blocks/text';
-import type { RequestView } from '../../slack-app/blocks/types';
+import { approvalCard, quorumLine } from '../../shared/slack-blocks/approval-card';
+import { auditLine, requesterDm, securityAlert, threadReply } from '../../shared/slack-blocks/messages';
+import { requestModal, denyModal } from '../../shared/slack-blocks/modals';
+import { homeView } from '../../shared/slack-blocks/home';
+import { ACTIONS } from '../../shared/slack-blocks/ids';
+import { escapeText, personLabel } from '../../shared/slack-blocks/text';
+import type { RequestView } from '../../shared/slack-blocks/types';
 import { loadPolicyFile } from '../../config/policy';
-import { requestableRoles } from '../../config/policy-lookup';
+import { requestableRoles } from '../../config/policy/lookup';
 import path from 'node:path';
 
 const policy = loadPolicyFile(path.join(__dirname, '../../examples/policy.yaml'));

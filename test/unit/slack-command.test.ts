@@ -2,7 +2,7 @@ import path from 'node:path';
 import { SafeguardError } from '../../client/errors';
 import { assertWorkflowId, buildBreakGlassInput } from '../../client/request';
 import { loadPolicyFile } from '../../config/policy';
-import { canRequest, getRole } from '../../config/policy-lookup';
+import { canRequest, getRole } from '../../config/policy/lookup';
 import { MAX_COMMAND_TEXT, parseCommandText } from '../../slack-app/command';
 import { commandShortId, viewShortId } from '../../slack-app/ids';
 import { MAX_REASON_LENGTH, MIN_DURATION_MS } from '../../workflows/break-glass/definitions';

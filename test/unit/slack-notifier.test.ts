@@ -4,9 +4,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createWebClient } from '../../activities/slack/client';
 import { slackFailure } from '../../activities/slack/errors';
 import { SlackNotifier } from '../../activities/slack/notifier';
-import type { NotifyInput } from '../../activities/notify/notifier';
+import { toEnvelope } from '../../activities/notify/notifier';
+import type { BreakGlassNotification, RunbookNotification } from '../../workflows/shared/notifications';
 import { loadPolicyFile } from '../../config/policy';
-import type { RequestView } from '../../slack-app/blocks/types';
+import type { RequestView } from '../../shared/slack-blocks/types';
 import { FakeSlack } from '../support/fake-slack';
 
 const policy = loadPolicyFile(path.join(__dirname, '../../examples/policy.yaml'));
@@ -28,8 +29,8 @@ const view: RequestView = {
   sessions: [],
 };
 
-function input(event: string, v: RequestView = view, extra: Partial<NotifyInput> = {}): NotifyInput {
-  return { event, grantId: v.grantId, requester: v.requester, role: v.role, approvers: ['bob', 'carol'], phase: v.phase, view: v, security: ['carol'], ...extra };
+function input(event: string, v: RequestView = view, extra: Partial<BreakGlassNotification> = {}): BreakGlassNotification {
+  return { kind: 'break-glass', event, subjectId: v.grantId, requester: v.requester, role: v.role, audience: ['bob', 'carol'], severity: 'info', phase: v.phase, view: v, security: ['carol'], ...extra };
 }
 
 beforeAll(async () => {
@@ -75,8 +76,58 @@ describe('SlackNotifier', () => {
   });
 
   it('pages without a view go to the security channel', async () => {
-    await notifier.notify({ event: 'revocation-not-verified', grantId: view.grantId, requester: 'alice', role: 'BreakGlassAdmin', approvers: ['carol'], severity: 'page', detail: 'not verified after 3 attempts' });
+    await notifier.notify({ kind: 'break-glass', event: 'revocation-not-verified', subjectId: view.grantId, requester: 'alice', role: 'BreakGlassAdmin', audience: ['carol'], severity: 'page', detail: 'not verified after 3 attempts' });
     expect(fake.ok('chat.postMessage', (c) => c.body['channel'] === 'C00SECURITY')).toHaveLength(1);
+  });
+
+  it('reads a notification from a run started before the envelope existed as a break-glass one', async () => {
+    const legacy = { event: 'revocation-not-verified', grantId: view.grantId, requester: 'alice', role: 'BreakGlassAdmin', approvers: ['carol'], severity: 'page' as const, detail: 'x' };
+    expect(toEnvelope(legacy)).toMatchObject({ kind: 'break-glass', subjectId: view.grantId, audience: ['carol'], severity: 'page' });
+    await notifier.notify(toEnvelope(legacy));
+    expect(fake.ok('chat.postMessage', (c) => c.body['channel'] === 'C00SECURITY')).toHaveLength(1);
+  });
+
+  describe('runbook cards', () => {
+    const rotation = (extra: Partial<RunbookNotification> = {}): RunbookNotification => ({
+      kind: 'access-key-rotation',
+      subjectId: 'rotation-reporting-exporter-abc',
+      event: 'delete-approval-needed',
+      audience: ['carol'],
+      severity: 'info',
+      security: ['carol'],
+      channel: 'C0ROTATION',
+      view: {
+        title: 'x',
+        target: 'reporting-exporter',
+        phase: 'awaiting-delete-approval',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        steps: [{ name: 'create new key', state: 'done', detail: 'AKIAEXAMPLE' }, { name: 'delete old key', state: 'pending' }],
+        facts: [{ label: 'User', value: 'svc-reporting' }],
+        rounds: [{ id: 'delete-old-key', kind: 'delete-old-key', quorum: 1, eligible: ['carol'], approvals: [], state: 'open', openedAt: 'a', deadlineAt: 'b' }],
+      },
+      ...extra,
+    });
+
+    it('posts a checklist card with namespaced decision buttons to the kind channel, then threads events', async () => {
+      const r = await notifier.notify(rotation());
+      expect(r.cardRef).toEqual({ channel: 'C0ROTATION', ts: expect.any(String) });
+      const card = fake.ok('chat.postMessage', (c) => c.body['channel'] === 'C0ROTATION' && c.body['thread_ts'] === undefined)[0]!;
+      const blocks = JSON.stringify(card.body['blocks']);
+      expect(blocks).toContain('access-key-rotation:approve');
+      expect(blocks).toContain('access-key-rotation:deny');
+      expect(blocks).toContain('rotation-reporting-exporter-abc@delete-old-key');
+      expect(blocks).not.toContain('bg_approve');
+      expect(fake.ok('chat.postMessage', (c) => c.body['thread_ts'] === r.cardRef!.ts)).toHaveLength(1);
+    });
+
+    it('updates the card in place and pages the security channel on a page', async () => {
+      const ref = { channel: 'C0ROTATION', ts: '1700000000.000002' };
+      await notifier.notify(rotation({ cardRef: ref, severity: 'page', event: 'consumer-missed', detail: 'the old key was used after deactivation' }));
+      expect(fake.ok('chat.update')).toHaveLength(1);
+      const alert = fake.ok('chat.postMessage', (c) => c.body['channel'] === 'C00SECURITY');
+      expect(alert).toHaveLength(1);
+      expect(String(alert[0]!.body['text'])).toContain('<@U000CAROL>');
+    });
   });
 
   it('turns a 429 into a retryable failure with Retry-After as the next retry delay', async () => {

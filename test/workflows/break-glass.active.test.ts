@@ -39,6 +39,9 @@ test('an extension within the maximum, approved by an approver, moves the planne
     expect(decision).toMatchObject({ duplicate: false, decided: true });
     status = await waitForStatus(handle, (s) => Date.parse(s.plannedEndAt ?? '') > plannedBefore);
     expect(Date.parse(status.plannedEndAt ?? '')).toBe(plannedBefore + 45 * MIN);
+    // Status shows the grant's length now, and what was asked for.
+    expect(status.durationMs).toBe(75 * MIN);
+    expect(status.requestedDurationMs).toBe(30 * MIN);
     expect(timelineEvents(status)).toEqual(expect.arrayContaining(['extension-requested', 'extension-approved', 'extended']));
     return resultOf(handle);
   });

@@ -53,7 +53,7 @@ test('post-hoc: a rejected ratification revokes at once and pages security', asy
     await handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', round: 'ratification', reason: 'no incident open for this' }] });
     const res = await resultOf(handle);
     const page = state.notifications.find((n) => n.severity === 'page');
-    expect(page).toMatchObject({ event: 'ratification-rejected', approvers: ['sam'] });
+    expect(page).toMatchObject({ event: 'ratification-rejected', audience: ['sam'] });
     return res;
   });
   expect(result.status.outcome).toBe('revoked');
@@ -66,10 +66,14 @@ test('post-hoc: no ratification by the deadline revokes and pages security', asy
   const input = breakGlassInput({ durationMs: 60 * MIN, role: { ...postHoc, security: ['sam'] } });
   const result = await runBreakGlass(env, input, async ({ handle, state }) => {
     const res = await resultOf(handle);
-    expect(state.notifications.find((n) => n.severity === 'page')).toMatchObject({ event: 'ratification-timeout', approvers: ['sam'] });
+    expect(state.notifications.find((n) => n.severity === 'page')).toMatchObject({ event: 'ratification-timeout', audience: ['sam'] });
+    // The page is on the timeline, and so in the evidence record.
+    const recorded = (state.evidence[0]?.record as { timeline?: Array<{ event: string; detail?: string }> } | undefined)?.timeline ?? [];
+    expect(recorded.find((e) => e.event === 'security-paged')?.detail).toMatch(/^ratification-timeout: post-hoc grant not ratified before the deadline/);
     return res;
   });
   expect(result.status.endReason).toBe('ratification-timeout');
+  expect(result.status.timeline.find((e) => e.event === 'security-paged')?.detail).toMatch(/^ratification-timeout: /);
   expect(result.status.approval?.state).toBe('expired');
   expect(result.status.revocation?.verified).toBe(true);
   const lived = Date.parse(result.status.actualEndAt ?? '') - Date.parse(result.status.grantedAt ?? '');
@@ -88,7 +92,7 @@ test('revocation is retried through activity failures until verified, and securi
       expect(state.failures.get('submitRevocationCutoff')).toBe(0);
       expect(state.failures.get('verifyRevocation')).toBe(0);
       expect(state.notifications.filter((n) => n.event === 'revocation-not-verified')).toHaveLength(1);
-      expect(state.notifications.find((n) => n.event === 'revocation-not-verified')).toMatchObject({ severity: 'page', approvers: ['sam'] });
+      expect(state.notifications.find((n) => n.event === 'revocation-not-verified')).toMatchObject({ severity: 'page', audience: ['sam'] });
       expect(state.evidence).toHaveLength(1);
       return res;
     },

@@ -46,7 +46,7 @@ describe('decisions go to the round they name', () => {
       const denied = await handle.executeUpdate(denyUpdate, { args: [{ approver: 'bob', round: 'ratification', reason: 'no incident on record' }] });
       expect(denied).toMatchObject({ round: 'ratification', roundKind: 'ratification', roundState: 'denied' });
       const res = await resultOf(handle);
-      expect(state.notifications.find((n) => n.severity === 'page' && n.event === 'ratification-rejected')).toMatchObject({ approvers: ['sam'] });
+      expect(state.notifications.find((n) => n.severity === 'page' && n.event === 'ratification-rejected')).toMatchObject({ audience: ['sam'] });
       return res;
     });
     expect(result.status.outcome).toBe('revoked');
@@ -300,7 +300,7 @@ describe('a revocation is never called verified while a proof fails', () => {
       expect(st.revocation).toBeUndefined();
       expect(st.phase).toBe('revoking');
       expect(timelineEvents(st).filter((e) => e === 'revocation-unverified').length).toBeGreaterThanOrEqual(REVOCATION_ALERT_AFTER);
-      expect(state.notifications.find((n) => n.event === 'revocation-not-verified')).toMatchObject({ severity: 'page', approvers: ['sam'] });
+      expect(state.notifications.find((n) => n.event === 'revocation-not-verified')).toMatchObject({ severity: 'page', audience: ['sam'] });
       state.stuckSessions.clear();
       return resultOf(handle);
     });

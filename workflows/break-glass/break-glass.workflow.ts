@@ -22,7 +22,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { NotifyInput } from '../../activities/notify/notifier';
+import type { BreakGlassNotification } from '../shared/notifications';
 import { revocationCleanupWorkflow } from './revocation-cleanup.workflow';
 import {
   SEARCH_ATTRIBUTES,
@@ -33,6 +33,7 @@ import {
   revokeUpdate,
   sessionOpenedSignal,
   statusQuery,
+  roundsQuery,
   reserveCredentialsUpdate,
   leaseReleasedSignal,
   accessRefusedSignal,
@@ -44,10 +45,11 @@ import {
 } from './definitions';
 import type { BreakGlassInput, BreakGlassResult, BreakGlassStatus, DecisionResult, EndReason, Outcome, RevocationReceipt } from './definitions';
 import { BreakGlassState, RequestErrors } from './state';
-import { Outbox } from './outbox';
+import { Outbox } from '../shared/outbox';
+import { awaitDecision } from '../shared/approval/await-decision';
 import { assertDecisionShape, assertPersonField, inputShapeProblems, isAccessRefusal, isCredentialIssue, isLeaseRelease, isSessionReport } from './input-shape';
 import { REVOCATION_ALERT_AFTER, errorMessage, revokeUntilVerified } from './revocation';
-import type { ApprovalRound } from '../approval/gate';
+import type { ApprovalRound } from '../shared/approval/gate';
 
 export const TRUST_HARDENING = 'trust-hardening-1';
 
@@ -99,6 +101,7 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
   };
 
   setHandler(statusQuery, () => s.snapshot());
+  setHandler(roundsQuery, () => s.rounds.map((r) => r.snapshot()));
   setHandler(reconcileInfoQuery, () => ({
     grantId: input.grantId,
     requester: input.requester,
@@ -212,7 +215,7 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
       const round = s.openRound('extension', now, Math.min(now + role.approvalTimeoutMs, s.plannedEndAtMs ?? now));
       s.log(now, 'extension-requested', input.requester, reason);
       if (hardened) void notify(s, outbox, 'extension-requested');
-      else void notifyActivities.notify({ event: 'extension-requested', grantId: input.grantId, requester: input.requester, role: role.name, approvers: role.approvers }).catch(() => undefined);
+      else void notifyActivities.notify({ kind: 'break-glass', event: 'extension-requested', subjectId: input.grantId, requester: input.requester, role: role.name, audience: role.approvers, severity: 'info' }).catch(() => undefined);
       return { pendingApproval: true, proposedEndAt: new Date(proposed).toISOString(), round: round.config.id };
     },
     {
@@ -339,26 +342,19 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
 async function awaitGrantDecision(s: BreakGlassState, outbox: Outbox): Promise<Outcome | 'approved'> {
   const role = s.input.role;
   const round = s.grantRound ?? s.openRound('grant', Date.now(), Date.now() + role.approvalTimeoutMs);
-  const deadline = Date.parse(round.config.deadlineAt);
   await notify(s, outbox, 'approval-needed');
-  let seen = 0;
-  while (round.isOpen && !s.revokeRequest) {
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) break;
-    const woke = await condition(() => !round.isOpen || s.revokeRequest !== undefined || round.approvers.length !== seen, Math.min(remaining, role.reminderIntervalMs));
-    if (round.isOpen && round.approvers.length !== seen) {
-      // Quorum progress (1 of 2…) is shown on the approval card.
-      seen = round.approvers.length;
-      await notify(s, outbox, 'approval-progress');
-    } else if (!woke && deadline - Date.now() > 0) await notify(s, outbox, 'approval-reminder');
-  }
-  if (round.state === 'approved') return 'approved';
-  if (round.state === 'denied') {
+  const decided = await awaitDecision(round, {
+    reminderEveryMs: role.reminderIntervalMs,
+    interrupted: () => s.revokeRequest !== undefined,
+    // Quorum progress (1 of 2…) is shown on the approval card.
+    onEvent: (moment) => notify(s, outbox, moment === 'progress' ? 'approval-progress' : 'approval-reminder'),
+  });
+  if (decided === 'approved') return 'approved';
+  if (decided === 'denied') {
     await notify(s, outbox, 'denied');
     return 'denied';
   }
-  if (s.revokeRequest) return 'cancelled';
-  round.expire();
+  if (decided === 'interrupted') return 'cancelled';
   await notify(s, outbox, 'approval-expired');
   return 'expired-unapproved';
 }
@@ -549,7 +545,7 @@ async function rejectMalformed(problems: string[]): Promise<BreakGlassResult> {
   setHandler(statusQuery, () => status);
   upsertSearchAttributes({ [SEARCH_ATTRIBUTES.kind]: ['break-glass'], [SEARCH_ATTRIBUTES.outcome]: ['rejected-invalid'] });
   try {
-    await notifyActivities.notify({ event: 'rejected-invalid', grantId: info.workflowId, requester: '-', role: '-', approvers: [], detail: `malformed break-glass start: ${detail}`, severity: 'page' });
+    await notifyActivities.notify({ kind: 'break-glass', event: 'rejected-invalid', subjectId: info.workflowId, requester: '-', role: '-', audience: [], detail: `malformed break-glass start: ${detail}`, severity: 'page' });
   } catch (err) {
     log.error('security page failed', { error: errorMessage(err) });
   }
@@ -568,18 +564,20 @@ function result(s: BreakGlassState, lagFromMs: number | undefined): BreakGlassRe
   return lagFromMs !== undefined && verifiedAt !== undefined ? { status, revocationLagMs: Math.max(0, verifiedAt - lagFromMs) } : { status };
 }
 
-function notifyInput(s: BreakGlassState, event: string): NotifyInput {
+function notifyInput(s: BreakGlassState, event: string): BreakGlassNotification {
   const st = s.snapshot();
   const { timeline: _t, credentials: _c, ...view } = st;
   return {
+    kind: 'break-glass',
     view,
     security: s.input.role.security,
     ...(s.cardRef ? { cardRef: s.cardRef } : {}),
     event,
-    grantId: st.grantId,
+    subjectId: st.grantId,
+    severity: 'info',
     requester: st.requester,
     role: st.role,
-    approvers: s.input.role.approvers,
+    audience: s.input.role.approvers,
     phase: st.phase,
     ...(st.plannedEndAt !== undefined ? { plannedEndAt: st.plannedEndAt } : {}),
     ...(st.outcome !== undefined ? { outcome: st.outcome } : {}),
@@ -602,12 +600,16 @@ async function notify(s: BreakGlassState, outbox: Outbox, event: string): Promis
 async function notifySecurity(s: BreakGlassState, outbox: Outbox, event: string, detail: string): Promise<void> {
   if (!s.hardened) return notifySecurityLegacy(s, event, detail);
   s.log(Date.now(), 'security-paged', undefined, `${event}: ${detail}`.slice(0, 1000));
-  outbox.push({ event, grantId: s.input.grantId, requester: s.input.requester, role: s.input.role.name, approvers: s.input.role.security, phase: s.phase, detail, severity: 'page' });
+  outbox.push(securityPage(s, event, detail));
+}
+
+function securityPage(s: BreakGlassState, event: string, detail: string): BreakGlassNotification {
+  return { kind: 'break-glass', event, subjectId: s.input.grantId, requester: s.input.requester, role: s.input.role.name, audience: s.input.role.security, phase: s.phase, detail, severity: 'page' };
 }
 
 async function notifySecurityLegacy(s: BreakGlassState, event: string, detail: string): Promise<void> {
   try {
-    await notifyActivities.notify({ event, grantId: s.input.grantId, requester: s.input.requester, role: s.input.role.name, approvers: s.input.role.security, phase: s.phase, detail, severity: 'page' });
+    await notifyActivities.notify(securityPage(s, event, detail));
   } catch (err) {
     log.error('security page failed', { error: errorMessage(err) });
   }

@@ -1,9 +1,17 @@
 // Messages, input and result types of the breakGlass workflow. The CLI, the slack-app and the api
 // import only this file (never workflow code), so it must stay free of side effects.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalSnapshot, RoundKind } from '../approval/gate';
+import type { ApprovalSnapshot } from '../shared/approval/gate';
+import { DEFAULT_TASK_QUEUE } from '../shared/task-queues';
 
-export const BREAK_GLASS_TASK_QUEUE = 'safeguard';
+export { approveUpdate, denyUpdate, roundsQuery } from '../shared/approval/definitions';
+export type { DecisionChannel, DecisionInput, DecisionResult, DenyInput } from '../shared/approval/definitions';
+export { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+
+export const BREAK_GLASS_TASK_QUEUE = DEFAULT_TASK_QUEUE;
+
+/** Round kinds of a break-glass request. */
+export type BreakGlassRoundKind = 'grant' | 'ratification' | 'extension';
 
 /** The role's policy, resolved when the request is made and frozen into the workflow input so a
  * policy edit never changes the rules of a request already in flight (and replay stays deterministic). */
@@ -149,7 +157,10 @@ export interface BreakGlassStatus {
   reason: string;
   ticket?: string;
   requestedAt: string;
+  /** The grant's length now: the request's, plus approved extensions. */
   durationMs: number;
+  /** What was asked for, when extensions made the grant longer. */
+  requestedDurationMs?: number;
   approval?: ApprovalSnapshot;
   /** Every round the request has had, oldest first (grant, ratification, extension-1, …). */
   rounds?: ApprovalSnapshot[];
@@ -175,35 +186,6 @@ export interface BreakGlassResult {
   evidenceWritten?: boolean;
 }
 
-/** Where a decision came from: a Slack click is not an AWS-verified identity (see stepUp). */
-export type DecisionChannel = 'slack' | 'api' | 'cli';
-
-export interface DecisionInput {
-  approver: string;
-  /** The round decided: `grant`, `ratification` or `extension-<n>` (invariant 10). Required for
-   * new decisions; absent only in histories recorded before rounds were named. */
-  round?: string;
-  comment?: string;
-  via?: DecisionChannel;
-}
-export interface DenyInput {
-  approver: string;
-  round?: string;
-  reason: string;
-  via?: DecisionChannel;
-}
-export interface DecisionResult {
-  accepted: true;
-  duplicate: boolean;
-  approvals: number;
-  quorum: number;
-  phase: Phase;
-  decided: boolean;
-  /** The round the decision was applied to, and its state after it. */
-  round?: string;
-  roundKind?: RoundKind;
-  roundState?: ApprovalSnapshot['state'];
-}
 export interface ExtendInput {
   requester: string;
   byMs: number;
@@ -226,8 +208,6 @@ export interface RevokeResult {
   duplicate?: boolean;
 }
 
-export const approveUpdate = defineUpdate<DecisionResult, [DecisionInput]>('approve');
-export const denyUpdate = defineUpdate<DecisionResult, [DenyInput]>('deny');
 export const extendUpdate = defineUpdate<ExtendResult, [ExtendInput]>('extend');
 export const revokeUpdate = defineUpdate<RevokeResult, [RevokeInput]>('revoke');
 export const statusQuery = defineQuery<BreakGlassStatus>('status');
@@ -310,11 +290,3 @@ export function grantSessionName(grantId: string): string {
 export function revocationPolicyName(grantId: string): string {
   return `SafeguardRevoke-${grantId}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 128);
 }
-
-export const SEARCH_ATTRIBUTES = {
-  kind: 'SafeguardKind',
-  requester: 'SafeguardRequester',
-  role: 'SafeguardRole',
-  account: 'SafeguardAccount',
-  outcome: 'SafeguardOutcome',
-} as const;

@@ -3,9 +3,9 @@
 // time), never read here. Validators must never change it: they do not run on replay.
 import { Refusals, refuse } from '../shared/refusals';
 import { looksLikeSecret } from '../../config/redact';
-import { ApprovalRound, DecisionErrors } from '../approval/gate';
-import type { RoundKind } from '../approval/gate';
-import type { CardRef } from '../../activities/notify/notifier';
+import { ApprovalRound, DecisionErrors } from '../shared/approval/gate';
+
+import type { CardRef } from '../shared/notifications';
 import {
   MAX_CREDENTIAL_ISSUES,
   MAX_EXTENSIONS,
@@ -15,6 +15,7 @@ import {
   MAX_TIMELINE_EVENTS,
 } from './definitions';
 import type {
+  BreakGlassRoundKind,
   AccessRefusal,
   BreakGlassInput,
   BreakGlassStatus,
@@ -136,7 +137,7 @@ export class BreakGlassState {
     else this.log(nowMs, event, by, detail);
   }
 
-  openRound(kind: RoundKind, nowMs: number, deadlineMs: number): ApprovalRound {
+  openRound(kind: BreakGlassRoundKind, nowMs: number, deadlineMs: number): ApprovalRound {
     const extensions = this.rounds.filter((r) => r.config.kind === 'extension').length;
     const round = new ApprovalRound({
       id: kind === 'extension' ? `extension-${extensions + 1}` : kind,
@@ -305,6 +306,11 @@ export class BreakGlassState {
     if (this.endReason) s.endReason = this.endReason;
     if (this.grantedAtMs !== undefined) s.grantedAt = iso(this.grantedAtMs);
     if (this.plannedEndAtMs !== undefined) s.plannedEndAt = iso(this.plannedEndAtMs);
+    // After an approved extension the grant is longer than asked: status shows what it is now.
+    if (this.grantedAtMs !== undefined && this.plannedEndAtMs !== undefined && this.plannedEndAtMs - this.grantedAtMs !== this.status.durationMs) {
+      s.requestedDurationMs = this.status.durationMs;
+      s.durationMs = this.plannedEndAtMs - this.grantedAtMs;
+    }
     return s;
   }
 }

@@ -36,6 +36,46 @@ export const Refusals = {
 
 export type RefusalCode = (typeof Refusals)[keyof typeof Refusals];
 
+export interface RefusalInfo {
+  /** The api's HTTP status for it. */
+  http: 400 | 403 | 404 | 409 | 410 | 429;
+  /** The api's error code (stable, in docs/api-auth.md). */
+  apiCode: string;
+  /** How Slack and the CLI name it in one phrase. */
+  label: string;
+}
+
+/** One row per refusal: the api, Slack and the CLI read it here, so no front end words it apart. */
+export const REFUSAL_INFO: Record<RefusalCode, RefusalInfo> = {
+  SelfApproval: { http: 403, apiCode: 'SELF_APPROVAL', label: 'you cannot decide on your own request' },
+  NotAnApprover: { http: 403, apiCode: 'NOT_AN_APPROVER', label: 'not an approver' },
+  NoDecisionPending: { http: 409, apiCode: 'NO_DECISION_PENDING', label: 'nothing to decide' },
+  ReasonRequired: { http: 400, apiCode: 'REASON_REQUIRED', label: 'a reason is required' },
+  RoundRequired: { http: 400, apiCode: 'ROUND_REQUIRED', label: 'say which decision' },
+  UnknownRound: { http: 404, apiCode: 'UNKNOWN_ROUND', label: 'no such decision' },
+  AlreadyDecided: { http: 409, apiCode: 'ALREADY_DECIDED', label: 'already decided' },
+  StepUpRequired: { http: 403, apiCode: 'STEP_UP_REQUIRED', label: 'decide from the CLI (step-up)' },
+  NotAllowedToRevoke: { http: 403, apiCode: 'NOT_ALLOWED_TO_REVOKE', label: 'not allowed to revoke' },
+  NotTheRequester: { http: 403, apiCode: 'NOT_REQUESTER', label: 'only the requester may' },
+  GrantNotActive: { http: 409, apiCode: 'GRANT_NOT_ACTIVE', label: 'the grant is not active' },
+  ExtensionAlreadyPending: { http: 409, apiCode: 'EXTENSION_PENDING', label: 'an extension is already pending' },
+  ExtensionLimitReached: { http: 409, apiCode: 'EXTENSION_LIMIT', label: 'no more extensions' },
+  DurationOverMaximum: { http: 400, apiCode: 'DURATION_OVER_MAXIMUM', label: 'longer than the role allows' },
+  InvalidDuration: { http: 400, apiCode: 'INVALID_DURATION', label: 'not a duration' },
+  RequestEnded: { http: 410, apiCode: 'GRANT_REVOKED', label: 'the request has ended' },
+  GrantRevoked: { http: 410, apiCode: 'GRANT_REVOKED', label: 'the grant was revoked' },
+  AlreadyRevoking: { http: 409, apiCode: 'ALREADY_REVOKING', label: 'already being revoked' },
+  VendingLimitReached: { http: 429, apiCode: 'VENDING_LIMIT_REACHED', label: 'too many credentials for this grant' },
+  TooManyLeases: { http: 429, apiCode: 'TOO_MANY_REQUESTS', label: 'too many credential requests at once' },
+  SecretInText: { http: 400, apiCode: 'SECRET_IN_TEXT', label: 'the text looks like a secret' },
+  MalformedRequest: { http: 400, apiCode: 'BAD_REQUEST', label: 'malformed request' },
+  RequestRejected: { http: 409, apiCode: 'REQUEST_REJECTED', label: 'the request does not match the policy' },
+};
+
+export function refusalInfo(code: string | undefined): RefusalInfo | undefined {
+  return code !== undefined && Object.prototype.hasOwnProperty.call(REFUSAL_INFO, code) ? REFUSAL_INFO[code as RefusalCode] : undefined;
+}
+
 /** Throws the refusal a person should see (from a validator: nothing is recorded). */
 export function refuse(type: RefusalCode, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });

@@ -3,11 +3,11 @@
 // can only ever produce the outcome the workflow decided; the reply is written from the Update's
 // result, never assumed.
 import type { App } from '@slack/bolt';
-import { ACTIONS } from '../../blocks/ids';
+import { ACTIONS } from '../../../shared/slack-blocks/ids';
 import { explain, tellUser } from '../../context';
 import type { ListenerContext } from '../../context';
 import { requestClick } from './payload';
-import { decisionReply } from '../../blocks/messages';
+import { decisionReply } from '../../../shared/slack-blocks/messages';
 
 export function register(app: App, ctx: ListenerContext): void {
   for (const actionId of [ACTIONS.approve, ACTIONS.ratify]) {

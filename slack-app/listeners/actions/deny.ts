@@ -1,7 +1,7 @@
 // Deny and Reject ask for a reason first (a modal); the decision is made on its submission.
 import type { App } from '@slack/bolt';
-import { ACTIONS } from '../../blocks/ids';
-import { denyModal } from '../../blocks/modals';
+import { ACTIONS } from '../../../shared/slack-blocks/ids';
+import { denyModal } from '../../../shared/slack-blocks/modals';
 import type { ListenerContext } from '../../context';
 import { requestClick } from './payload';
 

@@ -1,8 +1,8 @@
 // "Extend…" in the requester's DM: asks for how much longer, then sends the extend Update (a new
 // approval round on the workflow).
 import type { App } from '@slack/bolt';
-import { ACTIONS } from '../../blocks/ids';
-import { extendModal } from '../../blocks/modals';
+import { ACTIONS } from '../../../shared/slack-blocks/ids';
+import { extendModal } from '../../../shared/slack-blocks/modals';
 import type { ListenerContext } from '../../context';
 import { requestClick } from './payload';
 

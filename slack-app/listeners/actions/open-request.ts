@@ -1,8 +1,8 @@
 // "Request access" on App Home: the same modal as a bare `/breakglass`.
 import type { App } from '@slack/bolt';
-import { requestableRoles } from '../../../config/policy-lookup';
-import { ACTIONS } from '../../blocks/ids';
-import { requestModal } from '../../blocks/modals';
+import { requestableRoles } from '../../../config/policy/lookup';
+import { ACTIONS } from '../../../shared/slack-blocks/ids';
+import { requestModal } from '../../../shared/slack-blocks/modals';
 import { tellUser, unknownUserText } from '../../context';
 import type { ListenerContext } from '../../context';
 import { parseButton } from './payload';

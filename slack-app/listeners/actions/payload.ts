@@ -2,7 +2,7 @@
 import { GRANT_ID_PATTERN } from '../../../client/request';
 import type { WebClient } from '@slack/web-api';
 import { z } from 'zod';
-import type { Person } from '../../../config/policy-types';
+import type { Person } from '../../../config/policy/types';
 import { tellUser, unknownUserText } from '../../context';
 import type { ListenerContext } from '../../context';
 

@@ -1,6 +1,6 @@
 // "Revoke now" on the card, in the requester's DM and on App Home.
 import type { App } from '@slack/bolt';
-import { ACTIONS } from '../../blocks/ids';
+import { ACTIONS } from '../../../shared/slack-blocks/ids';
 import { explain, tellUser } from '../../context';
 import type { ListenerContext } from '../../context';
 import { requestClick } from './payload';

@@ -4,9 +4,9 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { buildBreakGlassInput } from '../../../client/request';
-import { requestableRoles } from '../../../config/policy-lookup';
-import { HELP_TEXT, ephemeral, listMessage, statusMessage } from '../../blocks/messages';
-import { requestModal } from '../../blocks/modals';
+import { requestableRoles } from '../../../config/policy/lookup';
+import { HELP_TEXT, ephemeral, listMessage, statusMessage } from '../../../shared/slack-blocks/messages';
+import { requestModal } from '../../../shared/slack-blocks/modals';
 import { parseCommandText } from '../../command';
 import { explain, unknownUserText } from '../../context';
 import type { ListenerContext } from '../../context';

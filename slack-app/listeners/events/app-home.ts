@@ -2,8 +2,8 @@
 // workflows (search attributes + status Queries), never from anything Slack stored.
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { homeView } from '../../blocks/home';
-import type { RequestView } from '../../blocks/types';
+import { homeView } from '../../../shared/slack-blocks/home';
+import type { RequestView } from '../../../shared/slack-blocks/types';
 import type { ListenerContext } from '../../context';
 
 const eventSchema = z.object({ user: z.string().min(1).max(32), tab: z.string().max(32).optional() });

@@ -2,26 +2,19 @@
 // A refusal (self-denial, not an approver, already decided) is told to the person who submitted.
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
-import { MIN_DENY_REASON_LENGTH } from '../../../workflows/approval/gate';
-import { DENY_FIELDS, VIEWS } from '../../blocks/ids';
+import { MIN_DENY_REASON_LENGTH } from '../../../workflows/shared/approval/gate';
+import { DENY_FIELDS, VIEWS } from '../../../shared/slack-blocks/ids';
 import { explain, tellUser, unknownUserText } from '../../context';
 import type { ListenerContext } from '../../context';
-import { grantMetaSchema, readSubmission } from './submission';
-import { decisionReply } from '../../blocks/messages';
+import { grantMetaSchema, readSubmission, reasonSubmissionSchema } from './submission';
+import { decisionReply } from '../../../shared/slack-blocks/messages';
 
 const metaSchema = grantMetaSchema.extend({ kind: z.enum(['deny', 'reject']), round: z.string().regex(/^(grant|ratification|extension-\d{1,3})$/) });
 
-const submissionSchema = z.object({
-  user: z.object({ id: z.string().min(1).max(32) }),
-  view: z.object({
-    private_metadata: z.string().max(3000),
-    state: z.object({ values: z.object({ [DENY_FIELDS.reason.block]: z.object({ [DENY_FIELDS.reason.action]: z.object({ value: z.string().max(5000).nullish() }).passthrough() }) }) }),
-  }),
-});
 
 export function register(app: App, ctx: ListenerContext): void {
   app.view(VIEWS.deny, async ({ ack, body, client }) => {
-    const read = readSubmission(body, submissionSchema, metaSchema);
+    const read = readSubmission(body, reasonSubmissionSchema, metaSchema);
     if (!read) {
       await ack({ response_action: 'errors', errors: { [DENY_FIELDS.reason.block]: 'This form could not be read; nothing was changed.' } });
       return;

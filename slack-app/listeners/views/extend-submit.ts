@@ -3,7 +3,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { parseRequestDuration } from '../../../client/request';
-import { EXTEND_FIELDS, VIEWS } from '../../blocks/ids';
+import { EXTEND_FIELDS, VIEWS } from '../../../shared/slack-blocks/ids';
 import { explain, tellUser, unknownUserText } from '../../context';
 import type { ListenerContext } from '../../context';
 import { grantMetaSchema, readSubmission } from './submission';

@@ -2,6 +2,7 @@
 // about from private_metadata (set by us, but it travels through Slack, so it is checked again).
 import { z } from 'zod';
 import { GRANT_ID_PATTERN } from '../../../client/request';
+import { DENY_FIELDS } from '../../../shared/slack-blocks/ids';
 
 export const grantMetaSchema = z.object({ grantId: z.string().regex(GRANT_ID_PATTERN), channel: z.string().max(32).optional() });
 
@@ -18,3 +19,12 @@ export function readSubmission<B extends { view: { private_metadata: string } },
     return undefined;
   }
 }
+
+/** A reason modal's submission (deny, reject): who submitted, and the text of the reason field. */
+export const reasonSubmissionSchema = z.object({
+  user: z.object({ id: z.string().min(1).max(32) }),
+  view: z.object({
+    private_metadata: z.string().max(3000),
+    state: z.object({ values: z.object({ [DENY_FIELDS.reason.block]: z.object({ [DENY_FIELDS.reason.action]: z.object({ value: z.string().max(5000).nullish() }).passthrough() }) }) }),
+  }),
+});

@@ -18,7 +18,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { assertNoSecrets, SecretDetectedError } from '../../config/redact';
+import { assertNoSecrets, SecretDetectedError } from '../config/redact';
 import { canonicalJson } from './canonical-json';
 import { EvidenceInputError, EvidenceIoError, EvidenceLockError, EvidenceSecretError } from './errors';
 
@@ -59,6 +59,10 @@ export interface ListFilter {
 
 export interface VerifyProblem {
   seq?: number;
+  /** The record's id (for runbook records `<workflowId>/<runId>`), so a finding names the run. */
+  id?: string;
+  /** The workflow id the record is about, when the record names one. */
+  workflowId?: string;
   /** 1-based line number in evidence.jsonl. */
   line: number;
   problem: string;
@@ -464,8 +468,9 @@ export function verifyText(text: string): VerifyResult {
       return;
     }
     const e = parsed.entry;
+    const workflowId = typeof e.record['workflowId'] === 'string' ? e.record['workflowId'] : typeof e.record['grantId'] === 'string' ? e.record['grantId'] : undefined;
     const at = (problem: string): void => {
-      problems.push({ seq: e.seq, line, problem });
+      problems.push({ seq: e.seq, line, id: e.id, ...(workflowId !== undefined ? { workflowId } : {}), problem });
     };
     entries++;
 

@@ -24,5 +24,3 @@ export type {
   VerifyProblem,
   VerifyResult,
 } from './store';
-export { createEvidenceActivities } from './activities';
-export type { EvidenceActivities, RecordEvidenceInput } from './activities';

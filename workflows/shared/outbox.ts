@@ -5,7 +5,7 @@
 // only when it is about to complete, for a bounded time.
 import { CancellationScope, condition, log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { CardRef, NotifyInput } from '../../activities/notify/notifier';
+import type { CardRef, Notification } from './notifications';
 
 const notifyActivities = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
@@ -13,12 +13,12 @@ const notifyActivities = proxyActivities<Activities>({
 });
 
 export class Outbox {
-  private readonly queue: NotifyInput[] = [];
+  private readonly queue: Notification[] = [];
   private sending = false;
   private started = false;
   cardRef?: CardRef;
 
-  push(n: NotifyInput): void {
+  push(n: Notification): void {
     this.queue.push(n);
     if (!this.started) {
       this.started = true;

@@ -1,12 +1,14 @@
 // The approval gate shared by every workflow that needs people to decide: N-of-M distinct approvers
 // from an eligible pool, never the requester, idempotent repeats, deny needs a reason. Plain and
 // deterministic so it runs inside workflow code and is unit-tested without Temporal.
-import { Refusals, refuse } from '../shared/refusals';
+import { Refusals, refuse } from '../refusals';
 
-export type RoundKind = 'grant' | 'ratification' | 'extension';
+/** What a round decides, named by the workflow that opens it (break-glass: `grant`,
+ * `ratification`, `extension`; key rotation: `delete-old-key`). People see it in refusals. */
+export type RoundKind = string;
 
 export interface ApprovalRoundConfig {
-  /** Names the round in decisions: `grant`, `ratification`, `extension-<n>` (invariant 10). */
+  /** Names the round in decisions, e.g. `grant`, `extension-<n>`, `delete-old-key` (invariant 10). */
   id: string;
   kind: RoundKind;
   requester: string;
@@ -14,6 +16,8 @@ export interface ApprovalRoundConfig {
   quorum: number;
   openedAt: string;
   deadlineAt: string;
+  /** How refusals name what is being decided on ("… is not an approver for this <scope>"); default `role`. */
+  scope?: string;
 }
 
 export interface Decision {
@@ -128,6 +132,6 @@ export class ApprovalRound {
 
   private validateDecider(by: string): void {
     if (by === this.config.requester) refuse(DecisionErrors.selfApproval, 'you cannot decide on your own request');
-    if (!this.config.eligible.includes(by)) refuse(DecisionErrors.notApprover, `${by} is not an approver for this role`);
+    if (!this.config.eligible.includes(by)) refuse(DecisionErrors.notApprover, `${by} is not an approver for this ${this.config.scope ?? 'role'}`);
   }
 }

@@ -1,6 +1,6 @@
 // The request modal and the deny/reject reason modal. Pure builders; the listeners fill them.
 import type { View } from '@slack/types';
-import type { BreakGlassRole } from '../../config/policy-types';
+import type { BreakGlassRole } from '../../config/policy/types';
 import { MAX_REASON_LENGTH } from '../../workflows/break-glass/definitions';
 import { DENY_FIELDS, EXTEND_FIELDS, REQUEST_FIELDS, VIEWS } from './ids';
 import { duration, mrkdwn, plain, safeText } from './text';

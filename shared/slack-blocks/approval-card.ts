@@ -5,7 +5,7 @@ import { ACTIONS } from './ids';
 import { duration, mrkdwn, plain, plainPerson, safeText, slackDate } from './text';
 import type { PersonLabel } from './text';
 import type { Message, RequestView } from './types';
-import type { ApprovalSnapshot } from '../../workflows/approval/gate';
+import type { ApprovalSnapshot } from '../../workflows/shared/approval/gate';
 
 const PHASE_LABEL: Record<RequestView['phase'], string> = {
   pending: ':hourglass_flowing_sand: Waiting for approval',

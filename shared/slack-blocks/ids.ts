@@ -1,5 +1,8 @@
 // Stable ids shared by the Block Kit builders and the listeners. Changing one breaks the buttons on
-// cards already posted, so they are part of the app's interface.
+// cards already posted, so they are part of the app's interface. Break-glass owns the `bg_`
+// namespace (its ids predate the others); every other kind's decisions use `<kind>:<verb>`.
+import type { RunbookKind } from '../../workflows/shared/search-attributes';
+
 export const ACTIONS = {
   approve: 'bg_approve',
   deny: 'bg_deny',
@@ -30,3 +33,16 @@ export const REQUEST_FIELDS = {
 export const DENY_FIELDS = { reason: { block: 'reason', action: 'reason' } } as const;
 
 export const EXTEND_FIELDS = { duration: { block: 'duration', action: 'duration' }, reason: { block: 'reason', action: 'reason' } } as const;
+
+export type DecisionVerb = 'approve' | 'deny';
+
+/** `access-key-rotation:approve` — one listener decides for every non-break-glass kind. */
+export function runbookActionId(kind: Exclude<RunbookKind, 'break-glass'>, verb: DecisionVerb): string {
+  return `${kind}:${verb}`;
+}
+
+/** Matches every kind's decision buttons; group 1 is the kind, group 2 the verb. */
+export const RUNBOOK_DECISION_ACTION = /^([a-z][a-z-]+):(approve|deny)$/;
+
+/** The generic deny-reason modal (callback id); its private_metadata carries `<workflowId>@<round>`. */
+export const RUNBOOK_DENY_VIEW = 'runbook:deny_reason';

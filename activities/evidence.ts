@@ -4,9 +4,10 @@
 // because suppressing evidence must not be as easy as typing something key-shaped. Errors no retry
 // can fix are non-retryable, so the workflow's bounded retries end quickly and it pages security.
 import { ApplicationFailure } from '@temporalio/common';
-import { redactSecretShapes } from '../../config/redact';
-import { EvidenceError } from './errors';
-import type { AppendResult, EvidenceStore } from './store';
+import { redactSecretShapes } from '../config/redact';
+import { EvidenceError, EvidenceInputError } from '../evidence/errors';
+import { prepareRecord } from '../evidence/records';
+import type { AppendResult, EvidenceStore } from '../evidence/store';
 
 export interface RecordEvidenceInput {
   /** Stable per event, e.g. `${workflowId}/${runId}`, so a retried activity writes once. */
@@ -23,7 +24,11 @@ export function createEvidenceActivities(deps: { store: EvidenceStore }) {
     async recordEvidence(input: RecordEvidenceInput): Promise<AppendResult> {
       const { value: record, paths } = redactSecretShapes(input.record);
       try {
-        return await deps.store.append({ ...input, record: paths.length > 0 ? { ...record, redactions: paths } : record });
+        // Every kind's record has a versioned schema (evidence/records.ts): a record that does not
+        // fit it is a bug in the workflow, and no retry fixes it.
+        const checked = prepareRecord(input.kind, paths.length > 0 ? { ...record, redactions: paths } : record);
+        if (!checked.ok) throw new EvidenceInputError(checked.problem);
+        return await deps.store.append({ ...input, record: checked.record });
       } catch (err) {
         if (err instanceof EvidenceError && PERMANENT.has(err.code)) {
           throw ApplicationFailure.create({ message: err.message, type: err.code, nonRetryable: true, cause: err });

@@ -1,0 +1,46 @@
+// Workflow ids, one pattern per runbook kind, so any front end can tell from an id alone what a run
+// is (and refuse garbage before asking Temporal). Scheduled runs get the Schedule's action time
+// appended by the server (`…-2026-12-01T03:00:00Z`), which every pattern allows.
+import type { RunbookKind } from '../workflows/shared/search-attributes';
+import { SafeguardError } from './errors';
+
+const TARGET = '[a-z][a-z0-9-]{1,63}';
+const SUFFIX = '(?:-[0-9a-f]{6,16})?(?:-\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z)?';
+
+export const WORKFLOW_ID_PATTERNS: Record<RunbookKind, { pattern: RegExp; example: string }> = {
+  'break-glass': { pattern: /^breakglass-[A-Za-z][A-Za-z0-9_-]{1,63}-[0-9a-f]{6,16}$/, example: 'breakglass-BreakGlassAdmin-1a2b3c4d' },
+  'access-key-rotation': { pattern: new RegExp(`^rotate-key-${TARGET}${SUFFIX}$`), example: 'rotate-key-reporting-exporter-1a2b3c4d' },
+  'kms-rotation': { pattern: new RegExp(`^rotate-kms-${TARGET}${SUFFIX}$`), example: 'rotate-kms-phi-data-1a2b3c4d' },
+};
+
+export function accessKeyRotationId(target: string, shortId: string): string {
+  return `rotate-key-${target}-${shortId}`;
+}
+
+export function kmsRotationId(target: string, shortId: string): string {
+  return `rotate-kms-${target}-${shortId}`;
+}
+
+/** The Schedule of a target (`safeguard-rotate-key-reporting-exporter`). */
+export function rotationScheduleId(kind: 'access-key-rotation' | 'kms-rotation', target: string): string {
+  return `safeguard-${scheduledRunId(kind, target)}`;
+}
+
+/** The workflow id a Schedule's action names; the server appends the action time to each run's id. */
+export function scheduledRunId(kind: 'access-key-rotation' | 'kms-rotation', target: string): string {
+  return `${kind === 'access-key-rotation' ? 'rotate-key' : 'rotate-kms'}-${target}`;
+}
+
+export function kindOfWorkflowId(id: string): RunbookKind | undefined {
+  for (const [kind, { pattern }] of Object.entries(WORKFLOW_ID_PATTERNS)) if (pattern.test(id)) return kind as RunbookKind;
+  return undefined;
+}
+
+/** Refuses anything that is not a Safeguard run id, naming what ids look like. */
+export function assertRunId(id: string, kinds: readonly RunbookKind[] = Object.keys(WORKFLOW_ID_PATTERNS) as RunbookKind[]): RunbookKind {
+  const kind = kindOfWorkflowId(id);
+  if (kind && kinds.includes(kind)) return kind;
+  const examples = kinds.map((k) => WORKFLOW_ID_PATTERNS[k].example).join(', ');
+  const what = kinds.length === Object.keys(WORKFLOW_ID_PATTERNS).length ? 'Safeguard' : kinds.join(' or ');
+  throw new SafeguardError('INVALID_ID', `"${id.slice(0, 80)}" is not ${/^[aeiou]/.test(what) ? 'an' : 'a'} ${what} run id (they look like ${examples})`);
+}

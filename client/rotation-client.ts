@@ -1,0 +1,140 @@
+// Starting and reading key rotations. A run's input is built from the policy when it starts (the
+// target, its account's execution role, the approvers and security people), so a policy edit never
+// changes a run in flight; Schedules carry the same input (client/schedules.ts).
+import { randomBytes } from 'node:crypto';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { accessKeyTargetFor, kmsKeyTargetFor, RotationTargetError } from './rotation-targets';
+import { securityPeople } from '../config/policy/lookup';
+import type { Policy } from '../config/policy/types';
+import { DEFAULT_TASK_QUEUE } from '../workflows/shared/task-queues';
+import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
+import { rotationStatusQuery } from '../workflows/key-rotation/definitions';
+import type { AccessKeyRotationInput, KmsRotationInput, RotationResult, RotationStatus } from '../workflows/key-rotation/definitions';
+import { SafeguardError, explainTemporalError } from './errors';
+import { accessKeyRotationId, assertRunId, kmsRotationId } from './ids';
+import { searchAttributeKeys } from './search-attributes';
+
+export type RotationKind = 'access-key-rotation' | 'kms-rotation';
+
+export interface RotationTargetRef {
+  kind: RotationKind;
+  name: string;
+}
+
+export interface ListedRotation {
+  workflowId: string;
+  kind: string;
+  target?: string;
+  status: string;
+  startTime: string;
+  closeTime?: string;
+  outcome?: string;
+}
+
+/** Which kind a target name is (names are unique across access keys and KMS keys). */
+export function findRotationTarget(policy: Policy, name: string): RotationTargetRef {
+  if (policy.rotation.accessKeys.some((t) => t.name === name)) return { kind: 'access-key-rotation', name };
+  if (policy.rotation.kmsKeys.some((t) => t.name === name)) return { kind: 'kms-rotation', name };
+  const known = [...policy.rotation.accessKeys, ...policy.rotation.kmsKeys].map((t) => t.name);
+  throw new SafeguardError('UNKNOWN_TARGET', `"${name.slice(0, 64)}" is not a rotation target in the policy (targets: ${known.join(', ') || 'none'})`);
+}
+
+export function accessKeyRotationInput(policy: Policy, name: string, requestedBy: string, opts: { force?: boolean; pollIntervalMs?: number } = {}): AccessKeyRotationInput {
+  return {
+    target: resolve(() => accessKeyTargetFor(policy, name)),
+    requestedBy,
+    security: securityPeople(policy),
+    force: opts.force ?? false,
+    ...(policy.rotation.channel ? { channel: policy.rotation.channel } : {}),
+    ...(opts.pollIntervalMs !== undefined ? { pollIntervalMs: opts.pollIntervalMs } : {}),
+  };
+}
+
+export function kmsRotationInput(policy: Policy, name: string, requestedBy: string): KmsRotationInput {
+  return { target: resolve(() => kmsKeyTargetFor(policy, name)), requestedBy, security: securityPeople(policy), ...(policy.rotation.channel ? { channel: policy.rotation.channel } : {}) };
+}
+
+function resolve<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof RotationTargetError) throw new SafeguardError('UNKNOWN_TARGET', err.message, { cause: err });
+    throw err;
+  }
+}
+
+export const ROTATION_WORKFLOW_TYPES: Record<RotationKind, string> = {
+  'access-key-rotation': 'accessKeyRotationWorkflow',
+  'kms-rotation': 'kmsRotationWorkflow',
+};
+
+export class RotationClient {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string = DEFAULT_TASK_QUEUE,
+  ) {}
+
+  /** Starts a rotation of the named target now; `force` rotates an access key younger than its maxAge. */
+  async start(policy: Policy, name: string, requestedBy: string, opts: { force?: boolean; pollIntervalMs?: number } = {}): Promise<{ workflowId: string; kind: RotationKind }> {
+    const { kind } = findRotationTarget(policy, name);
+    const shortId = randomBytes(4).toString('hex');
+    const input = kind === 'access-key-rotation' ? accessKeyRotationInput(policy, name, requestedBy, opts) : kmsRotationInput(policy, name, requestedBy);
+    const workflowId = kind === 'access-key-rotation' ? accessKeyRotationId(name, shortId) : kmsRotationId(name, shortId);
+    await this.client.workflow.start(ROTATION_WORKFLOW_TYPES[kind], {
+      taskQueue: this.taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+      typedSearchAttributes: [
+        { key: searchAttributeKeys.kind, value: kind },
+        { key: searchAttributeKeys.role, value: name },
+        { key: searchAttributeKeys.account, value: input.target.accountId },
+        { key: searchAttributeKeys.requester, value: requestedBy },
+      ],
+    });
+    return { workflowId, kind };
+  }
+
+  async status(id: string): Promise<RotationStatus & { execution: { status: string; closeTime?: string } }> {
+    assertRunId(id, ['access-key-rotation', 'kms-rotation']);
+    try {
+      const h = this.client.workflow.getHandle(id);
+      const [st, desc] = await Promise.all([h.query(rotationStatusQuery), h.describe()]);
+      return { ...st, execution: { status: desc.status.name, ...(desc.closeTime ? { closeTime: desc.closeTime.toISOString() } : {}) } };
+    } catch (err) {
+      throw explainTemporalError(err, id);
+    }
+  }
+
+  async result(id: string): Promise<RotationResult> {
+    assertRunId(id, ['access-key-rotation', 'kms-rotation']);
+    try {
+      return (await this.client.workflow.getHandle(id).result()) as RotationResult;
+    } catch (err) {
+      throw explainTemporalError(err, id);
+    }
+  }
+
+  async list(opts: { limit?: number; target?: string } = {}): Promise<ListedRotation[]> {
+    const kinds = "('access-key-rotation', 'kms-rotation')";
+    const query = `${SEARCH_ATTRIBUTES.kind} IN ${kinds}${opts.target ? ` AND ${SEARCH_ATTRIBUTES.role} = '${opts.target.replace(/[^a-z0-9-]/g, '')}'` : ''}`;
+    const out: ListedRotation[] = [];
+    for await (const wf of this.client.workflow.list({ query })) {
+      out.push(listed(wf));
+      if (out.length >= (opts.limit ?? 100)) break;
+    }
+    return out;
+  }
+}
+
+function listed(wf: WorkflowExecutionInfo): ListedRotation {
+  const sa = wf.typedSearchAttributes;
+  const item: ListedRotation = { workflowId: wf.workflowId, kind: sa.get(searchAttributeKeys.kind) ?? wf.type, status: wf.status.name, startTime: wf.startTime.toISOString() };
+  const target = sa.get(searchAttributeKeys.role);
+  const outcome = sa.get(searchAttributeKeys.outcome);
+  if (target) item.target = target;
+  if (outcome) item.outcome = outcome;
+  if (wf.closeTime) item.closeTime = wf.closeTime.toISOString();
+  return item;
+}

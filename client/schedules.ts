@@ -1,0 +1,205 @@
+// The policy's rotation schedules as Temporal Schedules: one per target that declares `schedule`,
+// created, updated and deleted to match the policy, idempotently (`safeguard schedules sync`, and
+// the worker at start-up). Runs carry SafeguardKind; overlapping runs are skipped. Schedules
+// Safeguard did not create (no `managedBy` memo) are never touched.
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { Client, ScheduleDescription, ScheduleOptionsStartWorkflowAction, ScheduleSpec } from '@temporalio/client';
+import type { Policy } from '../config/policy/types';
+import { DEFAULT_TASK_QUEUE } from '../workflows/shared/task-queues';
+import { canonicalJson } from '../evidence/canonical-json';
+import { SafeguardError } from './errors';
+import { rotationScheduleId, scheduledRunId } from './ids';
+import { ROTATION_WORKFLOW_TYPES, accessKeyRotationInput, kmsRotationInput } from './rotation-client';
+import type { RotationKind } from './rotation-client';
+import { searchAttributeKeys } from './search-attributes';
+
+export const MANAGED_BY = 'safeguard-policy';
+const SCHEDULE_PREFIX = 'safeguard-rotate-';
+
+export interface DesiredSchedule {
+  scheduleId: string;
+  kind: RotationKind;
+  target: string;
+  spec: ScheduleSpec;
+  action: ScheduleOptionsStartWorkflowAction<(...args: unknown[]) => Promise<unknown>>;
+}
+
+export interface ScheduleChange {
+  scheduleId: string;
+  target: string;
+  change: 'created' | 'updated' | 'unchanged' | 'deleted';
+}
+
+export interface ListedSchedule {
+  scheduleId: string;
+  kind?: string;
+  target?: string;
+  paused: boolean;
+  spec: string;
+  recentActions: number;
+  nextActionTimes: string[];
+}
+
+/** What the policy asks for: one Schedule per target with a `schedule`. */
+export function desiredSchedules(policy: Policy, taskQueue: string = DEFAULT_TASK_QUEUE): DesiredSchedule[] {
+  const out: DesiredSchedule[] = [];
+  const add = (kind: RotationKind, target: string, schedule: { everyMs: number } | { cron: string }, accountId: string, args: unknown[]): void => {
+    out.push({
+      scheduleId: rotationScheduleId(kind, target),
+      kind,
+      target,
+      spec: 'everyMs' in schedule ? { intervals: [{ every: schedule.everyMs }] } : { cronExpressions: [schedule.cron] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: ROTATION_WORKFLOW_TYPES[kind],
+        workflowId: scheduledRunId(kind, target),
+        taskQueue,
+        args,
+        typedSearchAttributes: [
+          { key: searchAttributeKeys.kind, value: kind },
+          { key: searchAttributeKeys.role, value: target },
+          { key: searchAttributeKeys.account, value: accountId },
+          { key: searchAttributeKeys.requester, value: 'schedule' },
+        ],
+      },
+    });
+  };
+  for (const t of policy.rotation.accessKeys) if (t.schedule) add('access-key-rotation', t.name, t.schedule, t.account, [accessKeyRotationInput(policy, t.name, 'schedule')]);
+  for (const t of policy.rotation.kmsKeys) if (t.schedule) add('kms-rotation', t.name, t.schedule, t.account, [kmsRotationInput(policy, t.name, 'schedule')]);
+  return out;
+}
+
+const POLICIES = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 60 * 60_000 };
+
+export class ScheduleClient {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string = DEFAULT_TASK_QUEUE,
+  ) {}
+
+  /** Makes Temporal's Schedules match the policy; returns what changed. */
+  async sync(policy: Policy): Promise<ScheduleChange[]> {
+    const desired = desiredSchedules(policy, this.taskQueue);
+    const changes: ScheduleChange[] = [];
+    for (const d of desired) changes.push({ scheduleId: d.scheduleId, target: d.target, change: await this.upsert(d) });
+    const wanted = new Set(desired.map((d) => d.scheduleId));
+    for (const id of await this.managedIds()) {
+      if (wanted.has(id)) continue;
+      try {
+        await this.client.schedule.getHandle(id).delete();
+        changes.push({ scheduleId: id, target: id.replace(/^safeguard-rotate-(key|kms)-/, ''), change: 'deleted' });
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      }
+    }
+    return changes;
+  }
+
+  async list(): Promise<ListedSchedule[]> {
+    const out: ListedSchedule[] = [];
+    for (const id of await this.managedIds()) {
+      try {
+        const d = await this.client.schedule.getHandle(id).describe();
+        out.push(summary(id, d));
+      } catch (err) {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      }
+    }
+    return out.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
+  }
+
+  /** Runs a target's Schedule now (overlap still skipped: a running rotation is not doubled). */
+  async trigger(policy: Policy, target: string): Promise<{ scheduleId: string }> {
+    const id = this.idFor(policy, target);
+    await this.handle(id, (h) => h.trigger(ScheduleOverlapPolicy.SKIP));
+    return { scheduleId: id };
+  }
+
+  async pause(policy: Policy, target: string, note: string): Promise<{ scheduleId: string }> {
+    const id = this.idFor(policy, target);
+    await this.handle(id, (h) => h.pause(note));
+    return { scheduleId: id };
+  }
+
+  async unpause(policy: Policy, target: string, note: string): Promise<{ scheduleId: string }> {
+    const id = this.idFor(policy, target);
+    await this.handle(id, (h) => h.unpause(note));
+    return { scheduleId: id };
+  }
+
+  async describe(policy: Policy, target: string): Promise<ListedSchedule> {
+    const id = this.idFor(policy, target);
+    return this.handle(id, async (h) => summary(id, await h.describe()));
+  }
+
+  private idFor(policy: Policy, target: string): string {
+    const d = desiredSchedules(policy, this.taskQueue).find((x) => x.target === target);
+    if (!d) {
+      const known = desiredSchedules(policy, this.taskQueue).map((x) => x.target);
+      throw new SafeguardError('UNKNOWN_SCHEDULE', `"${target.slice(0, 64)}" has no schedule in the policy (scheduled targets: ${known.join(', ') || 'none'})`);
+    }
+    return d.scheduleId;
+  }
+
+  private async handle<T>(id: string, fn: (h: ReturnType<Client['schedule']['getHandle']>) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.client.schedule.getHandle(id));
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new SafeguardError('UNKNOWN_SCHEDULE', `schedule ${id} does not exist yet: run \`safeguard schedules sync\` (or start the worker)`, { cause: err });
+      throw err;
+    }
+  }
+
+  private async upsert(d: DesiredSchedule): Promise<ScheduleChange['change']> {
+    const memo = { managedBy: MANAGED_BY, fingerprint: fingerprint(d), spec: specText(d.spec) };
+    try {
+      await this.client.schedule.create({ scheduleId: d.scheduleId, spec: d.spec, action: d.action, policies: POLICIES, memo });
+      return 'created';
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    }
+    const h = this.client.schedule.getHandle(d.scheduleId);
+    const current = await h.describe();
+    if (current.memo?.['fingerprint'] === memo.fingerprint) return 'unchanged';
+    // A Schedule's memo cannot be updated, and the memo is where the fingerprint lives: replace the
+    // Schedule, keeping whether it was paused (and why).
+    await h.delete();
+    await this.client.schedule.create({ scheduleId: d.scheduleId, spec: d.spec, action: d.action, policies: POLICIES, memo, state: { paused: current.state.paused, ...(current.state.note ? { note: current.state.note } : {}) } });
+    return 'updated';
+  }
+
+  /** Schedules this policy sync owns, from Temporal's (eventually consistent) list. */
+  private async managedIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const s of this.client.schedule.list()) {
+      if (s.scheduleId.startsWith(SCHEDULE_PREFIX) && s.memo?.['managedBy'] === MANAGED_BY) ids.push(s.scheduleId);
+    }
+    return ids;
+  }
+}
+
+function specText(spec: ScheduleSpec): string {
+  const every = spec.intervals?.[0]?.every;
+  if (spec.cronExpressions?.[0]) return `cron ${spec.cronExpressions[0]}`;
+  return every !== undefined ? `every ${typeof every === 'number' ? `${Math.round(every / 1000)}s` : String(every)}` : 'calendar';
+}
+
+function fingerprint(d: DesiredSchedule): string {
+  return canonicalJson({ spec: d.spec, workflowType: d.action.workflowType, taskQueue: d.action.taskQueue, args: d.action.args ?? [] });
+}
+
+function summary(id: string, d: ScheduleDescription): ListedSchedule {
+  const action = d.action as { workflowType?: string; workflowId?: string };
+  const target = id.startsWith(SCHEDULE_PREFIX) ? id.replace(/^safeguard-rotate-(key|kms)-/, '') : undefined;
+  const kind = action.workflowType === 'accessKeyRotationWorkflow' ? 'access-key-rotation' : action.workflowType === 'kmsRotationWorkflow' ? 'kms-rotation' : undefined;
+  const spec = typeof d.memo?.['spec'] === 'string' ? d.memo['spec'] : 'unknown';
+  return {
+    scheduleId: id,
+    ...(kind ? { kind } : {}),
+    ...(target ? { target } : {}),
+    paused: d.state.paused,
+    spec,
+    recentActions: d.info.recentActions.length,
+    nextActionTimes: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+  };
+}

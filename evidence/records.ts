@@ -1,0 +1,82 @@
+// The evidence record schema of every kind, versioned. Each record is stamped with the version it
+// was written under (`schemaVersion`), so verification and reports read old records after a schema
+// change: the chain hashes the record as stored, and a reader picks the schema by kind and version.
+// Records keep extra fields (passthrough): a schema names what a record must have, never all it may.
+import { z } from 'zod';
+
+const iso = z.string().min(1);
+const runIds = { workflowId: z.string().min(1), runId: z.string().min(1) };
+
+/** kind → version → schema. Add a version, never edit one that has been written. */
+export const EVIDENCE_SCHEMAS = {
+  'break-glass': {
+    1: z.looseObject({ ...runIds, outcome: z.string().min(1) }),
+  },
+  reconciled: {
+    1: z.looseObject({ ...runIds, reconcileWorkflowId: z.string().min(1), requester: z.string(), role: z.string(), revocation: z.looseObject({ verified: z.boolean() }) }),
+  },
+  'access-refused': {
+    1: z.looseObject({ grantId: z.string().min(1), by: z.string().min(1), code: z.string().min(1), what: z.string().min(1), at: iso }),
+  },
+  'access-key-rotation': {
+    1: z.looseObject({
+      ...runIds,
+      target: z.string().min(1),
+      userName: z.string().min(1),
+      outcome: z.string().min(1),
+      oldAccessKeyId: z.string().nullable(),
+      newAccessKeyId: z.string().nullable(),
+      startedAt: iso,
+      endedAt: iso,
+      steps: z.array(z.looseObject({ name: z.string(), state: z.string() })),
+    }),
+  },
+  'kms-rotation': {
+    1: z.looseObject({
+      ...runIds,
+      target: z.string().min(1),
+      keyId: z.string().nullable(),
+      outcome: z.string().min(1),
+      rotationPeriodDays: z.number().int(),
+      startedAt: iso,
+      endedAt: iso,
+      steps: z.array(z.looseObject({ name: z.string(), state: z.string() })),
+    }),
+  },
+} as const;
+
+export type EvidenceKind = keyof typeof EVIDENCE_SCHEMAS;
+export const EVIDENCE_KINDS = Object.keys(EVIDENCE_SCHEMAS) as EvidenceKind[];
+
+export function currentVersion(kind: EvidenceKind): number {
+  return Math.max(...Object.keys(EVIDENCE_SCHEMAS[kind]).map(Number));
+}
+
+export type RecordCheck = { ok: true; record: Record<string, unknown> } | { ok: false; problem: string };
+
+/** Checks a new record against its kind's current schema and stamps the version. */
+export function prepareRecord(kind: string, record: Record<string, unknown>): RecordCheck {
+  if (!(kind in EVIDENCE_SCHEMAS)) return { ok: false, problem: `unknown evidence kind "${kind.slice(0, 60)}" (known: ${EVIDENCE_KINDS.join(', ')})` };
+  const k = kind as EvidenceKind;
+  const version = currentVersion(k);
+  return checkRecord(k, version, record, (r) => ({ ...r, schemaVersion: version }));
+}
+
+/** Checks a stored record against the schema version it was written under (absent: version 1). */
+export function checkStoredRecord(kind: string, record: Record<string, unknown>): RecordCheck {
+  if (!(kind in EVIDENCE_SCHEMAS)) return { ok: false, problem: `unknown evidence kind "${kind.slice(0, 60)}"` };
+  const k = kind as EvidenceKind;
+  const version = typeof record['schemaVersion'] === 'number' ? record['schemaVersion'] : 1;
+  return checkRecord(k, version, record, (r) => r);
+}
+
+function checkRecord(kind: EvidenceKind, version: number, record: Record<string, unknown>, out: (r: Record<string, unknown>) => Record<string, unknown>): RecordCheck {
+  const schema = (EVIDENCE_SCHEMAS[kind] as Record<number, z.ZodType>)[version];
+  if (!schema) return { ok: false, problem: `${kind} records have no schema version ${version}` };
+  const parsed = schema.safeParse(record);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    return { ok: false, problem: `${kind} record (schema ${version}) is invalid: ${first?.path.join('.') || '(record)'}: ${first?.message ?? 'invalid'}` };
+  }
+  return { ok: true, record: out(record) };
+}

@@ -1,0 +1,196 @@
+// The access-key rotation workflow's branches that the integration tier does not reach cheaply,
+// on the time-skipping server with an in-memory IAM + key store: a key not due yet, a new key that
+// never works (rollback), the delete decision denied or never made, and a cancel after the old key
+// was deactivated (it comes back). The happy path, stuck and missed consumers, the 2-key limit and a
+// worker crash run against the sandbox in test/integration/rotation.test.ts.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { denyUpdate } from '../../workflows/shared/approval/definitions';
+import { rotationStatusQuery } from '../../workflows/key-rotation/definitions';
+import type { AccessKeyRotationInput, RotationResult, RotationStatus } from '../../workflows/key-rotation/definitions';
+import type { AccessKeyFacts } from '../../workflows/key-rotation/precheck';
+import { createTestWorker, startTimeSkipping } from '../support/time-skipping';
+import { expectRefused, healTimeSkipping, terminateLeftovers } from './harness';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await startTimeSkipping();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const DAY = 86_400_000;
+
+function input(over: Partial<AccessKeyRotationInput['target']> = {}, force = true): AccessKeyRotationInput {
+  return {
+    requestedBy: 'carol',
+    security: ['sam'],
+    force,
+    pollIntervalMs: 1000,
+    target: {
+      accountId: '123456789012',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/SafeguardExecution',
+      externalId: 'x',
+      name: 'svc',
+      userName: 'svc-user',
+      store: { type: 'ssm-parameter', name: '/p' },
+      maxAgeMs: 90 * DAY,
+      gracePeriodMs: 5_000,
+      switchTimeoutMs: 60_000,
+      observePeriodMs: 5_000,
+      ...over,
+    },
+  };
+}
+
+interface FakeIam {
+  keys: AccessKeyFacts[];
+  stored?: string;
+  verifyFails: boolean;
+  calls: string[];
+  notifications: Array<{ event: string; severity: string }>;
+}
+
+/** An IAM user and its key store in memory; the old key is never used after the switch. */
+function fakeRotation(createdAt: string) {
+  const s: FakeIam = { keys: [{ accessKeyId: 'AKIAOLD', status: 'Active', createdAt }], stored: 'AKIAOLD', verifyFails: false, calls: [], notifications: [] };
+  const call = (name: string) => s.calls.push(name);
+  const activities = {
+    async checkRotationRequest() {
+      call('checkRotationRequest');
+      return { accepted: true, problems: [] };
+    },
+    async inspectAccessKeys() {
+      call('inspectAccessKeys');
+      return { keys: s.keys.map((k) => ({ ...k })), ...(s.stored ? { storedAccessKeyId: s.stored } : {}) };
+    },
+    async deleteAccessKey(i: { accessKeyId: string }) {
+      call(`deleteAccessKey:${i.accessKeyId}`);
+      const before = s.keys.length;
+      s.keys = s.keys.filter((k) => k.accessKeyId !== i.accessKeyId);
+      return { deleted: s.keys.length < before };
+    },
+    async createAndStoreAccessKey() {
+      call('createAndStoreAccessKey');
+      s.keys.push({ accessKeyId: 'AKIANEW', status: 'Active', createdAt: new Date().toISOString() });
+      s.stored = 'AKIANEW';
+      return { accessKeyId: 'AKIANEW', createdAt: new Date().toISOString(), storeVersion: '2' };
+    },
+    async verifyAccessKey() {
+      call('verifyAccessKey');
+      if (s.verifyFails) throw ApplicationFailure.nonRetryable('the new key was still refused after 30 s', 'AccessKeyNotVerified');
+      return { verifiedAt: new Date().toISOString(), arn: 'arn:aws:iam::123456789012:user/svc-user' };
+    },
+    async promoteStoredKey() {
+      call('promoteStoredKey');
+      return { promoted: true, store: 'ssm-parameter', storeVersion: '2' };
+    },
+    async restorePreviousStoredKey() {
+      call('restorePreviousStoredKey');
+      s.stored = 'AKIAOLD';
+      return { restored: true, store: 'ssm-parameter' };
+    },
+    async accessKeyLastUsed() {
+      call('accessKeyLastUsed');
+      return {};
+    },
+    async accessKeyUsedSince() {
+      call('accessKeyUsedSince');
+      return { cloudTrailRead: true };
+    },
+    async setAccessKeyStatus(i: { accessKeyId: string; status: 'Active' | 'Inactive' }) {
+      call(`setAccessKeyStatus:${i.accessKeyId}:${i.status}`);
+      const k = s.keys.find((x) => x.accessKeyId === i.accessKeyId);
+      if (k) k.status = i.status;
+      return { accessKeyId: i.accessKeyId, status: i.status };
+    },
+    async notify(n: { event: string; severity: string }) {
+      s.notifications.push({ event: n.event, severity: n.severity });
+      return {};
+    },
+    async recordEvidence() {
+      call('recordEvidence');
+      return { seq: 1, hash: 'h', duplicate: false };
+    },
+  };
+  return { activities, state: s };
+}
+
+async function run<T>(inp: AccessKeyRotationInput, fn: (h: Awaited<ReturnType<typeof env.client.workflow.start>>, s: FakeIam) => Promise<T>, opts: { createdAt?: string; prepare?: (s: FakeIam) => void } = {}): Promise<T> {
+  const { activities, state } = fakeRotation(opts.createdAt ?? '2020-01-01T00:00:00.000Z');
+  opts.prepare?.(state);
+  const id = `rotate-key-svc-${Math.random().toString(16).slice(2, 10)}`;
+  const taskQueue = `tq-${id}`;
+  const worker = await createTestWorker(env, taskQueue, activities);
+  try {
+    return await worker.runUntil(async () => fn(await env.client.workflow.start('accessKeyRotationWorkflow', { taskQueue, workflowId: id, args: [inp] }), state));
+  } finally {
+    await terminateLeftovers(env, id);
+    await healTimeSkipping(env);
+  }
+}
+
+async function waitFor(h: { query: (q: typeof rotationStatusQuery) => Promise<RotationStatus> }, pred: (s: RotationStatus) => boolean): Promise<RotationStatus> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const st = await h.query(rotationStatusQuery);
+    if (pred(st)) return st;
+    if (Date.now() > until) throw new Error(`status never matched: ${JSON.stringify(st.view.steps)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('a key younger than maxAge is not rotated unless forced', async () => {
+  const res = await run(input({}, false), async (h) => (await h.result()) as RotationResult, { createdAt: new Date().toISOString() });
+  expect(res.outcome).toBe('not-due');
+  expect(res.status.newAccessKeyId).toBeUndefined();
+});
+
+test('a new key that never works is rolled back: store restored, new key deleted, security paged', async () => {
+  const { res, state } = await run(input(), async (h, s) => ({ res: (await h.result()) as RotationResult, state: s }), { prepare: (s) => (s.verifyFails = true) });
+  expect(res.outcome).toBe('rolled-back');
+  expect(state.calls).toEqual(expect.arrayContaining(['restorePreviousStoredKey', 'deleteAccessKey:AKIANEW']));
+  expect(state.calls).not.toContain('setAccessKeyStatus:AKIAOLD:Inactive');
+  expect(state.keys.map((k) => k.accessKeyId)).toEqual(['AKIAOLD']);
+  expect(state.stored).toBe('AKIAOLD');
+  expect(state.notifications).toContainEqual({ event: 'rolled-back', severity: 'page' });
+});
+
+test('a denied delete keeps the old key, inactive; the requester cannot decide', async () => {
+  const inp = input({ deleteApproval: { eligible: ['carol', 'bob'], quorum: 1, timeoutMs: 60 * 60_000 } });
+  const { res, state } = await run(inp, async (h, s) => {
+    await waitFor(h, (st) => st.rounds.some((r) => r.state === 'open'));
+    await expectRefused(h.executeUpdate(denyUpdate, { args: [{ approver: 'carol', round: 'delete-old-key', reason: 'not mine to decide' }] }), 'SelfApproval');
+    await expectRefused(h.executeUpdate(denyUpdate, { args: [{ approver: 'bob', reason: 'no round named' }] }), 'RoundRequired');
+    await h.executeUpdate(denyUpdate, { args: [{ approver: 'bob', round: 'delete-old-key', reason: 'a batch job still needs it' }] });
+    return { res: (await h.result()) as RotationResult, state: s };
+  });
+  expect(res.outcome).toBe('old-key-kept');
+  expect(state.keys).toEqual(expect.arrayContaining([expect.objectContaining({ accessKeyId: 'AKIAOLD', status: 'Inactive' })]));
+  expect(state.calls).not.toContain('deleteAccessKey:AKIAOLD');
+  expect(res.status.rounds[0]).toMatchObject({ state: 'denied', denial: { by: 'bob', reason: 'a batch job still needs it' } });
+});
+
+test('nobody deciding by the deadline pages security and keeps the old key inactive', async () => {
+  const inp = input({ deleteApproval: { eligible: ['bob'], quorum: 1, timeoutMs: 30 * 60_000 } });
+  const { res, state } = await run(inp, async (h, s) => ({ res: (await h.result()) as RotationResult, state: s }));
+  expect(res.outcome).toBe('delete-not-approved');
+  expect(state.notifications).toContainEqual({ event: 'delete-approval-expired', severity: 'page' });
+  expect(state.notifications.map((n) => n.event)).toContain('delete-approval-reminder');
+  expect(state.keys.find((k) => k.accessKeyId === 'AKIAOLD')?.status).toBe('Inactive');
+});
+
+test('cancelled after the old key was deactivated: the old key is made active again', async () => {
+  const inp = input({ deleteApproval: { eligible: ['bob'], quorum: 1, timeoutMs: 60 * 60_000 } });
+  const { res, state } = await run(inp, async (h, s) => {
+    await waitFor(h, (st) => st.rounds.some((r) => r.state === 'open'));
+    await h.cancel();
+    return { res: (await h.result()) as RotationResult, state: s };
+  });
+  expect(res.outcome).toBe('cancelled');
+  expect(state.calls).toContain('setAccessKeyStatus:AKIAOLD:Active');
+  expect(state.keys.map((k) => k.status)).toEqual(['Active', 'Active']);
+  expect(res.status.timeline.map((e) => e.event)).toContain('reactivated-old-key');
+  expect(state.calls.filter((c) => c === 'recordEvidence')).toHaveLength(1);
+});

@@ -1,0 +1,78 @@
+// The one envelope every runbook kind notifies people with. The workflow says what happened
+// (a typed event), to whom and how loudly, plus a view of the run without secrets; one renderer
+// per kind (shared/slack-blocks) turns it into messages. Type-only: safe in workflow code.
+import type { BreakGlassStatus } from '../break-glass/definitions';
+import type { ApprovalSnapshot } from './approval/gate';
+import type { RunbookKind } from './search-attributes';
+
+/** Where a run's card lives in a chat channel, so later events update it in place. */
+export interface CardRef {
+  channel: string;
+  ts: string;
+}
+
+export type Severity = 'info' | 'page';
+
+interface Envelope {
+  /** The workflow id people use to refer to the run. */
+  subjectId: string;
+  event: string;
+  /** Person ids who should see this (approvers, or security for a page). */
+  audience: string[];
+  severity: Severity;
+  detail?: string;
+  /** Person ids of the security group: paged on failures. */
+  security?: string[];
+  cardRef?: CardRef;
+}
+
+/** A break-glass request as its renderer sees it: the status without timeline and credentials. */
+export type BreakGlassView = Omit<BreakGlassStatus, 'timeline' | 'credentials'>;
+
+export interface BreakGlassNotification extends Envelope {
+  kind: 'break-glass';
+  requester: string;
+  role: string;
+  phase?: string;
+  plannedEndAt?: string;
+  outcome?: string;
+  /** Absent for pages and extension requests: they render without the card. */
+  view?: BreakGlassView;
+}
+
+/** One step of a runbook as a checklist line. */
+export interface StepView {
+  name: string;
+  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  at?: string;
+  detail?: string;
+}
+
+/** What a step-by-step runbook (rotation, drills, …) shows on its card. */
+export interface RunView {
+  title: string;
+  /** The policy target the run is about (`reporting-exporter`, `phi-data`). */
+  target: string;
+  phase: string;
+  outcome?: string;
+  startedAt: string;
+  endedAt?: string;
+  steps: StepView[];
+  /** Short label/value lines (key ids, dates): never a secret. */
+  facts: Array<{ label: string; value: string }>;
+  /** Decisions the run asks for; open ones render as buttons. */
+  rounds?: ApprovalSnapshot[];
+}
+
+export interface RunbookNotification extends Envelope {
+  kind: Exclude<RunbookKind, 'break-glass'>;
+  /** Slack channel for the kind's cards (the policy section's `channel`), if any. */
+  channel?: string;
+  view: RunView;
+}
+
+export type Notification = BreakGlassNotification | RunbookNotification;
+
+export interface NotifyResult {
+  cardRef?: CardRef;
+}
