@@ -4,12 +4,12 @@
 // was deactivated (it comes back). The happy path, stuck and missed consumers, the 2-key limit and a
 // worker crash run against the sandbox in test/integration/rotation.test.ts.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ApplicationFailure } from '@temporalio/common';
 import { denyUpdate } from '../../workflows/shared/approval/definitions';
 import { rotationStatusQuery } from '../../workflows/key-rotation/definitions';
 import type { AccessKeyRotationInput, RotationResult, RotationStatus } from '../../workflows/key-rotation/definitions';
-import type { AccessKeyFacts } from '../../workflows/key-rotation/precheck';
 import { createTestWorker, startTimeSkipping } from '../support/time-skipping';
+import { fakeRotation } from '../support/fake-rotation';
+import type { FakeIam } from '../support/fake-rotation';
 import { expectRefused, healTimeSkipping, terminateLeftovers } from './harness';
 
 let env: TestWorkflowEnvironment;
@@ -42,79 +42,6 @@ function input(over: Partial<AccessKeyRotationInput['target']> = {}, force = tru
       ...over,
     },
   };
-}
-
-interface FakeIam {
-  keys: AccessKeyFacts[];
-  stored?: string;
-  verifyFails: boolean;
-  calls: string[];
-  notifications: Array<{ event: string; severity: string }>;
-}
-
-/** An IAM user and its key store in memory; the old key is never used after the switch. */
-function fakeRotation(createdAt: string) {
-  const s: FakeIam = { keys: [{ accessKeyId: 'AKIAOLD', status: 'Active', createdAt }], stored: 'AKIAOLD', verifyFails: false, calls: [], notifications: [] };
-  const call = (name: string) => s.calls.push(name);
-  const activities = {
-    async checkRotationRequest() {
-      call('checkRotationRequest');
-      return { accepted: true, problems: [] };
-    },
-    async inspectAccessKeys() {
-      call('inspectAccessKeys');
-      return { keys: s.keys.map((k) => ({ ...k })), ...(s.stored ? { storedAccessKeyId: s.stored } : {}) };
-    },
-    async deleteAccessKey(i: { accessKeyId: string }) {
-      call(`deleteAccessKey:${i.accessKeyId}`);
-      const before = s.keys.length;
-      s.keys = s.keys.filter((k) => k.accessKeyId !== i.accessKeyId);
-      return { deleted: s.keys.length < before };
-    },
-    async createAndStoreAccessKey() {
-      call('createAndStoreAccessKey');
-      s.keys.push({ accessKeyId: 'AKIANEW', status: 'Active', createdAt: new Date().toISOString() });
-      s.stored = 'AKIANEW';
-      return { accessKeyId: 'AKIANEW', createdAt: new Date().toISOString(), storeVersion: '2' };
-    },
-    async verifyAccessKey() {
-      call('verifyAccessKey');
-      if (s.verifyFails) throw ApplicationFailure.nonRetryable('the new key was still refused after 30 s', 'AccessKeyNotVerified');
-      return { verifiedAt: new Date().toISOString(), arn: 'arn:aws:iam::123456789012:user/svc-user' };
-    },
-    async promoteStoredKey() {
-      call('promoteStoredKey');
-      return { promoted: true, store: 'ssm-parameter', storeVersion: '2' };
-    },
-    async restorePreviousStoredKey() {
-      call('restorePreviousStoredKey');
-      s.stored = 'AKIAOLD';
-      return { restored: true, store: 'ssm-parameter' };
-    },
-    async accessKeyLastUsed() {
-      call('accessKeyLastUsed');
-      return {};
-    },
-    async accessKeyUsedSince() {
-      call('accessKeyUsedSince');
-      return { cloudTrailRead: true };
-    },
-    async setAccessKeyStatus(i: { accessKeyId: string; status: 'Active' | 'Inactive' }) {
-      call(`setAccessKeyStatus:${i.accessKeyId}:${i.status}`);
-      const k = s.keys.find((x) => x.accessKeyId === i.accessKeyId);
-      if (k) k.status = i.status;
-      return { accessKeyId: i.accessKeyId, status: i.status };
-    },
-    async notify(n: { event: string; severity: string }) {
-      s.notifications.push({ event: n.event, severity: n.severity });
-      return {};
-    },
-    async recordEvidence() {
-      call('recordEvidence');
-      return { seq: 1, hash: 'h', duplicate: false };
-    },
-  };
-  return { activities, state: s };
 }
 
 async function run<T>(inp: AccessKeyRotationInput, fn: (h: Awaited<ReturnType<typeof env.client.workflow.start>>, s: FakeIam) => Promise<T>, opts: { createdAt?: string; prepare?: (s: FakeIam) => void } = {}): Promise<T> {

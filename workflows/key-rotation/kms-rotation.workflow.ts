@@ -19,7 +19,9 @@ const evidence = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry
 const STEPS = ['describe key', 'encrypt canary', 'ensure automatic rotation', 'on-demand rotation', 'verify rotation', 'check canary'] as const;
 /** How long an on-demand rotation may take to be listed before the drill counts as failed. */
 const ON_DEMAND_WAIT_MS = 10 * 60_000;
+/** First poll after 5 s, doubling to once a minute: AWS takes seconds to minutes, and every poll is history. */
 const ON_DEMAND_POLL_MS = 5_000;
+const ON_DEMAND_POLL_MAX_MS = 60_000;
 
 export async function kmsRotationWorkflow(input: KmsRotationInput): Promise<RotationResult> {
   const t = input.target;
@@ -178,12 +180,12 @@ class Rejected extends Error {}
 /** The newest ON_DEMAND rotation dated after `afterMs`, once ListKeyRotations shows it. */
 async function waitForRotation(acts: typeof kms, t: KmsRotationInput['target'], keyId: string, afterMs: number): Promise<string | undefined> {
   const until = Date.now() + ON_DEMAND_WAIT_MS;
-  for (;;) {
+  for (let wait = ON_DEMAND_POLL_MS; ; wait = Math.min(wait * 2, ON_DEMAND_POLL_MAX_MS)) {
     const { rotations } = await acts.listKeyRotations({ target: t, keyId });
     const hit = rotations.filter((r) => r.rotationType === 'ON_DEMAND' && Date.parse(r.rotationDate) >= afterMs).pop();
     if (hit) return hit.rotationDate;
     if (Date.now() >= until) return undefined;
-    await condition(() => false, ON_DEMAND_POLL_MS);
+    await condition(() => false, Math.min(wait, Math.max(1, until - Date.now())));
   }
 }
 
