@@ -48,10 +48,24 @@ async function cli(...argv: string[]): Promise<CliRun> {
   }
 }
 
-async function workflowIds(): Promise<string[]> {
+async function listIds(): Promise<string[]> {
   const ids: string[] = [];
   for await (const wf of ctx.temporal.workflow.list()) ids.push(wf.workflowId);
   return ids.sort();
+}
+
+/** Every workflow id in the namespace, once Temporal's (eventually consistent) list has settled:
+ * two reads 300 ms apart agree (at most 5 s), so a run started just before is not mistaken for one
+ * the refused command started. */
+async function workflowIds(): Promise<string[]> {
+  let last = await listIds();
+  for (let i = 0; i < 16; i++) {
+    await new Promise((r) => setTimeout(r, 300));
+    const now = await listIds();
+    if (now.join() === last.join()) return now;
+    last = now;
+  }
+  return last;
 }
 
 const request = (as: string, ...rest: string[]): string[] => ['breakglass', 'request', '--as', as, ...rest];
