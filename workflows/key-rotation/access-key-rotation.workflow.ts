@@ -7,12 +7,10 @@
 import {
   ApplicationFailure,
   CancellationScope,
-  allHandlersFinished,
   condition,
   isCancellation,
   proxyActivities,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
@@ -20,9 +18,8 @@ import { ApprovalRound } from '../shared/approval/gate';
 import { awaitDecision } from '../shared/approval/await-decision';
 import { approveUpdate, denyUpdate, roundsQuery } from '../shared/approval/definitions';
 import type { DecisionResult } from '../shared/approval/definitions';
-import { Outbox } from '../shared/outbox';
-import { RunRecord } from '../shared/run-record';
-import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import type { RunRecord } from '../shared/run-record';
+import { RunbookRun, errorMessage } from '../shared/runbook-run';
 import { Refusals, refuse } from '../shared/refusals';
 import { precheck } from './precheck';
 import type { AccessKeyFacts, PrecheckDecision, PrecheckFinding } from './precheck';
@@ -50,22 +47,25 @@ const rollback = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
 });
-const evidence = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
 
 const STEPS = ['precheck', 'create and store new key', 'verify new key', 'switch consumers', 'deactivate old key', 'observe old key', 'delete old key'] as const;
 
 class Run {
-  readonly record: RunRecord;
+  readonly run: RunbookRun;
   oldKey?: AccessKeyFacts;
   newKeyId?: string;
   finding?: PrecheckFinding;
   deleteRound?: ApprovalRound;
-  readonly outbox = new Outbox();
 
   constructor(readonly input: AccessKeyRotationInput) {
-    this.record = new RunRecord('Access-key rotation', input.target.name, new Date(Date.now()).toISOString(), STEPS);
-    this.record.fact('User', input.target.userName);
-    this.record.fact('Store', input.target.store.type === 'ssm-parameter' ? `SSM ${input.target.store.name}` : `Secrets Manager ${input.target.store.secretId}`);
+    const t = input.target;
+    this.run = new RunbookRun({ kind: 'access-key-rotation', title: 'Access-key rotation', target: t.name, accountId: t.accountId, requestedBy: input.requestedBy, security: input.security, ...(input.channel ? { channel: input.channel } : {}), steps: STEPS, rounds: () => this.rounds() });
+    this.record.fact('User', t.userName);
+    this.record.fact('Store', t.store.type === 'ssm-parameter' ? `SSM ${t.store.name}` : `Secrets Manager ${t.store.secretId}`);
+  }
+
+  get record(): RunRecord {
+    return this.run.record;
   }
 
   rounds() {
@@ -88,24 +88,12 @@ class Run {
   }
 
   notify(event: string, opts: { page?: boolean; detail?: string; audience?: string[] } = {}): void {
-    if (opts.page) this.record.log(Date.now(), 'security-paged', `${event}${opts.detail ? `: ${opts.detail}` : ''}`);
-    this.outbox.push({
-      kind: 'access-key-rotation',
-      subjectId: workflowInfo().workflowId,
-      event,
-      audience: opts.audience ?? this.input.security,
-      severity: opts.page ? 'page' : 'info',
-      security: this.input.security,
-      ...(this.input.channel ? { channel: this.input.channel } : {}),
-      ...(opts.detail ? { detail: opts.detail } : {}),
-      view: this.record.view(this.rounds()),
-    });
+    this.run.notify(event, opts);
   }
 }
 
 export async function accessKeyRotationWorkflow(input: AccessKeyRotationInput): Promise<RotationResult> {
   const run = new Run(input);
-  const t = input.target;
   const pollMs = Math.min(Math.max(input.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, 1_000), MAX_POLL_INTERVAL_MS);
   setHandler(rotationStatusQuery, () => run.status());
   setHandler(roundsQuery, () => run.rounds());
@@ -115,7 +103,6 @@ export async function accessKeyRotationWorkflow(input: AccessKeyRotationInput): 
   setHandler(denyUpdate, (d): DecisionResult => decide(run, () => run.deleteRound!.deny(d.approver, new Date(Date.now()).toISOString(), d.reason)), {
     validator: (d) => validateRound(run, d.round, (r) => r.validateDeny(d.approver, d.reason)),
   });
-  upsertSearchAttributes({ [SEARCH_ATTRIBUTES.kind]: ['access-key-rotation'], [SEARCH_ATTRIBUTES.role]: [t.name], [SEARCH_ATTRIBUTES.account]: [t.accountId], [SEARCH_ATTRIBUTES.requester]: [input.requestedBy] });
   run.record.log(Date.now(), 'started', input.force ? 'forced' : undefined, input.requestedBy);
 
   let outcome: AccessKeyRotationOutcome;
@@ -303,21 +290,16 @@ async function undoAfterCancel(run: Run): Promise<void> {
 }
 
 async function finish(run: Run, outcome: AccessKeyRotationOutcome): Promise<RotationResult> {
-  run.record.end(Date.now(), outcome);
-  upsertSearchAttributes({ [SEARCH_ATTRIBUTES.outcome]: [outcome] });
-  const info = workflowInfo();
-  const st = run.status();
-  let evidenceWritten = true;
-  try {
-    await evidence.recordEvidence({
-      id: `${info.workflowId}/${info.runId}`,
-      kind: 'access-key-rotation',
-      record: {
-        workflowId: info.workflowId,
-        runId: info.runId,
+  const t = run.input.target;
+  const evidenceWritten = await run.run.finish(
+    outcome,
+    (ids) => {
+      const st = run.status();
+      return {
+        ...ids,
         target: st.target,
-        userName: run.input.target.userName,
-        accountId: run.input.target.accountId,
+        userName: t.userName,
+        accountId: t.accountId,
         requestedBy: run.input.requestedBy,
         outcome,
         oldAccessKeyId: st.oldAccessKeyId ?? null,
@@ -328,15 +310,10 @@ async function finish(run: Run, outcome: AccessKeyRotationOutcome): Promise<Rota
         rounds: st.rounds,
         ...(st.finding ? { finding: st.finding } : {}),
         timeline: st.timeline,
-      },
-    });
-  } catch (err) {
-    evidenceWritten = false;
-    run.notify('evidence-not-written', { page: true, detail: `the evidence record could not be written: ${errorMessage(err)}` });
-  }
-  run.notify('ended', outcome === 'rotated' || outcome === 'not-due' ? {} : { detail: outcome });
-  await run.outbox.flush(30_000);
-  await condition(allHandlersFinished);
+      };
+    },
+    outcome === 'rotated' || outcome === 'not-due',
+  );
   return { status: run.status(), outcome, evidenceWritten };
 }
 
@@ -363,9 +340,4 @@ function formatMs(ms: number): string {
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   return `${Math.round(ms / 1000)}s`;
-}
-
-function errorMessage(err: unknown): string {
-  const e = err as { cause?: { message?: string }; message?: string };
-  return (e.cause?.message ?? e.message ?? String(err)).slice(0, 300);
 }

@@ -2,11 +2,9 @@
 // automatic rotation is on with the policy's period; optionally rotate the key material now (a
 // drill, within AWS's 25 on-demand rotations per key); verify with GetKeyRotationStatus and
 // ListKeyRotations; prove the canary encrypted before still decrypts and new encryption works.
-import { CancellationScope, allHandlersFinished, condition, isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { Outbox } from '../shared/outbox';
-import { RunRecord } from '../shared/run-record';
-import { SEARCH_ATTRIBUTES } from '../shared/search-attributes';
+import { RunbookRun, errorMessage } from '../shared/runbook-run';
 import { rotationStatusQuery } from './definitions';
 import type { KmsRotationInput, KmsRotationOutcome, RotationResult, RotationStatus } from './definitions';
 
@@ -14,7 +12,6 @@ const kms = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
 });
-const evidence = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
 
 const STEPS = ['describe key', 'encrypt canary', 'ensure automatic rotation', 'on-demand rotation', 'verify rotation', 'check canary'] as const;
 /** How long an on-demand rotation may take to be listed before the drill counts as failed. */
@@ -25,11 +22,11 @@ const ON_DEMAND_POLL_MAX_MS = 60_000;
 
 export async function kmsRotationWorkflow(input: KmsRotationInput): Promise<RotationResult> {
   const t = input.target;
-  const record = new RunRecord('KMS key rotation', t.name, new Date(Date.now()).toISOString(), STEPS);
+  const run = new RunbookRun({ kind: 'kms-rotation', title: 'KMS key rotation', target: t.name, accountId: t.accountId, requestedBy: input.requestedBy, security: input.security, ...(input.channel ? { channel: input.channel } : {}), steps: STEPS });
+  const record = run.record;
   record.fact('Key', t.keyRef);
   record.fact('Period', `${t.rotationPeriodDays} days`);
   let keyId: string | undefined;
-  const outbox = new Outbox();
   const status = (): RotationStatus => ({
     workflowId: workflowInfo().workflowId,
     kind: 'kms-rotation',
@@ -40,22 +37,8 @@ export async function kmsRotationWorkflow(input: KmsRotationInput): Promise<Rota
     ...(keyId ? { keyId } : {}),
     rounds: [],
   });
-  const notify = (event: string, opts: { page?: boolean; detail?: string } = {}): void => {
-    if (opts.page) record.log(Date.now(), 'security-paged', `${event}${opts.detail ? `: ${opts.detail}` : ''}`);
-    outbox.push({
-      kind: 'kms-rotation',
-      subjectId: workflowInfo().workflowId,
-      event,
-      audience: input.security,
-      severity: opts.page ? 'page' : 'info',
-      security: input.security,
-      ...(input.channel ? { channel: input.channel } : {}),
-      ...(opts.detail ? { detail: opts.detail } : {}),
-      view: record.view(),
-    });
-  };
+  const notify = (event: string, opts: { page?: boolean; detail?: string } = {}): void => run.notify(event, opts);
   setHandler(rotationStatusQuery, status);
-  upsertSearchAttributes({ [SEARCH_ATTRIBUTES.kind]: ['kms-rotation'], [SEARCH_ATTRIBUTES.role]: [t.name], [SEARCH_ATTRIBUTES.account]: [t.accountId], [SEARCH_ATTRIBUTES.requester]: [input.requestedBy] });
   record.log(Date.now(), 'started', undefined, input.requestedBy);
   notify('started');
 
@@ -136,18 +119,12 @@ export async function kmsRotationWorkflow(input: KmsRotationInput): Promise<Rota
     }
   }
   return CancellationScope.nonCancellable(async () => {
-    record.end(Date.now(), outcome);
-    upsertSearchAttributes({ [SEARCH_ATTRIBUTES.outcome]: [outcome] });
-    const info = workflowInfo();
-    const st = status();
-    let evidenceWritten = true;
-    try {
-      await evidence.recordEvidence({
-        id: `${info.workflowId}/${info.runId}`,
-        kind: 'kms-rotation',
-        record: {
-          workflowId: info.workflowId,
-          runId: info.runId,
+    const evidenceWritten = await run.finish(
+      outcome,
+      (ids) => {
+        const st = status();
+        return {
+          ...ids,
           target: t.name,
           keyRef: t.keyRef,
           keyId: keyId ?? null,
@@ -161,15 +138,10 @@ export async function kmsRotationWorkflow(input: KmsRotationInput): Promise<Rota
           steps: st.view.steps,
           facts: st.view.facts,
           timeline: st.timeline,
-        },
-      });
-    } catch (err) {
-      evidenceWritten = false;
-      notify('evidence-not-written', { page: true, detail: `the evidence record could not be written: ${errorMessage(err)}` });
-    }
-    notify('ended', outcome === 'verified' ? {} : { detail: outcome });
-    await outbox.flush(30_000);
-    await condition(allHandlersFinished);
+        };
+      },
+      outcome === 'verified',
+    );
     return { status: status(), outcome, evidenceWritten };
   });
 }
@@ -187,9 +159,4 @@ async function waitForRotation(acts: typeof kms, t: KmsRotationInput['target'], 
     if (Date.now() >= until) return undefined;
     await condition(() => false, Math.min(wait, Math.max(1, until - Date.now())));
   }
-}
-
-function errorMessage(err: unknown): string {
-  const e = err as { cause?: { message?: string }; message?: string };
-  return (e.cause?.message ?? e.message ?? String(err)).slice(0, 300);
 }
