@@ -10,6 +10,7 @@ import { Router } from '../../api/router';
 import { parseRunButton } from '../../slack-app/areas/runbooks';
 import { RunRecord } from '../../workflows/shared/run-record';
 import { DEMO_KINDS, parseDemoArgs } from '../../dev/demo-args';
+import { rotationInputProblems } from '../../workflows/key-rotation/input-shape';
 import { REFUSAL_INFO, Refusals } from '../../workflows/shared/refusals';
 
 const policy = loadPolicyFile(path.join(__dirname, '../../examples/policy.yaml'));
@@ -142,5 +143,17 @@ describe('demo arguments', () => {
   });
   it.each([[['--only']], [['--only', 'drills']], [['--fast']], [['--only', 'break-glass', 'x']]])('refuses %j', (argv) => {
     expect(() => parseDemoArgs(argv)).toThrow(/--only takes one of break-glass, access-key-rotation, kms-rotation|usage: npm run demo/);
+  });
+});
+
+describe('rotation start inputs', () => {
+  it('accepts what the client builds from the policy', () => {
+    expect(rotationInputProblems('access-key-rotation', accessKeyRotationInput(policy, 'legacy-etl', 'dave'))).toEqual([]);
+    expect(rotationInputProblems('kms-rotation', kmsRotationInput(policy, 'audit-logs', 'schedule'))).toEqual([]);
+  });
+  it('names what is wrong with a malformed one', () => {
+    const bad = { ...accessKeyRotationInput(policy, 'legacy-etl', 'dave'), requestedBy: 'Robert"); DROP', security: ['ok', 7] };
+    expect(rotationInputProblems('access-key-rotation', bad)).toEqual(['requestedBy is not a person id or "schedule"', 'security is not a list of person ids']);
+    expect(rotationInputProblems('kms-rotation', { ...kmsRotationInput(policy, 'audit-logs', 'x1'), target: null })).toEqual(['target is not an object']);
   });
 });

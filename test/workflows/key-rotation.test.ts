@@ -121,3 +121,26 @@ test('cancelled after the old key was deactivated: the old key is made active ag
   expect(res.status.timeline.map((e) => e.event)).toContain('reactivated-old-key');
   expect(state.calls.filter((c) => c === 'recordEvidence')).toHaveLength(1);
 });
+
+test.each([
+  ['accessKeyRotationWorkflow', { __refused: 'unencrypted payload' }, /refused by the payload codec/],
+  ['accessKeyRotationWorkflow', { ...input(), target: { ...input().target, userName: 42, store: { type: 'ftp' } } }, /target\.userName is not text; target\.store is not a key store/],
+  ['kmsRotationWorkflow', { __refused: 'unencrypted payload' }, /refused by the payload codec/],
+  ['kmsRotationWorkflow', 'just a string', /not an object/],
+])('%s with a forged or malformed input ends as rejected-invalid, touching nothing, paging, with evidence', async (type, forged, problem) => {
+  const { activities, state } = fakeRotation('2020-01-01T00:00:00.000Z');
+  const id = `rotate-key-forged-${Math.random().toString(16).slice(2, 10)}`;
+  const taskQueue = `tq-${id}`;
+  const worker = await createTestWorker(env, taskQueue, activities);
+  try {
+    const res = (await worker.runUntil(async () => (await env.client.workflow.start(type, { taskQueue, workflowId: id, args: [forged] })).result())) as RotationResult;
+    expect(res.outcome).toBe('rejected-invalid');
+    expect(res.status.timeline.find((e) => e.event === 'rejected-invalid')?.detail).toMatch(problem);
+    expect(state.calls).toEqual(['recordEvidence']);
+    expect(state.notifications).toContainEqual({ event: 'rejected-invalid', severity: 'page' });
+    expect(res.evidenceWritten).toBe(true);
+  } finally {
+    await terminateLeftovers(env, id);
+    await healTimeSkipping(env);
+  }
+});

@@ -22,6 +22,7 @@ import type { RunRecord } from '../shared/run-record';
 import { RunbookRun, errorMessage } from '../shared/runbook-run';
 import { Refusals, refuse } from '../shared/refusals';
 import { precheck } from './precheck';
+import { rejectMalformedRotation, rotationInputProblems } from './input-shape';
 import type { AccessKeyFacts, PrecheckDecision, PrecheckFinding } from './precheck';
 import { DEFAULT_POLL_INTERVAL_MS, DELETE_ROUND, MAX_POLL_INTERVAL_MS, rotationStatusQuery } from './definitions';
 import type { AccessKeyRotationInput, AccessKeyRotationOutcome, RotationResult, RotationStatus } from './definitions';
@@ -93,6 +94,8 @@ class Run {
 }
 
 export async function accessKeyRotationWorkflow(input: AccessKeyRotationInput): Promise<RotationResult> {
+  const problems = rotationInputProblems('access-key-rotation', input);
+  if (problems.length > 0) return rejectMalformedRotation('access-key-rotation', workflowInfo().workflowId, problems);
   const run = new Run(input);
   const pollMs = Math.min(Math.max(input.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, 1_000), MAX_POLL_INTERVAL_MS);
   setHandler(rotationStatusQuery, () => run.status());

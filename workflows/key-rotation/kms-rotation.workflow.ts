@@ -5,6 +5,7 @@
 import { CancellationScope, condition, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { RunbookRun, errorMessage } from '../shared/runbook-run';
+import { rejectMalformedRotation, rotationInputProblems } from './input-shape';
 import { rotationStatusQuery } from './definitions';
 import type { KmsRotationInput, KmsRotationOutcome, RotationResult, RotationStatus } from './definitions';
 
@@ -21,6 +22,8 @@ const ON_DEMAND_POLL_MS = 5_000;
 const ON_DEMAND_POLL_MAX_MS = 60_000;
 
 export async function kmsRotationWorkflow(input: KmsRotationInput): Promise<RotationResult> {
+  const problems = rotationInputProblems('kms-rotation', input);
+  if (problems.length > 0) return rejectMalformedRotation('kms-rotation', workflowInfo().workflowId, problems);
   const t = input.target;
   const run = new RunbookRun({ kind: 'kms-rotation', title: 'KMS key rotation', target: t.name, accountId: t.accountId, requestedBy: input.requestedBy, security: input.security, ...(input.channel ? { channel: input.channel } : {}), steps: STEPS });
   const record = run.record;
