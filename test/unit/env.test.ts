@@ -10,6 +10,8 @@ describe('parseEnv', () => {
     expect(env.SAFEGUARD_RECONCILE_INTERVAL).toBe('1m');
     expect(env.SAFEGUARD_REVOCATION_TASK_QUEUE).toBe('safeguard-revocations');
     expect(parseEnv({ SAFEGUARD_RECONCILE_INTERVAL: 'off' }).SAFEGUARD_RECONCILE_INTERVAL).toBe('off');
+    expect(env.SAFEGUARD_SCHEDULE_SYNC).toBe('on');
+    expect(parseEnv({ SAFEGUARD_SCHEDULE_SYNC: 'off' }).SAFEGUARD_SCHEDULE_SYNC).toBe('off');
   });
 
   it('reads "false" as false and "true" as true', () => {
@@ -26,6 +28,8 @@ describe('parseEnv', () => {
     [{ SAFEGUARD_RECONCILE_INTERVAL: 'sometimes' }, 'SAFEGUARD_RECONCILE_INTERVAL'],
     [{ SAFEGUARD_RECONCILE_INTERVAL: '1.5m' }, 'SAFEGUARD_RECONCILE_INTERVAL'],
     [{ SAFEGUARD_REVOCATION_TASK_QUEUE: '' }, 'SAFEGUARD_REVOCATION_TASK_QUEUE'],
+    [{ SAFEGUARD_SCHEDULE_SYNC: 'sometimes' }, 'SAFEGUARD_SCHEDULE_SYNC'],
+    [{ SAFEGUARD_SCHEDULE_SYNC: 'false' }, 'SAFEGUARD_SCHEDULE_SYNC'],
   ])('names the bad variable in %j', (source, name) => {
     expect(() => parseEnv(source)).toThrow(ConfigError);
     expect(() => parseEnv(source)).toThrow(new RegExp(name));

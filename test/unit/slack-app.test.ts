@@ -384,4 +384,17 @@ describe('runbook decision buttons', () => {
     expect(decisions.calls).toEqual([]);
     expect(stub.approvals).toEqual([]);
   });
+
+  it.each([
+    ['a break-glass id', { workflowId: GRANT, round: 'grant' }],
+    ['a malformed run id', { workflowId: 'rotate-key-../../x', round: 'delete-old-key' }],
+    ['a malformed round', { workflowId: RUN, round: 'Delete Old' }],
+    ['no metadata at all', 'not json'],
+  ])('the deny modal refuses forged metadata (%s) and decides nothing', async (_what, meta) => {
+    const sub = viewSubmissionPayload({ user: BOB, viewId: 'V0011', callbackId: RUNBOOK_DENY_VIEW, privateMetadata: typeof meta === 'string' ? meta : JSON.stringify(meta), values: { reason: { reason: { type: 'plain_text_input', value: 'a consumer still needs it' } } } });
+    const r = await sendSigned(url, interactionBody(sub), { secret: SECRET });
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('This form could not be read; nothing was changed.');
+    expect(decisions.calls).toEqual([]);
+  });
 });
