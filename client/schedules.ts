@@ -133,9 +133,10 @@ export class ScheduleClient {
   }
 
   private idFor(policy: Policy, target: string): string {
-    const d = desiredSchedules(policy, this.taskQueue).find((x) => x.target === target);
+    const all = desiredSchedules(policy, this.taskQueue);
+    const d = all.find((x) => x.target === target);
     if (!d) {
-      const known = desiredSchedules(policy, this.taskQueue).map((x) => x.target);
+      const known = all.map((x) => x.target);
       throw new SafeguardError('UNKNOWN_SCHEDULE', `"${target.slice(0, 64)}" has no schedule in the policy (scheduled targets: ${known.join(', ') || 'none'})`);
     }
     return d.scheduleId;
