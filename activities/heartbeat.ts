@@ -10,8 +10,18 @@ export function heartbeat(): void {
   }
 }
 
-/** Waits, heartbeating first. */
+/**
+ * Waits, heartbeating first. Inside an activity the wait ends early with a CancelledFailure when the
+ * activity is cancelled (the heartbeat is how the cancel arrives), so a drill's cancel or maxDuration
+ * does not sit out a restore that takes hours.
+ */
 export function pause(ms: number): Promise<void> {
   heartbeat();
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  let ctx: Context | undefined;
+  try {
+    ctx = Context.current();
+  } catch {
+    ctx = undefined;
+  }
+  return ctx ? ctx.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
 }

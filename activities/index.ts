@@ -22,6 +22,9 @@ import { checkRotationInput } from './policy/rotation-check';
 import type { AccessKeyTarget, KmsKeyTarget } from '../workflows/key-rotation/targets';
 import { createReconcileActivities } from './reconcile';
 import { createRotationActivities } from './rotation';
+import { createDrillActivities } from './drills';
+import { createFireDrillActivities } from './fire-drill';
+import { BreakGlassClient } from '../client/break-glass-client';
 import type { RoleTarget, StatementCutoff } from '../workflows/break-glass/revocation-policy';
 
 export interface ActivityDeps {
@@ -58,8 +61,8 @@ export function createActivities(deps: ActivityDeps) {
       return checkRotationInput(input.kind, input.target, deps.policy());
     },
 
-    async checkBreakGlassRequest(input: { input: BreakGlassInput; workflowId: string }): Promise<PolicyVerdict> {
-      return checkBreakGlassInput(input.input, deps.policy(), input.workflowId);
+    async checkBreakGlassRequest(input: { input: BreakGlassInput; workflowId: string; parentWorkflowId?: string }): Promise<PolicyVerdict> {
+      return checkBreakGlassInput(input.input, deps.policy(), input.workflowId, input.parentWorkflowId);
     },
 
     /** Runs from before the role deny policy existed: one deny policy per grant. */
@@ -105,6 +108,14 @@ export function createActivities(deps: ActivityDeps) {
     ...createEvidenceActivities({ store: evidence }),
 
     ...createRotationActivities({ aws, logger: deps.logger }),
+    ...createDrillActivities({ aws, logger: deps.logger, policy: deps.policy, temporal: deps.temporal }),
+
+    ...createFireDrillActivities({
+      policy: deps.policy,
+      breakGlass: () => new BreakGlassClient(deps.temporal.client, deps.temporal.taskQueue),
+      brokerSts: () => aws.brokerSts(),
+      stsWith: (credentials) => aws.stsWith(credentials),
+    }),
   };
 }
 

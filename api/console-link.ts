@@ -1,6 +1,6 @@
 // An AWS console sign-in link for a grant, through the federation endpoint (getSigninToken, then a
 // login URL). The link is as sensitive as the credentials behind it: it goes only to the caller.
-import type { ProcessCredentials } from './vending';
+import type { ProcessCredentials } from '../client/vending';
 import { ApiError } from './http';
 
 export interface ConsoleLinkOptions {

@@ -4,12 +4,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { BreakGlassClient } from '../client/break-glass-client';
 import type { DecisionsClient } from '../client/decisions-client';
+import type { VendingDeps } from '../client/vending';
 import type { Policy } from '../config/policy/types';
 import type { BoundRequest } from './auth/signed-request';
 import type { ConsoleLinkOptions } from './console-link';
 import type { Router } from './router';
 import type { SessionDeps } from './sessions';
-import type { VendingDeps } from './vending';
 
 /** What an api area gets to register its routes. */
 export interface ApiKit {

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
-import { SafeguardError } from '../client/errors';
+import { SafeguardError, VendingRefusal } from '../client/errors';
 import { findPersonByAwsArn } from '../config/policy/lookup';
 import type { BoundRequest } from './auth/signed-request';
 import { RequestBodies } from './auth/request-body';
@@ -71,6 +71,9 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
       await hit.handler({ req, res, url, params: hit.params });
     } catch (err) {
       if (err instanceof ApiError) return sendError(res, err);
+      // Vending (client/vending.ts) sits below the api, so it cannot throw ApiError; its refusal
+      // already carries the api's status and code, and goes out exactly as an ApiError would.
+      if (err instanceof VendingRefusal) return sendError(res, new ApiError(err.status, err.code, err.message));
       if (err instanceof SafeguardError) {
         // A workflow's refusal carries its own status (workflows/shared/refusals.ts); other client errors map by code.
         const status = (err.code === 'REFUSED' ? refusalInfo(err.refusal)?.http : undefined) ?? SAFEGUARD_TO_HTTP[err.code] ?? 400;

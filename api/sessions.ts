@@ -8,10 +8,10 @@ import type { AccountTarget } from '../activities/aws/clients';
 import { grantSessionOwner } from '../activities/aws/ssm';
 import type { SessionFacts } from '../activities/aws/ssm';
 import type { BreakGlassClient } from '../client/break-glass-client';
+import { auditRefusal } from '../client/vending';
 import { getRole } from '../config/policy/lookup';
 import type { Policy } from '../config/policy/types';
-import { MAX_RECORDED_REFUSALS, MAX_RECORDED_SESSIONS } from '../workflows/break-glass/definitions';
-import type { AccessRefusal, BreakGlassStatus } from '../workflows/break-glass/definitions';
+import { MAX_RECORDED_SESSIONS } from '../workflows/break-glass/definitions';
 import { ApiError } from './http';
 
 export interface SessionDeps {
@@ -57,10 +57,4 @@ export async function reportSession(deps: SessionDeps, grantId: string, person: 
   if (status.sessions.length >= MAX_RECORDED_SESSIONS) return { recorded: false, capped: true };
   await deps.breakGlass.sessionOpened(grantId, report.sessionId, report.target, { verified: true });
   return { recorded: true };
-}
-
-/** Records a refusal on the running grant while it is under its cap (each signal is history). */
-export async function auditRefusal(breakGlass: BreakGlassClient, status: BreakGlassStatus, refusal: AccessRefusal): Promise<void> {
-  if ((status.counts?.refusals ?? 0) >= MAX_RECORDED_REFUSALS) return;
-  await breakGlass.accessRefused(status.grantId, refusal).catch(() => undefined);
 }

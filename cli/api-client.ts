@@ -5,7 +5,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import type { ListedRequest } from '../client/break-glass-client';
 import { SafeguardError } from '../client/errors';
 import type { BreakGlassStatus, DecisionResult, ExtendResult, RevokeResult } from '../workflows/break-glass/definitions';
-import type { ProcessCredentials } from '../api/vending';
+import type { ProcessCredentials } from '../client/vending';
 import { AUTH_HEADER } from '../api/server';
 import { encodeAuthHeader, signCallerIdentityRequest } from './api-auth';
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ProcessCredentials } from '../api/vending';
+import type { ProcessCredentials } from '../client/vending';
 
 /** A cached set is used only while it has at least this long left. */
 export const REUSE_MARGIN_MS = 5 * 60_000;

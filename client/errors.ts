@@ -22,7 +22,8 @@ export type SafeguardErrorCode =
   | 'NO_ROUND_PENDING'
   | 'NO_STACK'
   | 'UNKNOWN_TARGET'
-  | 'UNKNOWN_SCHEDULE';
+  | 'UNKNOWN_SCHEDULE'
+  | 'INVALID_OPTION';
 
 export class SafeguardError extends Error {
   constructor(
@@ -50,4 +51,21 @@ export function explainTemporalError(err: unknown, workflowId: string): unknown 
     return new SafeguardError('REFUSED', err.cause.message, { cause: err, ...(err.cause.type ? { refusal: err.cause.type } : {}) });
   }
   return err;
+}
+
+/**
+ * Credential vending refused or failed (client/vending.ts): the HTTP status and the api code a
+ * person's CLI gets for it (docs/api-auth.md), so the api answers with exactly these and the fire
+ * drill decides retryability from `status` without knowing about HTTP handlers.
+ */
+export class VendingRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'VendingRefusal';
+  }
 }

@@ -11,6 +11,19 @@ export const WORKFLOW_ID_PATTERNS: Record<RunbookKind, { pattern: RegExp; exampl
   'break-glass': { pattern: /^breakglass-[A-Za-z][A-Za-z0-9_-]{1,63}-[0-9a-f]{6,16}$/, example: 'breakglass-BreakGlassAdmin-1a2b3c4d' },
   'access-key-rotation': { pattern: new RegExp(`^rotate-key-${TARGET}${SUFFIX}$`), example: 'rotate-key-reporting-exporter-1a2b3c4d' },
   'kms-rotation': { pattern: new RegExp(`^rotate-kms-${TARGET}${SUFFIX}$`), example: 'rotate-kms-phi-data-1a2b3c4d' },
+  'restore-drill': { pattern: new RegExp(`^drill-restore-${TARGET}${SUFFIX}$`), example: 'drill-restore-patients-db-1a2b3c4d' },
+  'break-glass-drill': { pattern: new RegExp(`^drill-fire-${TARGET}${SUFFIX}$`), example: 'drill-fire-prod-admin-1a2b3c4d' },
+};
+
+/** Kinds a policy entry can run on a Temporal Schedule. */
+export type ScheduledKind = Exclude<RunbookKind, 'break-glass'>;
+
+/** The id prefix of each scheduled kind's runs. */
+const RUN_PREFIX: Record<ScheduledKind, string> = {
+  'access-key-rotation': 'rotate-key',
+  'kms-rotation': 'rotate-kms',
+  'restore-drill': 'drill-restore',
+  'break-glass-drill': 'drill-fire',
 };
 
 export function accessKeyRotationId(target: string, shortId: string): string {
@@ -21,14 +34,22 @@ export function kmsRotationId(target: string, shortId: string): string {
   return `rotate-kms-${target}-${shortId}`;
 }
 
-/** The Schedule of a target (`safeguard-rotate-key-reporting-exporter`). */
-export function rotationScheduleId(kind: 'access-key-rotation' | 'kms-rotation', target: string): string {
+export function restoreDrillId(drill: string, shortId: string): string {
+  return `drill-restore-${drill}-${shortId}`;
+}
+
+export function fireDrillId(drill: string, shortId: string): string {
+  return `drill-fire-${drill}-${shortId}`;
+}
+
+/** The Schedule of a target (`safeguard-rotate-key-reporting-exporter`, `safeguard-drill-restore-patients-db`). */
+export function policyScheduleId(kind: ScheduledKind, target: string): string {
   return `safeguard-${scheduledRunId(kind, target)}`;
 }
 
 /** The workflow id a Schedule's action names; the server appends the action time to each run's id. */
-export function scheduledRunId(kind: 'access-key-rotation' | 'kms-rotation', target: string): string {
-  return `${kind === 'access-key-rotation' ? 'rotate-key' : 'rotate-kms'}-${target}`;
+export function scheduledRunId(kind: ScheduledKind, target: string): string {
+  return `${RUN_PREFIX[kind]}-${target}`;
 }
 
 export function kindOfWorkflowId(id: string): RunbookKind | undefined {

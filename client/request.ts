@@ -39,6 +39,8 @@ export function parseRequestDuration(text: string): number {
 }
 
 export function buildBreakGlassInput(policy: Policy, args: RequestArgs, shortId: string = newShortId()): BreakGlassInput {
+  // Only a fire drill makes drill requests, for its drill role (and the worker checks that again).
+  if (args.via === 'drill') throw new SafeguardError('NOT_ALLOWED_TO_REQUEST', 'drill requests are made by fire drills (drills.fire), not by people');
   const role = getRole(policy, args.role);
   if (!role) {
     const known = policy.breakGlass.roles.map((r) => r.name).join(', ');

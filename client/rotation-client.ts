@@ -2,17 +2,18 @@
 // target, its account's execution role, the approvers and security people), so a policy edit never
 // changes a run in flight; Schedules carry the same input (client/schedules.ts).
 import { randomBytes } from 'node:crypto';
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { accessKeyTargetFor, kmsKeyTargetFor, RotationTargetError } from './rotation-targets';
 import { securityPeople } from '../config/policy/lookup';
 import type { Policy } from '../config/policy/types';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared/task-queues';
-import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
 import { rotationStatusQuery } from '../workflows/key-rotation/definitions';
 import type { AccessKeyRotationInput, KmsRotationInput, RotationResult, RotationStatus } from '../workflows/key-rotation/definitions';
-import { SafeguardError, explainTemporalError } from './errors';
-import { accessKeyRotationId, assertRunId, kmsRotationId } from './ids';
+import { SafeguardError } from './errors';
+import { accessKeyRotationId, kmsRotationId } from './ids';
+import { listRuns, queryRun, runResult } from './runs';
+import type { ExecutionState, ListedRun } from './runs';
 import { searchAttributeKeys } from './search-attributes';
 
 export type RotationKind = 'access-key-rotation' | 'kms-rotation';
@@ -22,15 +23,9 @@ export interface RotationTargetRef {
   name: string;
 }
 
-export interface ListedRotation {
-  workflowId: string;
-  kind: string;
-  target?: string;
-  status: string;
-  startTime: string;
-  closeTime?: string;
-  outcome?: string;
-}
+export type ListedRotation = ListedRun;
+
+const ROTATION_KINDS = ['access-key-rotation', 'kms-rotation'] as const;
 
 /** Which kind a target name is (names are unique across access keys and KMS keys). */
 export function findRotationTarget(policy: Policy, name: string): RotationTargetRef {
@@ -96,45 +91,15 @@ export class RotationClient {
     return { workflowId, kind };
   }
 
-  async status(id: string): Promise<RotationStatus & { execution: { status: string; closeTime?: string } }> {
-    assertRunId(id, ['access-key-rotation', 'kms-rotation']);
-    try {
-      const h = this.client.workflow.getHandle(id);
-      const [st, desc] = await Promise.all([h.query(rotationStatusQuery), h.describe()]);
-      return { ...st, execution: { status: desc.status.name, ...(desc.closeTime ? { closeTime: desc.closeTime.toISOString() } : {}) } };
-    } catch (err) {
-      throw explainTemporalError(err, id);
-    }
+  async status(id: string): Promise<RotationStatus & { execution: ExecutionState }> {
+    return queryRun(this.client, id, ROTATION_KINDS, rotationStatusQuery);
   }
 
   async result(id: string): Promise<RotationResult> {
-    assertRunId(id, ['access-key-rotation', 'kms-rotation']);
-    try {
-      return (await this.client.workflow.getHandle(id).result()) as RotationResult;
-    } catch (err) {
-      throw explainTemporalError(err, id);
-    }
+    return runResult<RotationResult>(this.client, id, ROTATION_KINDS);
   }
 
   async list(opts: { limit?: number; target?: string } = {}): Promise<ListedRotation[]> {
-    const kinds = "('access-key-rotation', 'kms-rotation')";
-    const query = `${SEARCH_ATTRIBUTES.kind} IN ${kinds}${opts.target ? ` AND ${SEARCH_ATTRIBUTES.role} = '${opts.target.replace(/[^a-z0-9-]/g, '')}'` : ''}`;
-    const out: ListedRotation[] = [];
-    for await (const wf of this.client.workflow.list({ query })) {
-      out.push(listed(wf));
-      if (out.length >= (opts.limit ?? 100)) break;
-    }
-    return out;
+    return listRuns(this.client, ROTATION_KINDS, opts);
   }
-}
-
-function listed(wf: WorkflowExecutionInfo): ListedRotation {
-  const sa = wf.typedSearchAttributes;
-  const item: ListedRotation = { workflowId: wf.workflowId, kind: sa.get(searchAttributeKeys.kind) ?? wf.type, status: wf.status.name, startTime: wf.startTime.toISOString() };
-  const target = sa.get(searchAttributeKeys.role);
-  const outcome = sa.get(searchAttributeKeys.outcome);
-  if (target) item.target = target;
-  if (outcome) item.outcome = outcome;
-  if (wf.closeTime) item.closeTime = wf.closeTime.toISOString();
-  return item;
 }

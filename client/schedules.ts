@@ -1,6 +1,6 @@
-// The policy's rotation schedules as Temporal Schedules: one per target that declares `schedule`,
-// created, updated and deleted to match the policy, idempotently (`safeguard schedules sync`, and
-// the worker at start-up). Runs carry SafeguardKind; overlapping runs are skipped. Schedules
+// The policy's schedules as Temporal Schedules: one per rotation target or drill that declares
+// `schedule`, and the drill sweeper's, created, updated and deleted to match the policy,
+// idempotently (`safeguard schedules sync`, and the worker at start-up). Runs carry SafeguardKind; overlapping runs are skipped. Schedules
 // Safeguard did not create (no `managedBy` memo) are never touched.
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client, ScheduleDescription, ScheduleOptionsStartWorkflowAction, ScheduleSpec } from '@temporalio/client';
@@ -8,17 +8,28 @@ import type { Policy } from '../config/policy/types';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared/task-queues';
 import { canonicalJson } from '../evidence/canonical-json';
 import { SafeguardError } from './errors';
-import { rotationScheduleId, scheduledRunId } from './ids';
+import { DRILL_SWEEPER_WORKFLOW, RESTORE_DRILL_WORKFLOW, SWEEPER_ID, drillSweepInput, restoreDrillInput } from './drill-client';
+import { FIRE_DRILL_WORKFLOW_TYPE, fireDrillInput } from './fire-drill-client';
+import { policyScheduleId, scheduledRunId } from './ids';
+import type { ScheduledKind } from './ids';
 import { ROTATION_WORKFLOW_TYPES, accessKeyRotationInput, kmsRotationInput } from './rotation-client';
-import type { RotationKind } from './rotation-client';
 import { searchAttributeKeys } from './search-attributes';
 
 export const MANAGED_BY = 'safeguard-policy';
-const SCHEDULE_PREFIX = 'safeguard-rotate-';
+/** Schedule ids this sync owns start with one of these (and carry the managedBy memo). */
+const SCHEDULE_ID = /^safeguard-(?:rotate-key|rotate-kms|drill-restore|drill-fire)-|^safeguard-drill-sweeper$/;
+const TARGET_OF_ID = /^safeguard-(?:rotate-key|rotate-kms|drill-restore|drill-fire)-/;
+
+const WORKFLOW_TYPES: Record<ScheduledKind | 'drill-sweeper', string> = {
+  ...ROTATION_WORKFLOW_TYPES,
+  'restore-drill': RESTORE_DRILL_WORKFLOW,
+  'break-glass-drill': FIRE_DRILL_WORKFLOW_TYPE,
+  'drill-sweeper': DRILL_SWEEPER_WORKFLOW,
+};
 
 export interface DesiredSchedule {
   scheduleId: string;
-  kind: RotationKind;
+  kind: ScheduledKind | 'drill-sweeper';
   target: string;
   spec: ScheduleSpec;
   action: ScheduleOptionsStartWorkflowAction<(...args: unknown[]) => Promise<unknown>>;
@@ -40,25 +51,26 @@ export interface ListedSchedule {
   nextActionTimes: string[];
 }
 
-/** What the policy asks for: one Schedule per target with a `schedule`. */
+/** What the policy asks for: one Schedule per target or drill with a `schedule`, and the sweeper's. */
 export function desiredSchedules(policy: Policy, taskQueue: string = DEFAULT_TASK_QUEUE): DesiredSchedule[] {
   const out: DesiredSchedule[] = [];
-  const add = (kind: RotationKind, target: string, schedule: { everyMs: number } | { cron: string }, accountId: string, args: unknown[]): void => {
+  const add = (kind: ScheduledKind | 'drill-sweeper', target: string, schedule: { everyMs: number } | { cron: string }, accountId: string | undefined, args: unknown[]): void => {
+    const sweeper = kind === 'drill-sweeper';
     out.push({
-      scheduleId: rotationScheduleId(kind, target),
+      scheduleId: sweeper ? SWEEPER_ID : policyScheduleId(kind, target),
       kind,
       target,
       spec: 'everyMs' in schedule ? { intervals: [{ every: schedule.everyMs }] } : { cronExpressions: [schedule.cron] },
       action: {
         type: 'startWorkflow',
-        workflowType: ROTATION_WORKFLOW_TYPES[kind],
-        workflowId: scheduledRunId(kind, target),
+        workflowType: WORKFLOW_TYPES[kind] as string,
+        workflowId: sweeper ? SWEEPER_ID : scheduledRunId(kind, target),
         taskQueue,
         args,
         typedSearchAttributes: [
           { key: searchAttributeKeys.kind, value: kind },
-          { key: searchAttributeKeys.role, value: target },
-          { key: searchAttributeKeys.account, value: accountId },
+          ...(sweeper ? [] : [{ key: searchAttributeKeys.role, value: target }]),
+          ...(accountId ? [{ key: searchAttributeKeys.account, value: accountId }] : []),
           { key: searchAttributeKeys.requester, value: 'schedule' },
         ],
       },
@@ -66,6 +78,14 @@ export function desiredSchedules(policy: Policy, taskQueue: string = DEFAULT_TAS
   };
   for (const t of policy.rotation.accessKeys) if (t.schedule) add('access-key-rotation', t.name, t.schedule, t.account, [accessKeyRotationInput(policy, t.name, 'schedule')]);
   for (const t of policy.rotation.kmsKeys) if (t.schedule) add('kms-rotation', t.name, t.schedule, t.account, [kmsRotationInput(policy, t.name, 'schedule')]);
+  for (const d of policy.drills.restore) if (d.schedule) add('restore-drill', d.name, d.schedule, d.account, [restoreDrillInput(policy, d.name, 'schedule')]);
+  for (const d of policy.drills.fire) {
+    if (!d.schedule) continue;
+    const input = fireDrillInput(policy, d.name, 'schedule');
+    add('break-glass-drill', d.name, d.schedule, input.drill.role.accountId, [input]);
+  }
+  const sweeper = policy.drills.sweeper.schedule;
+  if (sweeper && policy.drills.restore.length > 0) add('drill-sweeper', 'sweeper', sweeper, undefined, [drillSweepInput(policy, 'schedule')]);
   return out;
 }
 
@@ -87,7 +107,7 @@ export class ScheduleClient {
       if (wanted.has(id)) continue;
       try {
         await this.client.schedule.getHandle(id).delete();
-        changes.push({ scheduleId: id, target: id.replace(/^safeguard-rotate-(key|kms)-/, ''), change: 'deleted' });
+        changes.push({ scheduleId: id, target: id.replace(TARGET_OF_ID, ''), change: 'deleted' });
       } catch (err) {
         if (!(err instanceof ScheduleNotFoundError)) throw err;
       }
@@ -173,7 +193,7 @@ export class ScheduleClient {
   private async managedIds(): Promise<string[]> {
     const ids: string[] = [];
     for await (const s of this.client.schedule.list()) {
-      if (s.scheduleId.startsWith(SCHEDULE_PREFIX) && s.memo?.['managedBy'] === MANAGED_BY) ids.push(s.scheduleId);
+      if (SCHEDULE_ID.test(s.scheduleId) && s.memo?.['managedBy'] === MANAGED_BY) ids.push(s.scheduleId);
     }
     return ids;
   }
@@ -191,8 +211,8 @@ function fingerprint(d: DesiredSchedule): string {
 
 function summary(id: string, d: ScheduleDescription): ListedSchedule {
   const action = d.action as { workflowType?: string; workflowId?: string };
-  const target = id.startsWith(SCHEDULE_PREFIX) ? id.replace(/^safeguard-rotate-(key|kms)-/, '') : undefined;
-  const kind = action.workflowType === 'accessKeyRotationWorkflow' ? 'access-key-rotation' : action.workflowType === 'kmsRotationWorkflow' ? 'kms-rotation' : undefined;
+  const target = id === SWEEPER_ID ? 'sweeper' : TARGET_OF_ID.test(id) ? id.replace(TARGET_OF_ID, '') : undefined;
+  const kind = Object.entries(WORKFLOW_TYPES).find(([, type]) => type === action.workflowType)?.[0];
   const spec = typeof d.memo?.['spec'] === 'string' ? d.memo['spec'] : 'unknown';
   return {
     scheduleId: id,

@@ -1,7 +1,7 @@
 // `npm run demo`: starts its own embedded stack (separate ports and data under .data/demo, so it
 // runs beside `npm run dev`) and plays every runbook kind through the CLI's code paths, one after
 // another (`--only <kind>` plays one). The last line is one JSON object for scripts:
-// {"runbooks":[{"kind":"break-glass",…},{"kind":"access-key-rotation",…},{"kind":"kms-rotation",…}]}.
+// {"runbooks":[{"kind":"break-glass",…},{"kind":"access-key-rotation",…},…,{"kind":"break-glass-drill",…}]}.
 import fs from 'node:fs';
 import path from 'node:path';
 import { SafeguardError } from '../client/errors';
@@ -10,6 +10,9 @@ import { openContext } from '../cli/context';
 import type { CliContext } from '../cli/context';
 import { formatRotationStatus } from '../cli/areas/rotation';
 import { RotationClient } from '../client/rotation-client';
+import { DrillClient } from '../client/drill-client';
+import { drillReport, formatFireDrill } from '../cli/drill-report';
+import { FireDrillClient } from '../client/fire-drill-client';
 import { resolveCaller } from '../cli/identity';
 import { EvidenceStore } from '../evidence/store';
 import { startStack } from './stack';
@@ -107,6 +110,111 @@ async function playKeyRotation(ctx: CliContext, kind: 'access-key-rotation' | 'k
   return { ...summary, ok: res.outcome === (kind === 'access-key-rotation' ? 'rotated' : 'verified') && res.evidenceWritten };
 }
 
+async function playRestoreDrill(ctx: CliContext, n: (m: string) => void): Promise<Played | undefined> {
+  const drill = ctx.policy.drills.restore.find((d) => d.signOff) ?? ctx.policy.drills.restore[0];
+  if (!drill) {
+    n('the policy has no drills.restore entry; skipped');
+    return undefined;
+  }
+  const requester = await resolveCaller(ctx, 'alice');
+  const client = new DrillClient(ctx.temporal, ctx.taskQueue);
+  const started = await client.start(ctx.policy, drill.name, requester.person, { pollMs: 1000 });
+  n(`alice started restore drill ${drill.name}: ${started.workflowId}`);
+  n(`restoring ${drill.source.type} into a scratch resource, then validating the data it holds…`);
+  let signedBy: string | undefined;
+  for (;;) {
+    const st = await client.status(started.workflowId);
+    const open = st.rounds.find((r) => r.state === 'open');
+    if (open && !signedBy) {
+      const person = open.eligible.find((p) => p !== requester.person);
+      if (!person) throw new Error('nobody but the requester may sign the drill off');
+      const who = await resolveCaller(ctx, person);
+      await ctx.decisions.approve(started.workflowId, who.person, { via: 'cli', comment: 'restored rows checked' });
+      signedBy = who.person;
+      n(`${who.person} signed the results off`);
+    }
+    if (st.execution.status !== 'RUNNING') break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const res = await client.result(started.workflowId);
+  say('');
+  say(drillReport(await client.status(started.workflowId), 'text'));
+  const st = res.status;
+  return {
+    kind: 'restore-drill',
+    workflowId: st.workflowId,
+    drill: st.drill,
+    outcome: res.outcome,
+    rtoMs: st.scores.rtoMs,
+    rpoMs: st.scores.rpoMs,
+    rtoMet: st.scores.rtoMet,
+    rpoMet: st.scores.rpoMet,
+    scratch: st.scratchName,
+    tornDownAt: st.teardown?.goneAt ?? null,
+    signedOffBy: signedBy ?? null,
+    ok: res.outcome === 'passed' && res.evidenceWritten && st.teardown !== undefined,
+  };
+}
+
+async function playFireDrill(ctx: CliContext, n: (m: string) => void): Promise<Played | undefined> {
+  const drill = ctx.policy.drills.fire[0];
+  if (!drill) {
+    n('the policy has no drills.fire entry; skipped');
+    return undefined;
+  }
+  const requester = await resolveCaller(ctx, 'alice');
+  const client = new FireDrillClient(ctx.temporal, () => ctx.policy, ctx.taskQueue);
+  const workflowId = await client.start(drill.name, requester.person);
+  n(`alice started fire drill ${drill.name}: ${workflowId} (rehearses ${drill.rehearses} with ${drill.drillRoleArn}, a role with no permissions)`);
+  let st = await client.status(workflowId);
+  while (!st.grantWorkflowId && !st.outcome) {
+    await new Promise((r) => setTimeout(r, 200));
+    st = await client.status(workflowId);
+  }
+  let approvedBy: string | undefined;
+  if (st.grantWorkflowId) {
+    n(`the approvers see a DRILL request: ${st.grantWorkflowId}`);
+    const request = await status(ctx, st.grantWorkflowId);
+    const approver = request.approval?.eligible.find((p) => p !== request.requester);
+    if (!approver) throw new Error('the drill request has no approver');
+    const who = await resolveCaller(ctx, approver);
+    await approve(ctx, who, st.grantWorkflowId, { comment: 'fire drill acknowledged' });
+    approvedBy = who.person;
+    n(`${who.person} approved the DRILL request; Safeguard uses the grant once, revokes it and verifies the revocation…`);
+  }
+  const res = await client.result(workflowId);
+  say('');
+  say(formatFireDrill(res.status));
+  const sc = res.status.scores;
+  return {
+    kind: 'break-glass-drill',
+    workflowId,
+    drill: drill.name,
+    outcome: res.outcome,
+    grantWorkflowId: res.status.grantWorkflowId ?? null,
+    approvedBy: approvedBy ?? null,
+    timeToApproveMs: sc.timeToApproveMs,
+    timeToGrantMs: sc.timeToGrantMs,
+    revocationLagMs: sc.revocationLagMs,
+    revocationVerified: res.status.revocation?.verified ?? false,
+    ok: res.outcome === 'passed' && res.evidenceWritten && res.status.revocation?.verified === true,
+  };
+}
+
+function play(ctx: CliContext, kind: DemoKind, n: (m: string) => void): Promise<Played | undefined> {
+  switch (kind) {
+    case 'break-glass':
+      return playBreakGlass(ctx, n);
+    case 'access-key-rotation':
+    case 'kms-rotation':
+      return playKeyRotation(ctx, kind, n);
+    case 'restore-drill':
+      return playRestoreDrill(ctx, n);
+    case 'break-glass-drill':
+      return playFireDrill(ctx, n);
+  }
+}
+
 async function main(): Promise<number> {
   const kinds = parseDemoArgs(process.argv.slice(2));
   const dataDir = path.join(REPO_ROOT, '.data', 'demo');
@@ -122,7 +230,7 @@ async function main(): Promise<number> {
       say(`== ${kind} ==`);
       let step = 0;
       const n = (m: string): void => say(`${++step}. ${m}`);
-      const p = kind === 'break-glass' ? await playBreakGlass(ctx, n) : await playKeyRotation(ctx, kind, n);
+      const p = await play(ctx, kind, n);
       if (p) played.push(p);
     }
     const chain = await new EvidenceStore(stack.info.evidenceDir).verify();

@@ -43,6 +43,37 @@ export const EVIDENCE_SCHEMAS = {
       steps: z.array(z.looseObject({ name: z.string(), state: z.string() })),
     }),
   },
+  'restore-drill': {
+    1: z.looseObject({
+      ...runIds,
+      drill: z.string().min(1),
+      sourceType: z.string().min(1),
+      outcome: z.string().min(1),
+      scratch: z.looseObject({ name: z.string().min(1) }).nullable(),
+      scores: z.looseObject({ rtoMs: z.number().nullable(), rpoMs: z.number().nullable(), rtoTargetMs: z.number(), rpoTargetMs: z.number() }),
+      teardown: z.looseObject({ goneAt: iso }).nullable(),
+      startedAt: iso,
+      endedAt: iso,
+      steps: z.array(z.looseObject({ name: z.string(), state: z.string() })),
+    }),
+  },
+  'break-glass-drill': {
+    1: z.looseObject({
+      ...runIds,
+      drill: z.string().min(1),
+      rehearses: z.string().min(1),
+      outcome: z.string().min(1),
+      grantWorkflowId: z.string().nullable(),
+      scores: z.looseObject({ timeToApproveMs: z.number().nullable(), timeToGrantMs: z.number().nullable(), revocationLagMs: z.number().nullable() }),
+      targets: z.looseObject({ approveWithinMs: z.number(), grantWithinMs: z.number(), revokeWithinMs: z.number() }),
+      revocation: z.looseObject({ verified: z.boolean(), checkedAt: iso }).nullable(),
+      startedAt: iso,
+      endedAt: iso,
+    }),
+  },
+  'drill-sweep': {
+    1: z.looseObject({ ...runIds, swept: z.array(z.looseObject({ name: z.string().min(1), deleted: z.boolean() })), startedAt: iso, endedAt: iso }),
+  },
 } as const;
 
 export type EvidenceKind = keyof typeof EVIDENCE_SCHEMAS;

@@ -1,7 +1,8 @@
-// Parses an incoming AWS API request (SigV4-signed, query or JSON protocol) into the service,
-// action and parameters the gateway routes on and records. Pure: no I/O, unit-tested.
+// Parses an incoming AWS API request (SigV4-signed, query or JSON protocol, or rest-json for the
+// services in REST_JSON_ROUTES) into the service, action and parameters the gateway routes on and
+// records. Pure: no I/O, unit-tested.
 
-export type AwsProtocol = 'query' | 'json' | 'unknown';
+export type AwsProtocol = 'query' | 'json' | 'rest-json' | 'unknown';
 
 export interface AwsRequestInput {
   method: string;
@@ -154,6 +155,25 @@ export function parseAwsRequest(req: AwsRequestInput): AwsRequestInfo {
         params = {};
       }
     }
+  } else if (scope !== undefined && REST_JSON_ROUTES[scope.service] !== undefined) {
+    // rest-json: the operation is the method and path; parameters are the path's labels, the query
+    // string and the JSON body (the gateway's modules read them by the query's wire names).
+    const route = matchRestRoute(REST_JSON_ROUTES[scope.service] ?? [], req.method, url.pathname);
+    protocol = 'rest-json';
+    if (route) {
+      action = route.action;
+      let fromBody: Record<string, unknown> = {};
+      if (body.trim() !== '') {
+        try {
+          const parsed: unknown = JSON.parse(body);
+          if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) fromBody = parsed as Record<string, unknown>;
+        } catch {
+          fromBody = {};
+        }
+      }
+      params = { ...formToRecord(query), ...fromBody, ...route.labels };
+      for (const k of Object.keys(params)) if (k.startsWith('X-Amz-')) delete params[k];
+    }
   } else {
     const fields = formToRecord(query);
     if (body !== '' && (contentType.includes('x-www-form-urlencoded') || contentType === '' || /(^|&)Action=/.test(body))) {
@@ -178,4 +198,52 @@ export function parseAwsRequest(req: AwsRequestInput): AwsRequestInfo {
     region: scope?.region,
     params,
   };
+}
+
+/** `METHOD /path/{Label}/…` → operation, per rest-json signing name the gateway serves. */
+export const REST_JSON_ROUTES: Record<string, readonly (readonly [method: string, path: string, action: string])[]> = {
+  backup: [
+    ['PUT', '/backup-jobs', 'StartBackupJob'],
+    ['GET', '/backup-jobs/{BackupJobId}', 'DescribeBackupJob'],
+    ['GET', '/backup-vaults', 'ListBackupVaults'],
+    ['PUT', '/backup-vaults/{BackupVaultName}', 'CreateBackupVault'],
+    ['GET', '/backup-vaults/{BackupVaultName}', 'DescribeBackupVault'],
+    ['DELETE', '/backup-vaults/{BackupVaultName}', 'DeleteBackupVault'],
+    ['GET', '/backup-vaults/{BackupVaultName}/recovery-points', 'ListRecoveryPointsByBackupVault'],
+    ['GET', '/backup-vaults/{BackupVaultName}/recovery-points/{RecoveryPointArn}', 'DescribeRecoveryPoint'],
+    ['GET', '/backup-vaults/{BackupVaultName}/recovery-points/{RecoveryPointArn}/restore-metadata', 'GetRecoveryPointRestoreMetadata'],
+    ['PUT', '/restore-jobs', 'StartRestoreJob'],
+    ['GET', '/restore-jobs', 'ListRestoreJobs'],
+    ['GET', '/restore-jobs/{RestoreJobId}', 'DescribeRestoreJob'],
+    ['PUT', '/restore-jobs/{RestoreJobId}/validations', 'PutRestoreValidationResult'],
+  ],
+};
+
+/** The route `method path` matches (trailing slashes ignored, labels URL-decoded), or undefined. */
+export function matchRestRoute(
+  routes: readonly (readonly [string, string, string])[],
+  method: string,
+  pathname: string,
+): { action: string; labels: Record<string, string> } | undefined {
+  const parts = pathname.split('/').filter((p) => p !== '');
+  for (const [m, pattern, action] of routes) {
+    if (m !== method.toUpperCase()) continue;
+    const want = pattern.split('/').filter((p) => p !== '');
+    if (want.length !== parts.length) continue;
+    const labels: Record<string, string> = {};
+    let ok = true;
+    for (let i = 0; i < want.length && ok; i++) {
+      const w = want[i] ?? '';
+      const got = parts[i] ?? '';
+      if (w.startsWith('{') && w.endsWith('}')) {
+        try {
+          labels[w.slice(1, -1)] = decodeURIComponent(got);
+        } catch {
+          ok = false;
+        }
+      } else ok = w === got;
+    }
+    if (ok) return { action, labels };
+  }
+  return undefined;
 }

@@ -115,9 +115,17 @@ export function requestId(): string {
   return randomBytes(18).toString('base64url');
 }
 
-/** An AWS error in the protocol's own wire format (query XML or JSON 1.1). */
+/** An AWS error in the protocol's own wire format (query XML, JSON 1.1, or rest-json's header and body). */
 export function awsErrorReply(protocol: AwsProtocol, status: number, code: string, message: string): ErrorReply {
   const rid = requestId();
+  if (protocol === 'rest-json') {
+    return {
+      status,
+      code,
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': code, 'x-amzn-requestid': rid },
+      body: JSON.stringify({ Code: code, Message: message, message }),
+    };
+  }
   if (protocol === 'json') {
     return {
       status,
@@ -139,7 +147,7 @@ export function awsErrorReply(protocol: AwsProtocol, status: number, code: strin
 
 export function faultReply(kind: 'throttle' | '5xx', protocol: AwsProtocol): ErrorReply {
   if (kind === 'throttle') {
-    return protocol === 'json'
+    return protocol === 'json' || protocol === 'rest-json'
       ? awsErrorReply(protocol, 400, 'ThrottlingException', 'Rate exceeded')
       : awsErrorReply(protocol, 400, 'Throttling', 'Rate exceeded');
   }

@@ -37,6 +37,15 @@ import { iamService } from './services/iam';
 import { kmsService } from './services/kms';
 import { secretsManagerService } from './services/secretsmanager';
 import { ssmService } from './services/ssm';
+import { rdsService } from './services/rds';
+import { dynamoDbService } from './services/dynamodb';
+import type { DynamoServiceOptions, RegisterTableOptions } from './services/dynamodb';
+import { backupService } from './services/backup';
+import type { BackupServiceOptions, StartBackupJobInput } from './services/backup';
+import type { MotoKey } from './moto-directory';
+import type { RdsSandbox, RdsSandboxOptions } from './services/rds';
+import { SsmCommands } from './ssm-commands';
+import { VALIDATE_RESTORE_DOCUMENT, validateRestoreRunner } from './validate-restore';
 import { stsService } from './services/sts';
 import { errorToReply } from './services/types';
 import type { AwsCall, Handled, Reply, ServiceContext, ServiceHandler } from './services/types';
@@ -69,6 +78,14 @@ export interface GatewayOptions {
   newKeyDelayMs?: number;
   /** How long a KMS on-demand rotation stays in progress (ConflictException meanwhile). Default 3000 ms. */
   kmsOnDemandRotationMs?: number;
+  /** RDS timings: creating, restoring, deleting, the LatestRestorableTime lag, the seeded sources' writer (services/rds.ts RDS_DEFAULTS). */
+  rds?: RdsSandboxOptions;
+  /** How long an SSM Run Command stays InProgress before its invocations end. Default 1000 ms. */
+  ssmCommandMs?: number;
+  /** DynamoDB timings: creatingMs 2000, deletingMs 1000, writerIntervalMs 1000 (services/dynamodb.ts). */
+  dynamodb?: DynamoServiceOptions;
+  /** AWS Backup timings: restoreStartMs 500, how long a restore job stays PENDING (services/backup.ts). */
+  backup?: BackupServiceOptions;
   log?: (msg: string) => void;
 }
 
@@ -84,6 +101,14 @@ export interface Gateway {
   setConsumers(consumers: ConsumerRegistry): void;
   /** Answers for moto's KMS key `motoKeyId` under `visibleKeyId` (a key id the policy chose). */
   registerKmsKeyId(visibleKeyId: string, motoKeyId: string): void;
+  /** RDS status, restore points and database content (services/rds.ts, rds-data.ts). */
+  rds: RdsSandbox;
+  /** SSM Run Command (ssm-commands.ts). */
+  commands: SsmCommands;
+  /** A seeded DynamoDB table: its items journaled as written at their `ts`, and a writer (services/dynamodb.ts). */
+  registerDynamoTable(name: string, opts: RegisterTableOptions): Promise<void>;
+  /** An AWS Backup recovery point made without a logged call (the seed's); its ARN (services/backup.ts). */
+  startBackupJob(as: MotoKey, input: StartBackupJobInput): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -111,13 +136,24 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const propagation = new KeyPropagation(opts.newKeyDelayMs ?? 0);
   const moto = new MotoForwarder(opts.motoEndpoint);
   const kms = kmsService(opts.kmsOnDemandRotationMs !== undefined ? { onDemandRotationMs: opts.kmsOnDemandRotationMs } : {});
+  const rds = rdsService(opts.rds ?? {});
+  const commands = new SsmCommands({
+    isManaged: (id) => sessions.isManaged(id),
+    ...(opts.ssmCommandMs !== undefined ? { runMs: opts.ssmCommandMs } : {}),
+    runners: { [VALIDATE_RESTORE_DOCUMENT]: validateRestoreRunner(rds, region) },
+  });
+  const dynamodb = dynamoDbService(opts.dynamodb ?? {});
+  const backup = backupService(opts.backup ?? {});
   let consumers: ConsumerRegistry | undefined;
 
   const services = new Map<string, ServiceHandler>(
     [
       iamService({ directory, propagation, roleWrites: new KeyedLock() }),
       stsService({ directory, enforceTrustPolicies: opts.enforceTrustPolicies !== false }),
-      ssmService(sessions),
+      ssmService(sessions, commands),
+      rds,
+      dynamodb,
+      backup,
       kms,
       secretsManagerService(),
       cloudTrailService(trail),
@@ -131,6 +167,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     forward: (call, body) =>
       body === undefined ? moto.forward(call.request) : moto.forwardResigned(call.request, body, call.caller, call.info.service, call.info.region ?? region),
     motoJson: (as, service, target, params) => moto.json(as, service, region, target, params),
+    invoke: async (as, r) => {
+      const request = await moto.signedRequest(as, r.service, region, r.method, r.url, r.headers, Buffer.from(r.body));
+      return (await serve({ info: parseAwsRequest(request), request, caller: as })).reply;
+    },
     log,
     now: Date.now,
   };
@@ -326,6 +366,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       case 'GET /_sandbox/consumers':
         return sendJson(res, 200, { consumers: consumers?.list() ?? [] });
       default: {
+        const rdsRoute = pathname.startsWith('/_sandbox/rds/') ? rds.control(req.method ?? 'GET', pathname, body) : undefined;
+        if (rdsRoute) return sendJson(res, rdsRoute.status, rdsRoute.body);
         if (req.method === 'POST') {
           const stuck = SESSION_PATH.exec(pathname);
           if (stuck) return setSessionStuck(res, stuck[1] ?? '', body);
@@ -376,8 +418,15 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       consumers = c;
     },
     registerKmsKeyId: (visible, motoId) => kms.registerKeyId(visible, motoId),
+    rds,
+    commands,
+    registerDynamoTable: (name, o) => dynamodb.registerTable(context, name, o),
+    startBackupJob: (as, input) => backup.startBackupJob(context, as, input),
     stop: () =>
       new Promise<void>((resolve) => {
+        rds.stop();
+        dynamodb.stop();
+        backup.stop();
         server.close(() => resolve());
         server.closeAllConnections();
         moto.destroy();

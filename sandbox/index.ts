@@ -12,8 +12,20 @@ import { motoQuery } from './moto-query';
 import { SEED_CREDENTIALS, secretNameOf, seedSandbox } from './seed';
 import type { DefaultSandboxSeed, SandboxSeed } from './seed';
 import type { SeedPlan } from './seed-plan';
+import { DEFAULT_SEED_PLAN } from './seed-plan';
+import { registerDrillData } from './seed-dynamo';
+import type { DynamoServiceOptions } from './services/dynamodb';
+import type { BackupServiceOptions } from './services/backup';
 
-export type { DefaultSandboxSeed, SandboxKmsKey, SandboxPeople, SandboxSeed, SandboxServiceUser, SandboxUser, SandboxPerson } from './seed';
+export type { DynamoServiceOptions } from './services/dynamodb';
+export type { BackupServiceOptions } from './services/backup';
+export type { SandboxBackupVault, SandboxDynamoTable } from './seed-dynamo';
+import type { RdsSandboxOptions } from './services/rds';
+
+export type { RdsSandboxOptions, RdsInstanceView, RestoreRecord } from './services/rds';
+export { RDS_DEFAULTS } from './services/rds';
+export { VALIDATE_RESTORE_DOCUMENT } from './validate-restore';
+export type { DefaultSandboxSeed, SandboxKmsKey, SandboxRdsInstance, SandboxPeople, SandboxSeed, SandboxServiceUser, SandboxUser, SandboxPerson } from './seed';
 export { DEFAULT_SEED_PLAN, seedPlanFromPolicy } from './seed-plan';
 export type { SeedPlan, SeedPolicy } from './seed-plan';
 export type { CallRecord, CallFilter } from './call-log';
@@ -46,6 +58,21 @@ export interface StartSandboxOptions {
   newKeyDelayMs?: number;
   /** How long a KMS on-demand rotation stays in progress (ConflictException meanwhile). Default 3000 ms. */
   kmsOnDemandRotationMs?: number;
+  /**
+   * RDS timings (defaults in RDS_DEFAULTS): createMs 2000, restoreMs 2000, deleteMs 1000,
+   * latestRestorableLagMs 300000 (never before the instance's creation), writerIntervalMs 1000
+   * (each seeded source gets a row in `events` that often; 0: no writers).
+   */
+  rds?: RdsSandboxOptions;
+  /** How long an SSM Run Command stays InProgress before its invocations end. Default 1000 ms. */
+  ssmCommandMs?: number;
+  /**
+   * DynamoDB timings (services/dynamodb.ts): creatingMs 2000 (a restored table reads CREATING),
+   * deletingMs 1000 (a deleted one reads DELETING), writerIntervalMs 1000 (one item per seeded table).
+   */
+  dynamodb?: DynamoServiceOptions;
+  /** AWS Backup timings (services/backup.ts): restoreStartMs 500, how long a restore job stays PENDING. */
+  backup?: BackupServiceOptions;
   /**
    * Run the service users' simulated consumers (consumers.ts) from start-up until stop: each reads
    * its user's key from the store every `intervalMs` (default 2000) and calls sts:GetCallerIdentity
@@ -105,6 +132,10 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox<S
         ...(opts.enforceTrustPolicies !== undefined ? { enforceTrustPolicies: opts.enforceTrustPolicies } : {}),
         ...(opts.newKeyDelayMs !== undefined ? { newKeyDelayMs: opts.newKeyDelayMs } : {}),
         ...(opts.kmsOnDemandRotationMs !== undefined ? { kmsOnDemandRotationMs: opts.kmsOnDemandRotationMs } : {}),
+        ...(opts.rds !== undefined ? { rds: opts.rds } : {}),
+        ...(opts.ssmCommandMs !== undefined ? { ssmCommandMs: opts.ssmCommandMs } : {}),
+        ...(opts.dynamodb !== undefined ? { dynamodb: opts.dynamodb } : {}),
+        ...(opts.backup !== undefined ? { backup: opts.backup } : {}),
         authenticate: opts.authenticate === true,
         log,
       }),
@@ -114,6 +145,10 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox<S
     // gateway's Session Manager knows them as managed nodes).
     gateway.setInstances([...new Set([...seed.instances, ...(opts.plan?.instances ?? [])])]);
     for (const k of Object.values(seed.kmsKeys)) gateway.registerKmsKeyId(k.keyId, k.motoKeyId);
+    // moto has the sources' metadata; their rows (and writers) live in the gateway.
+    for (const db of Object.values(seed.rdsInstances)) gateway.rds.addSource(db.id, Date.parse(db.createdAt));
+    // DynamoDB sources' journals and writers, then the vaults' recovery points (the RDS sources above first).
+    await registerDrillData(gateway, seed, opts.plan ?? DEFAULT_SEED_PLAN, log);
     const authenticated = opts.authenticate === true;
     if (authenticated) {
       await enableMotoAuthentication(moto.endpoint);

@@ -60,6 +60,12 @@ export class MotoForwarder {
     return { status: reply.status, body: parsed };
   }
 
+  /** A request as an SDK signed as `as` would send it (for the gateway's own calls through its serve path). */
+  async signedRequest(as: MotoKey, service: string, region: string, method: string, url: string, headers: Record<string, string>, body: Buffer): Promise<ReceivedRequest> {
+    const signed = await signRequest(method, url, { host: this.moto.host, ...headers }, body, as, service, region);
+    return { method, url, headers: { ...signed, 'content-length': String(body.length) }, body };
+  }
+
   destroy(): void {
     this.agent.destroy();
   }

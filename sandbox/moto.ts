@@ -34,14 +34,45 @@ export const DEFAULT_MOTO_SERVER = path.join(REPO_ROOT, '.tools', 'venv', 'bin',
 
 // Runs moto_server via the venv's python after asking the kernel to SIGTERM it if its parent (this
 // Node process) dies, so a crashed test run does not leave moto listening. Linux only; elsewhere
-// the prctl call fails silently and we exec anyway.
+// the prctl call fails silently and moto starts anyway. The wrapper also patches a moto bug (below),
+// so it runs wherever the venv's python is.
 const DEATHSIG_WRAPPER = [
   'import ctypes, os, signal, sys',
   'try:',
   '    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)',
   '    if os.getppid() != int(sys.argv[1]): sys.exit(1)',
   'except Exception: pass',
-  'os.execv(sys.argv[2], sys.argv[2:])',
+  // moto 5.2.5 answers /moto-api/data.json (which the gateway reads to know keys and roles) with
+  // HTTP 500 once any RDS DB instance exists: data.json reads every public attribute of every model
+  // and catches only TypeError/AttributeError/ValueError, but DBInstance has write-only properties
+  // that raise NotImplementedError (db_subnet_group_name, master_user_password). The same listing,
+  // skipping any attribute that cannot be read. Patched before moto binds its routes.
+  'try:',
+  '    import json',
+  '    from moto.moto_api._internal.responses import MotoAPIResponse',
+  '    def model_data(self, request, full_url, headers):',
+  '        from moto.core.model_instances import model_data as registry',
+  '        results = {}',
+  '        for service in sorted(registry):',
+  '            results[service] = {}',
+  '            for name in sorted(registry[service]):',
+  '                listed = results[service][name] = []',
+  '                for instance in registry[service][name].instances_tracked:',
+  '                    fields = {}',
+  '                    for attr in dir(instance):',
+  '                        if attr.startswith("_"): continue',
+  '                        try:',
+  '                            value = getattr(instance, attr)',
+  '                            json.dumps(value)',
+  '                        except Exception: continue',
+  '                        fields[attr] = value',
+  '                    listed.append(fields)',
+  '        return 200, {"Content-Type": "application/javascript"}, json.dumps(results)',
+  '    MotoAPIResponse.model_data = model_data',
+  'except Exception as e: print("could not patch moto /moto-api/data.json:", e, file=sys.stderr)',
+  'sys.argv = sys.argv[2:]',
+  'from moto.server import main',
+  'sys.exit(main())',
 ].join('\n');
 
 const live = new Set<ChildProcess>();
@@ -83,7 +114,7 @@ export async function startMoto(opts: StartMotoOptions = {}): Promise<MotoServer
 async function startOnce(bin: string, log: (msg: string) => void, readyTimeoutMs: number): Promise<MotoServer> {
   const port = await freePort();
   const python = path.join(path.dirname(bin), 'python');
-  const useWrapper = process.platform === 'linux' && fs.existsSync(python);
+  const useWrapper = fs.existsSync(python);
   const args = ['-H', '127.0.0.1', '-p', String(port)];
   const child = useWrapper
     ? spawn(python, ['-c', DEATHSIG_WRAPPER, String(process.pid), bin, ...args], { detached: false, stdio: ['ignore', 'pipe', 'pipe'] })

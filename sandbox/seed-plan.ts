@@ -5,7 +5,7 @@
 // without a policy gets (the four people of examples/policy.yaml and two rotation targets of each
 // kind). Pure: no I/O.
 
-import type { Policy } from '../config/policy/types';
+import type { Policy, RestoreDrillPolicy } from '../config/policy/types';
 import type { ConsumerMode, KeyStore } from './consumers';
 
 /** moto's default account: every ARN the sandbox can create is in it. */
@@ -16,6 +16,8 @@ export interface SeedPlan {
   people: { id: string; userArns: string[] }[];
   /** Break-glass roles to create (trusting the broker with a SourceIdentity, as the fixed ones do). */
   roleArns: string[];
+  /** Fire-drill roles: trusted like break-glass roles, with no permissions. */
+  drillRoleArns?: string[];
   /** Execution roles other than the fixed SafeguardExecution (trusting the broker with the sandbox ExternalId). */
   executionRoleArns?: string[];
   /** Users with one active key, written to the store (created here), each read and used by a simulated consumer. */
@@ -27,10 +29,27 @@ export interface SeedPlan {
   kmsKeys: { keyRef: string }[];
   /** SSM targets (instance ids) StartSession accepts, beside the instances the seed runs. */
   instances: string[];
+  /**
+   * RDS source instances for restore drills: created with automated backups (default 7 days, engine
+   * postgres), given an `events` table of rows backdated over the hour before creation, and appended
+   * to by a writer while the sandbox runs. Default none.
+   */
+  rdsInstances?: { id: string; engine?: string; backupRetentionDays?: number }[];
+  /**
+   * DynamoDB source tables for restore drills (key `id`): ~100 items with a `ts` timestamp backdated
+   * over the hour before seeding, appended to by a writer while the sandbox runs; PITR on (since an
+   * hour ago) if `pitr`; `backups` on-demand backups. Default none.
+   */
+  dynamoTables?: { name: string; pitr?: boolean; backups?: number }[];
+  /**
+   * AWS Backup vaults, each with one recovery point per resource (RDS instance ids or DynamoDB table
+   * names seeded by the same plan). Default none.
+   */
+  backupVaults?: { name: string; resources: string[] }[];
 }
 
 /** The parts of a policy the seed needs (config/policy/types.ts). */
-export type SeedPolicy = Pick<Policy, 'people' | 'accounts' | 'breakGlass' | 'rotation'>;
+export type SeedPolicy = Pick<Policy, 'people' | 'accounts' | 'breakGlass' | 'rotation'> & Partial<Pick<Policy, 'drills'>>;
 
 const USER_ARN = /^arn:aws[\w-]*:iam::\d{12}:user\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]+$/;
 
@@ -45,11 +64,15 @@ export const DEFAULT_SEED_PLAN: SeedPlan = {
   ],
   kmsKeys: [{ keyRef: 'alias/safeguard-phi' }, { keyRef: 'alias/safeguard-audit' }],
   instances: [],
+  rdsInstances: [{ id: 'patients-db', engine: 'postgres', backupRetentionDays: 7 }],
+  dynamoTables: [{ name: 'claims', pitr: true, backups: 1 }],
+  backupVaults: [{ name: 'safeguard-drills', resources: ['patients-db', 'claims'] }],
 };
 
 /** Everything `policy` names that must exist in the sandbox (ARNs in other accounts included: the seed skips them). */
 export function seedPlanFromPolicy(policy: SeedPolicy): SeedPlan {
   const roles = policy.breakGlass.roles;
+  const drills = policy.drills?.restore ?? [];
   const serviceUsers = new Map<string, SeedPlan['serviceUsers'][number]>();
   for (const k of policy.rotation.accessKeys) {
     if (serviceUsers.has(k.user)) continue;
@@ -64,10 +87,38 @@ export function seedPlanFromPolicy(policy: SeedPolicy): SeedPlan {
   return {
     people: policy.people.map((p) => ({ id: p.id, userArns: p.awsPrincipals.filter((a) => USER_ARN.test(a)) })),
     roleArns: unique(roles.map((r) => r.roleArn)),
+    drillRoleArns: unique((policy.drills?.fire ?? []).map((d) => d.drillRoleArn)),
     executionRoleArns: unique(policy.accounts.map((a) => a.executionRoleArn)),
     serviceUsers: [...serviceUsers.values()],
     kmsKeys: kmsRefs.map((keyRef) => ({ keyRef })),
-    instances: unique(roles.flatMap((r) => r.ssmTargets)),
+    instances: unique([...roles.flatMap((r) => r.ssmTargets), ...drills.flatMap((d) => (d.validation.type === 'ssm-command' ? [d.validation.instanceId] : []))]),
+    ...drillSources(drills),
+  };
+}
+
+/** The databases, tables and vaults restore drills restore from (RDS sources are seeded before the vaults that back them up). */
+function drillSources(drills: RestoreDrillPolicy[]): Pick<SeedPlan, 'rdsInstances' | 'dynamoTables' | 'backupVaults'> {
+  const rds = new Map<string, NonNullable<SeedPlan['rdsInstances']>[number]>();
+  const tables = new Map<string, NonNullable<SeedPlan['dynamoTables']>[number]>();
+  const vaults = new Map<string, Set<string>>();
+  const table = (name: string) => tables.get(name) ?? tables.set(name, { name }).get(name)!;
+  for (const d of drills) {
+    const s = d.source;
+    if (s.type === 'rds-snapshot' || s.type === 'rds-point-in-time') rds.set(s.dbInstance, { id: s.dbInstance, engine: 'postgres', backupRetentionDays: 7 });
+    else if (s.type === 'dynamodb-backup') table(s.table).backups = 1;
+    else if (s.type === 'dynamodb-point-in-time') table(s.table).pitr = true;
+    else {
+      const isRds = s.resourceArn.includes(':rds:');
+      const name = s.resourceArn.split(isRds ? ':db:' : ':table/').pop() ?? s.resourceArn;
+      if (isRds) rds.set(name, rds.get(name) ?? { id: name, engine: 'postgres', backupRetentionDays: 7 });
+      else table(name);
+      vaults.set(s.vault, (vaults.get(s.vault) ?? new Set()).add(name));
+    }
+  }
+  return {
+    rdsInstances: [...rds.values()],
+    dynamoTables: [...tables.values()],
+    backupVaults: [...vaults.entries()].map(([name, resources]) => ({ name, resources: [...resources] })),
   };
 }
 

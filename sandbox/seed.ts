@@ -15,11 +15,15 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { CreateDocumentCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { ConsumerMode, KeyStore } from './consumers';
 import { motoQuery } from './moto-query';
 import { DEFAULT_SEED_PLAN, parseKmsKeyRef, parseRoleArn, parseUserArn } from './seed-plan';
 import type { SeedPlan } from './seed-plan';
+import { VALIDATE_RESTORE_CONTENT, VALIDATE_RESTORE_DOCUMENT } from './validate-restore';
+import { seedDynamoAndVaults } from './seed-dynamo';
+import type { SandboxBackupVault, SandboxDynamoTable, DrillServiceUser } from './seed-dynamo';
 
 export type { SeedPlan } from './seed-plan';
 
@@ -57,6 +61,17 @@ export interface SandboxKmsKey {
   motoKeyId: string;
 }
 
+/** An RDS source instance for restore drills (SeedPlan.rdsInstances); the gateway writes its `events` rows. */
+export interface SandboxRdsInstance {
+  id: string;
+  arn: string;
+  engine: string;
+  /** `host:port` */
+  endpoint: string;
+  /** InstanceCreateTime (ISO): the start of its restorable window; its backdated rows are older. */
+  createdAt: string;
+}
+
 export type SandboxPeople = Record<string, SandboxUser>;
 
 export interface SandboxSeed<People extends SandboxPeople = SandboxPeople> {
@@ -75,6 +90,14 @@ export interface SandboxSeed<People extends SandboxPeople = SandboxPeople> {
   consumerReader: SandboxUser;
   /** By keyRef. */
   kmsKeys: Record<string, SandboxKmsKey>;
+  /** By DB instance identifier. */
+  rdsInstances: Record<string, SandboxRdsInstance>;
+  /** DynamoDB drill sources by table name (seed-dynamo.ts). */
+  dynamoTables: Record<string, SandboxDynamoTable>;
+  /** AWS Backup vaults by name, with their recovery points (filled once the gateway runs). */
+  backupVaults: Record<string, SandboxBackupVault>;
+  /** The identity of the gateway's own writes (the DynamoDB writer, seeded recovery points). */
+  drillService: DrillServiceUser;
 }
 
 /** The seed of the default plan: alice, bob, carol and dave are there. */
@@ -178,6 +201,69 @@ export function rotationPolicy(): string {
   ]);
 }
 
+/**
+ * What the worker needs in an account for RDS restore drills (SafeguardExecution's inline policy
+ * `SafeguardDrillsRds`): restore into, describe and delete scratch instances, and run the
+ * validation document. In AWS the delete would be scoped to `arn:aws:rds:*:*:db:sg-drill-*`; moto
+ * matches Resource "*" only (see rotationPolicy), so the activities refuse any other name themselves.
+ */
+export function rdsDrillPolicy(): string {
+  return doc([
+    {
+      Sid: 'RestoreDrillsRds',
+      Effect: 'Allow',
+      Action: [
+        'rds:DescribeDBInstances',
+        'rds:DescribeDBSnapshots',
+        'rds:RestoreDBInstanceFromDBSnapshot',
+        'rds:RestoreDBInstanceToPointInTime',
+        'rds:AddTagsToResource',
+        'rds:ListTagsForResource',
+        'rds:DeleteDBInstance',
+      ],
+      Resource: '*',
+    },
+    { Sid: 'ValidateRestores', Effect: 'Allow', Action: ['ssm:SendCommand', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:DescribeDocument'], Resource: '*' },
+  ]);
+}
+
+/**
+ * What the worker needs in an account for DynamoDB and AWS Backup restore drills (SafeguardExecution's
+ * inline policy `SafeguardDrillsDynamoBackup`); Resource "*" for the reason rdsDrillPolicy gives. The
+ * gateway's restores act as the caller, so the restore's own reads and writes are here too.
+ */
+export function dynamoBackupDrillPolicy(): string {
+  return doc([
+    {
+      Sid: 'RestoreDrillsDynamoDB',
+      Effect: 'Allow',
+      Action: [
+        'dynamodb:DescribeTable',
+        'dynamodb:ListTables',
+        'dynamodb:DescribeContinuousBackups',
+        'dynamodb:ListBackups',
+        'dynamodb:DescribeBackup',
+        'dynamodb:RestoreTableFromBackup',
+        'dynamodb:RestoreTableToPointInTime',
+        'dynamodb:TagResource',
+        'dynamodb:ListTagsOfResource',
+        'dynamodb:Scan',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:DeleteTable',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'RestoreDrillsBackup',
+      Effect: 'Allow',
+      Action: ['backup:DescribeBackupVault', 'backup:ListRecoveryPointsByBackupVault', 'backup:DescribeRecoveryPoint', 'backup:StartRestoreJob', 'backup:DescribeRestoreJob', 'backup:PutRestoreValidationResult', 'iam:PassRole'],
+      Resource: '*',
+    },
+  ]);
+}
+
 export async function seedSandbox(endpoint: string, opts: SeedOptions & { plan?: undefined }): Promise<DefaultSandboxSeed>;
 export async function seedSandbox(endpoint: string, opts?: SeedOptions): Promise<SandboxSeed>;
 export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Promise<SandboxSeed> {
@@ -188,6 +274,7 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
   const kms = new KMSClient(client);
   const ssm = new SSMClient(client);
   const secrets = new SecretsManagerClient(client);
+  const rds = new RDSClient(client);
   try {
     const whoAmIPolicy = async (userName: string): Promise<void> => {
       if (opts.authenticate) await iam.send(new PutUserPolicyCommand({ UserName: userName, PolicyName: 'SandboxPerson', PolicyDocument: PERSON_POLICY }));
@@ -291,7 +378,7 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       }),
     );
 
-    const createRole = async (roleArnOrName: string, trust: string, policyName: string, policy: string, description: string): Promise<string> => {
+    const createRole = async (roleArnOrName: string, trust: string, policyName: string, policy: string | undefined, description: string): Promise<string> => {
       const parsed = parseRoleArn(roleArnOrName);
       const roleName = parsed?.name ?? roleArnOrName;
       const role = await iam.send(
@@ -304,7 +391,7 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
           Tags: [{ Key: 'safeguard:sandbox', Value: 'true' }],
         }),
       );
-      await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: policy }));
+      if (policy !== undefined) await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: policy }));
       const arn = role.Role?.Arn;
       if (!arn) throw new Error(`seeding role ${roleName}: moto returned no ARN`);
       return arn;
@@ -330,6 +417,8 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
     const createExecutionRole = async (roleArnOrName: string): Promise<string> => {
       const arn = await createRole(roleArnOrName, executionTrust, 'SafeguardExecution', executionPolicy, 'Lets the Safeguard worker manage break-glass roles and sessions, and rotate keys, in this account');
       await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardRotation', PolicyDocument: rotation }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardDrillsRds', PolicyDocument: rdsDrillPolicy() }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardDrillsDynamoBackup', PolicyDocument: dynamoBackupDrillPolicy() }));
       return arn;
     };
     const createBreakGlassRole = (roleArnOrName: string): Promise<string> => {
@@ -345,6 +434,10 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       );
     };
 
+    // A fire drill's role: trusted exactly like a break-glass role, with no permissions at all.
+    const createDrillRole = (roleArnOrName: string): Promise<string> =>
+      createRole(roleArnOrName, breakGlassTrust, '', undefined, 'Break-glass fire drill role: vended by Safeguard drills only, no permissions');
+
     const FIXED_ROLES = new Set(['SafeguardExecution', 'BreakGlassAdmin', 'BreakGlassReadOnly']);
     const extraRoleArns = (arns: string[] | undefined): string[] =>
       [...new Set(arns ?? [])].filter((a) => {
@@ -357,6 +450,7 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       });
     const extraExecution = extraRoleArns(plan.executionRoleArns);
     const extraBreakGlass = extraRoleArns(plan.roleArns).filter((a) => !extraExecution.includes(a));
+    const drillRoles = extraRoleArns(plan.drillRoleArns).filter((a) => !extraExecution.includes(a) && !extraBreakGlass.includes(a));
 
     const [SafeguardExecution, BreakGlassAdmin, BreakGlassReadOnly, ...extraRoles] = await Promise.all([
       createExecutionRole('SafeguardExecution'),
@@ -364,6 +458,7 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       createBreakGlassRole('BreakGlassReadOnly'),
       ...extraExecution.map(createExecutionRole),
       ...extraBreakGlass.map(createBreakGlassRole),
+      ...drillRoles.map(createDrillRole),
     ]);
 
     await iam.send(
@@ -380,7 +475,33 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       }),
     );
 
-    const [consumerReader, serviceUsers, kmsKeys] = await Promise.all([consumerReaderP, serviceUsersP, kmsKeysP]);
+    // Restore drills: the sources, and the SSM document that validates what they restore to.
+    const rdsInstancesP = Promise.all(
+      (plan.rdsInstances ?? []).map(async (db): Promise<SandboxRdsInstance> => {
+        const engine = db.engine ?? 'postgres';
+        const out = await rds.send(
+          new CreateDBInstanceCommand({
+            DBInstanceIdentifier: db.id,
+            Engine: engine,
+            DBInstanceClass: 'db.t3.micro',
+            AllocatedStorage: 20,
+            MasterUsername: 'sgadmin',
+            MasterUserPassword: 'sandbox-only-password',
+            BackupRetentionPeriod: db.backupRetentionDays ?? 7,
+            Tags: [{ Key: 'safeguard:sandbox', Value: 'true' }],
+          }),
+        );
+        const i = out.DBInstance;
+        if (!i?.DBInstanceArn || !i.InstanceCreateTime) throw new Error(`seeding RDS instance ${db.id}: moto returned no ARN or creation time`);
+        return { id: db.id, arn: i.DBInstanceArn, engine, endpoint: `${i.Endpoint?.Address ?? ''}:${i.Endpoint?.Port ?? ''}`, createdAt: i.InstanceCreateTime.toISOString() };
+      }),
+    );
+    const documentP = ssm.send(
+      new CreateDocumentCommand({ Name: VALIDATE_RESTORE_DOCUMENT, DocumentType: 'Command', DocumentFormat: 'JSON', Content: JSON.stringify(VALIDATE_RESTORE_CONTENT) }),
+    );
+
+    const drillDataP = seedDynamoAndVaults(client, plan);
+    const [consumerReader, serviceUsers, kmsKeys, rdsInstances, , drillData] = await Promise.all([consumerReaderP, serviceUsersP, kmsKeysP, rdsInstancesP, documentP, drillDataP]);
     return {
       accountId,
       region: SANDBOX_REGION,
@@ -392,12 +513,15 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       serviceUsers: Object.fromEntries(serviceUsers.map((u) => [u.userName, u])),
       consumerReader,
       kmsKeys: Object.fromEntries(kmsKeys.flat().map((k) => [k.keyRef, k])),
+      rdsInstances: Object.fromEntries(rdsInstances.map((d) => [d.id, d])),
+      ...drillData,
     };
   } finally {
     iam.destroy();
     kms.destroy();
     ssm.destroy();
     secrets.destroy();
+    rds.destroy();
   }
 }
 

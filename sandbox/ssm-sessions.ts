@@ -92,6 +92,11 @@ export class SsmSessions {
     this.instances = new Set(ids);
   }
 
+  /** A managed node: StartSession and SendCommand accept it. */
+  isManaged(instanceId: string): boolean {
+    return this.instances.has(instanceId);
+  }
+
   all(): SsmSession[] {
     return [...this.sessions.values()].map((s) => ({ ...s }));
   }

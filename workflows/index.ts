@@ -5,3 +5,6 @@ export { revocationPolicyWriterWorkflow } from './break-glass/revocation-policy.
 export { breakGlassReconcilerWorkflow, reconcileGrantWorkflow } from './break-glass/reconcile.workflow';
 export { accessKeyRotationWorkflow } from './key-rotation/access-key-rotation.workflow';
 export { kmsRotationWorkflow } from './key-rotation/kms-rotation.workflow';
+export { restoreDrillWorkflow } from './restore-drill/restore-drill.workflow';
+export { drillSweeperWorkflow } from './restore-drill/sweeper.workflow';
+export { breakGlassDrillWorkflow } from './fire-drill/break-glass-drill.workflow';

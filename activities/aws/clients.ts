@@ -2,9 +2,12 @@
 // broker; in each target account it assumes SafeguardExecution (with the ExternalId) and caches
 // those credentials until shortly before they expire. The endpoint comes from configuration so the
 // same code runs against the sandbox and real AWS.
+import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -31,6 +34,9 @@ export interface AccountClients {
   kms: KMSClient;
   secretsManager: SecretsManagerClient;
   cloudTrail: CloudTrailClient;
+  rds: RDSClient;
+  dynamodb: DynamoDBClient;
+  backup: BackupClient;
 }
 
 /** Re-assume this long before the cached execution-role credentials expire. */
@@ -78,6 +84,9 @@ export class AwsClients {
       kms: new KMSClient(options),
       secretsManager: new SecretsManagerClient(options),
       cloudTrail: new CloudTrailClient(options),
+      rds: new RDSClient(options),
+      dynamodb: new DynamoDBClient(options),
+      backup: new BackupClient(options),
     };
     this.cache.set(key, { clients, expiresAt: c.Expiration?.getTime() ?? Date.now() + 15 * 60_000 });
     return clients;

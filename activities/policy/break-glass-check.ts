@@ -6,6 +6,8 @@ import { canRequest, findPersonById, getRole } from '../../config/policy/lookup'
 import type { Policy } from '../../config/policy/types';
 import { looksLikeSecret } from '../../config/redact';
 import { roleSnapshotFor } from '../../client/request';
+import { fireDrillRoleSnapshot } from '../../client/fire-drill-client';
+import { FIRE_DRILL_REQUESTER, isFireDrillWorkflowOf } from '../../workflows/fire-drill/definitions';
 import { MAX_REASON_LENGTH, MIN_DURATION_MS, breakGlassWorkflowId } from '../../workflows/break-glass/definitions';
 import type { BreakGlassInput } from '../../workflows/break-glass/definitions';
 
@@ -15,14 +17,26 @@ export interface PolicyVerdict {
   problems: string[];
 }
 
-export function checkBreakGlassInput(input: BreakGlassInput, policy: Policy, workflowId: string): PolicyVerdict {
+/**
+ * `parentWorkflowId` is the workflow that started this one as a child (a fire drill), if any. A drill
+ * request (`via: 'drill'`) is accepted only from the fixed drill identity, for a declared drill role,
+ * started by that drill's own run; nothing else may use `via: 'drill'` or a drill role.
+ */
+export function checkBreakGlassInput(input: BreakGlassInput, policy: Policy, workflowId: string, parentWorkflowId?: string): PolicyVerdict {
   const problems: string[] = [];
   const role = getRole(policy, input.role.name);
   if (!role) return { accepted: false, problems: [`role "${input.role.name.slice(0, 64)}" is not in the policy`] };
-  const want = roleSnapshotFor(policy, role.name);
   const got = input.role;
+  let want = roleSnapshotFor(policy, role.name);
 
-  if (!findPersonById(policy, input.requester)) problems.push(`requester "${input.requester}" is not a person in the policy`);
+  if (input.via === 'drill') {
+    const drill = policy.drills.fire.find((d) => d.rehearses === role.name && d.drillRoleArn === got.roleArn);
+    if (!drill) return { accepted: false, problems: [`a drill request must be for a declared drill role of ${role.name} (drills.fire); ${got.roleArn.slice(0, 200)} is not one`] };
+    want = fireDrillRoleSnapshot(policy, drill);
+    if (input.requester !== FIRE_DRILL_REQUESTER) problems.push(`a drill request must come from ${FIRE_DRILL_REQUESTER}, not ${input.requester}`);
+    if (parentWorkflowId === undefined || !isFireDrillWorkflowOf(drill.name, parentWorkflowId)) problems.push(`a drill request must be started by fire drill ${drill.name}`);
+  } else if (input.requester === FIRE_DRILL_REQUESTER) problems.push(`${FIRE_DRILL_REQUESTER} may only make drill requests`);
+  else if (!findPersonById(policy, input.requester)) problems.push(`requester "${input.requester}" is not a person in the policy`);
   else if (!canRequest(policy, input.requester, role.name)) problems.push(`${input.requester} may not request ${role.name}`);
   // Role names are [A-Za-z][A-Za-z0-9_-]*: nothing in them is special in a regular expression.
   if (!new RegExp(`^${breakGlassWorkflowId(role.name, '')}[0-9a-f]{6,16}$`).test(workflowId) || input.grantId !== workflowId) problems.push('the workflow id does not name this role');
@@ -50,6 +64,6 @@ export function checkBreakGlassInput(input: BreakGlassInput, policy: Policy, wor
   const reason = input.reason.trim();
   if (reason.length < role.reasonMinLength || reason.length > MAX_REASON_LENGTH) problems.push('reason length is outside the policy\'s limits');
   if (looksLikeSecret(input.reason) || (input.ticket !== undefined && looksLikeSecret(input.ticket))) problems.push('reason or ticket holds something shaped like a secret');
-  if (role.ticketRequired && !input.ticket) problems.push('the role requires a ticket');
+  if (role.ticketRequired && !input.ticket && input.via !== 'drill') problems.push('the role requires a ticket');
   return { accepted: problems.length === 0, problems };
 }

@@ -1,10 +1,10 @@
-// Using an active grant: credentials, console links, reported SSM sessions (api/vending.ts).
+// Using an active grant: credentials, console links, reported SSM sessions (vending: client/vending.ts).
 import { z } from 'zod';
+import { vendCredentials } from '../../client/vending';
 import type { ApiKit } from '../kit';
 import { sendJson } from '../http';
 import { consoleLink } from '../console-link';
 import { reportSession } from '../sessions';
-import { vendCredentials } from '../vending';
 
 const sessionBody = z.object({ sessionId: z.string().regex(/^[\w.@+=,-]{1,128}$/), target: z.string().regex(/^(i|mi)-[0-9a-f]{8,17}$/) }).strict();
 

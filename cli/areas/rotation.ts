@@ -5,20 +5,17 @@ import type { ListedRotation } from '../../client/rotation-client';
 import type { RotationStatus } from '../../workflows/key-rotation/definitions';
 import { callerOf, identity, withContext } from '../program';
 import type { Common } from '../program';
+import { executionNote, formatRunList, runViewLines } from '../run-view';
 
 export function formatRotationStatus(st: RotationStatus & { execution?: { status: string } }): string {
   const v = st.view;
-  const lines = [`${st.workflowId}: ${st.kind} of ${st.target} — ${v.outcome ?? v.phase}${st.execution && st.execution.status !== 'RUNNING' && st.execution.status !== 'COMPLETED' ? ` (${st.execution.status})` : ''}`];
-  for (const f of v.facts) lines.push(`  ${f.label}: ${f.value}`);
-  for (const s of v.steps) lines.push(`  [${s.state === 'done' ? 'x' : s.state === 'failed' ? '!' : s.state === 'running' ? '>' : s.state === 'skipped' ? '-' : ' '}] ${s.name}${s.detail ? ` — ${s.detail}` : ''}`);
-  for (const r of st.rounds) lines.push(`  decision ${r.id ?? r.kind}: ${r.state} (${r.approvals.length}/${r.quorum})${r.state === 'open' ? ` — safeguard approve ${st.workflowId}` : ''}`);
+  const lines = [`${st.workflowId}: ${st.kind} of ${st.target} — ${v.outcome ?? v.phase}${executionNote(st.execution)}`, ...runViewLines(v, st.rounds, st.workflowId)];
   if (st.finding) lines.push(`  finding ${st.finding.code}: ${st.finding.message}`);
   return lines.join('\n');
 }
 
 function formatList(rows: ListedRotation[]): string {
-  if (rows.length === 0) return 'no rotations';
-  return rows.map((r) => `${r.workflowId}  ${r.kind}  ${r.target ?? '-'}  ${r.status}${r.outcome ? `  ${r.outcome}` : ''}  ${r.startTime}`).join('\n');
+  return formatRunList(rows, 'no rotations');
 }
 
 export function register(program: Command): void {

@@ -2,7 +2,7 @@
 // is the only place credentials are minted; they go from the api to this process and nowhere else.
 import { spawnSync } from 'node:child_process';
 import { SSMClient, StartSessionCommand } from '@aws-sdk/client-ssm';
-import type { ProcessCredentials } from '../../api/vending';
+import type { ProcessCredentials } from '../../client/vending';
 import type { SafeguardApiClient } from '../api-client';
 import { allowedTargets } from '../../api/sessions';
 import { SafeguardError } from '../../client/errors';

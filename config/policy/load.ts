@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { breakGlassSchema, checkBreakGlass } from './breakGlass';
+import { checkDrills, drillsSchema, EMPTY_DRILLS } from './drills';
 import { formatPath, LineFinder, PolicyError, schemaIssues, sortIssues, valueAt } from './issues';
 import type { Path, PolicyChecks, SectionCheck } from './issues';
 import { checkRotation, rotationSchema } from './rotation';
@@ -25,8 +26,9 @@ export const policyFileSchema = z
     ...sharedFields,
     breakGlass: breakGlassSchema.optional(),
     rotation: rotationSchema.optional(),
+    drills: drillsSchema.optional(),
   })
-  .meta({ title: 'Safeguard policy', description: 'People, accounts and one section per runbook kind (breakGlass, rotation).' })
+  .meta({ title: 'Safeguard policy', description: 'People, accounts and one section per runbook kind (breakGlass, rotation, drills).' })
   .transform(
     (f): Policy => ({
       version: f.version,
@@ -37,11 +39,12 @@ export const policyFileSchema = z
       ...(f.slack !== undefined ? { slack: f.slack } : {}),
       breakGlass: f.breakGlass ?? { roles: [] },
       rotation: f.rotation ?? { accessKeys: [], kmsKeys: [] },
+      drills: f.drills ?? EMPTY_DRILLS,
     }),
   );
 
 /** Cross-checks, in the order their sections appear in the file. */
-const SECTION_CHECKS: readonly SectionCheck[] = [checkShared, checkBreakGlass, checkRotation];
+const SECTION_CHECKS: readonly SectionCheck[] = [checkShared, checkBreakGlass, checkRotation, checkDrills];
 
 /** The policy as written in YAML, before defaults and conversions. */
 export type PolicyFileInput = z.input<typeof policyFileSchema>;

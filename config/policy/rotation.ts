@@ -48,7 +48,7 @@ export function cronProblem(expr: string): string | undefined {
   return undefined;
 }
 
-const scheduleSchema = z
+export const scheduleSchema = z
   .strictObject(
     {
       every: duration('schedule.every').optional(),
@@ -62,7 +62,7 @@ const scheduleSchema = z
     { error: 'schedule must be { every: <duration> } or { cron: "<5-field cron>" }' },
   )
   .meta({ oneOf: [{ required: ['every'] }, { required: ['cron'] }] })
-  .describe('Optional: rotate on a schedule, { every: 30d } or { cron: "0 3 * * 1" } (5-field cron).')
+  .describe('Optional: run on a schedule, { every: 30d } or { cron: "0 3 * * 1" } (5-field cron).')
   .transform((s, ctx): RotationSchedule => {
     if (s.every !== undefined && s.cron === undefined) return { everyMs: s.every };
     if (s.cron !== undefined && s.every === undefined) return { cron: s.cron.trim() };

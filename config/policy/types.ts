@@ -126,6 +126,74 @@ export interface RotationSettings {
   kmsKeys: KmsRotationPolicy[];
 }
 
+// ---- drills ----
+
+/** Where a restore drill's data comes back from (the restore-drill workflow's DrillSource, as written). */
+export type RestoreDrillSource =
+  | { type: 'rds-snapshot'; dbInstance: string; snapshot?: string }
+  | { type: 'rds-point-in-time'; dbInstance: string; restoreAgoMs?: number }
+  | { type: 'dynamodb-backup'; table: string; backupArn?: string }
+  | { type: 'dynamodb-point-in-time'; table: string; restoreAgoMs?: number }
+  | { type: 'backup-recovery-point'; vault: string; resourceArn: string; recoveryPointArn?: string; iamRoleArn: string };
+
+export type RestoreDrillValidation =
+  | { type: 'ssm-command'; instanceId: string; document: string; parameters: Record<string, string[]>; minRows: number; timeoutMs: number }
+  | { type: 'dynamodb'; minItems: number; timestampAttribute?: string };
+
+export interface SignOffPolicy {
+  /** Group ids; their members may sign a drill's results off. */
+  approvers: string[];
+  quorum: number;
+  /** Overdue (escalated) after this long; unsigned after twice this long. */
+  timeoutMs: number;
+}
+
+export interface RestoreDrillPolicy {
+  /** Drill name, unique across drills.restore and drills.fire. */
+  name: string;
+  account: string;
+  source: RestoreDrillSource;
+  scratch: { instanceClass?: string; subnetGroup?: string; tags: Record<string, string> };
+  validation: RestoreDrillValidation;
+  rtoMs: number;
+  rpoMs: number;
+  maxDurationMs: number;
+  signOff?: SignOffPolicy;
+  schedule?: RotationSchedule;
+}
+
+export interface FireDrillPolicy {
+  /** Drill name, unique across drills.restore and drills.fire. */
+  name: string;
+  /** The break-glass role whose approvers, quorum, account and security the drill rehearses. */
+  rehearses: string;
+  /** The drill role granted instead: trusted like a break-glass role, with no permissions. */
+  drillRoleArn: string;
+  /** Target: request → final approval. */
+  approveWithinMs: number;
+  /** How long approvers have before the drill ends unanswered (a finding, not an outage). */
+  answerWindowMs: number;
+  /** Target: final approval → first successful use of the drill credentials. */
+  grantWithinMs: number;
+  /** Target: revocation requested → revocation verified. */
+  revokeWithinMs: number;
+  schedule?: RotationSchedule;
+}
+
+export interface DrillSweeperPolicy {
+  /** A scratch resource older than this whose drill is not running is deleted. */
+  olderThanMs: number;
+  schedule?: RotationSchedule;
+}
+
+export interface DrillSettings {
+  /** Slack channel id for drill cards; default slack.auditChannel. */
+  channel?: string;
+  restore: RestoreDrillPolicy[];
+  fire: FireDrillPolicy[];
+  sweeper: DrillSweeperPolicy;
+}
+
 // ---- the whole file ----
 
 export interface Policy {
@@ -139,6 +207,8 @@ export interface Policy {
   breakGlass: BreakGlassSettings;
   /** Always present; the lists are empty when the file has no rotation section. */
   rotation: RotationSettings;
+  /** Always present; the lists are empty when the file has no drills section. */
+  drills: DrillSettings;
 }
 
 /** One problem in a policy file; `field` is a dotted path like `breakGlass.roles[0].quorum`. */

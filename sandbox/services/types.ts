@@ -48,8 +48,25 @@ export interface ServiceContext {
    * call), signed as `as`; never seen by the call log. Returns the HTTP status and parsed body.
    */
   motoJson(as: MotoKey, service: string, target: string, params: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }>;
+  /**
+   * A call of the gateway's own through its serve path (the service's module, else moto), signed
+   * as `as`, as one AWS service calls another (AWS Backup restoring through RDS or DynamoDB, so
+   * their realism applies); not authenticated again, not faulted, not in the call log.
+   */
+  invoke(as: MotoKey, request: InternalRequest): Promise<Reply>;
   log(msg: string): void;
   now(): number;
+}
+
+/** A request `ServiceContext.invoke` signs and serves. */
+export interface InternalRequest {
+  /** Signing name: `rds`, `dynamodb`, `backup` … */
+  service: string;
+  method: string;
+  /** Path plus query string. */
+  url: string;
+  headers: Record<string, string>;
+  body: string;
 }
 
 /**

@@ -47,8 +47,12 @@ export function quorumLine(v: RequestView, who: PersonLabel = plainPerson): stri
   return by ? `${count}: ${by}` : count;
 }
 
+/** What every message about a fire drill's request starts with: nobody may mistake it for an incident. */
+export const DRILL_MARK = 'DRILL';
+
 export function approvalCard(v: RequestView, who: PersonLabel = plainPerson): Message {
-  const title = v.mode === 'post-hoc' ? `Post-hoc break-glass: ${v.role}` : `Break-glass request: ${v.role}`;
+  const base = v.mode === 'post-hoc' ? `Post-hoc break-glass: ${v.role}` : `Break-glass request: ${v.role}`;
+  const title = v.drill ? `${DRILL_MARK} — ${base}` : base;
   const fields = [
     mrkdwn(`*Requester*\n${who(v.requester)}`),
     mrkdwn(`*Role*\n${safeText(v.role, 100)}`),
@@ -61,6 +65,7 @@ export function approvalCard(v: RequestView, who: PersonLabel = plainPerson): Me
   ];
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(title) },
+    ...(v.drill ? [drillBanner()] : []),
     { type: 'section', fields },
     { type: 'section', text: mrkdwn(`*Reason*\n${safeText(v.reason, 2800)}`) },
   ];
@@ -78,6 +83,15 @@ export function approvalCard(v: RequestView, who: PersonLabel = plainPerson): Me
   const buttons = cardButtons(v, decidable);
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: 'decision', elements: buttons });
   return { text: `${title} by ${v.requester}: ${statusLine(v)}`, blocks };
+}
+
+function drillBanner(): KnownBlock {
+  return {
+    type: 'section',
+    text: mrkdwn(
+      `:rotating_light: *${DRILL_MARK}: this is a break-glass fire drill, not an incident.* Decide as you would on a real request: the drill measures how fast approval, access and revocation work. The drill role has no permissions and is revoked after one use.`,
+    ),
+  };
 }
 
 /** A decision button's value names the request and the round it decides (invariant 10): a click

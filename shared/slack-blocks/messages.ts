@@ -2,11 +2,12 @@
 // command replies. Pure functions of the request's state.
 import type { KnownBlock } from '@slack/types';
 import { ACTIONS } from './ids';
-import { decisionValue, quorumLine, statusLine } from './approval-card';
+import { DRILL_MARK, decisionValue, quorumLine, statusLine } from './approval-card';
 import { duration, mrkdwn, plain, plainPerson, safeText, slackDate } from './text';
 import type { PersonLabel } from './text';
 import type { Message, RequestView } from './types';
 import type { DecisionResult } from '../../workflows/break-glass/definitions';
+import { FIRE_DRILL_REQUESTER } from '../../workflows/fire-drill/definitions';
 
 /** What the workflow says happened (NotifyInput without the view). */
 export interface EventInfo {
@@ -37,13 +38,18 @@ const EVENT_TEXT: Record<string, string> = {
   ended: 'ended',
 };
 
+/** A fire drill's request: its view says so, and pages (which carry no view) name the drill identity. */
+function isDrill(e: EventInfo, v: RequestView | undefined): boolean {
+  return v?.drill === true || e.requester === FIRE_DRILL_REQUESTER;
+}
+
 export function eventText(event: string): string {
   return EVENT_TEXT[event] ?? safeText(event, 60);
 }
 
 /** A thread reply under the card: one per event. */
 export function threadReply(e: EventInfo, v: RequestView | undefined, who: PersonLabel = plainPerson): Message {
-  let line = `*${eventText(e.event)}*`;
+  let line = `${isDrill(e, v) ? `${DRILL_MARK} · ` : ''}*${eventText(e.event)}*`;
   if (v && (e.event === 'approval-progress' || e.event === 'denied' || e.event === 'ratified')) line += ` · ${quorumLine(v, who)}`;
   if (e.event === 'granted' && e.plannedEndAt) line += ` · until ${slackDate(e.plannedEndAt)}`;
   if (e.event === 'extended' && e.plannedEndAt) line += ` · now until ${slackDate(e.plannedEndAt)}`;
@@ -55,6 +61,7 @@ export function threadReply(e: EventInfo, v: RequestView | undefined, who: Perso
 /** One line per state change for the audit channel. */
 export function auditLine(e: EventInfo, v: RequestView | undefined, now: Date = new Date()): Message {
   const parts = [now.toISOString(), safeText(e.grantId, 120), safeText(e.event, 40), `requester=${safeText(e.requester, 40)}`, `role=${safeText(e.role, 64)}`];
+  if (isDrill(e, v)) parts.push('drill=true');
   if (e.phase) parts.push(`phase=${safeText(e.phase, 20)}`);
   if (e.outcome) parts.push(`outcome=${safeText(e.outcome, 30)}`);
   if (v?.approval) parts.push(`approvals=${v.approval.approvals.map((d) => safeText(d.by, 40)).join(',') || 'none'}/${v.approval.quorum}`);
@@ -155,17 +162,17 @@ export function securityAlert(e: EventInfo, v: RequestView | undefined, who: Per
       ],
     });
   } else {
-    text = `:rotating_light: <!here> *${eventText(e.event)}* on \`${id}\` (${safeText(e.role, 64)}, requester ${safeText(e.requester, 40)})${e.detail ? `: ${safeText(e.detail, 1000)}` : ''}`;
+    text = `:rotating_light: <!here> ${isDrill(e, v) ? `*${DRILL_MARK}* ` : ''}*${eventText(e.event)}* on \`${id}\` (${safeText(e.role, 64)}, requester ${safeText(e.requester, 40)})${e.detail ? `: ${safeText(e.detail, 1000)}` : ''}`;
     blocks.push({ type: 'section', text: mrkdwn(text) });
   }
   blocks.push({ type: 'context', elements: [mrkdwn(`\`${id}\``)] });
-  return { text: `ALERT ${e.event} on ${e.grantId}`, blocks };
+  return { text: `${isDrill(e, v) ? `${DRILL_MARK} ` : ''}ALERT ${e.event} on ${e.grantId}`, blocks };
 }
 
 /** `/breakglass status <id>` reply. */
 export function statusMessage(v: RequestView, who: PersonLabel = plainPerson): Message {
   const lines = [
-    `*${safeText(v.grantId, 120)}* · ${statusLine(v)}`,
+    `${v.drill ? `*${DRILL_MARK}* · ` : ''}*${safeText(v.grantId, 120)}* · ${statusLine(v)}`,
     `requester ${who(v.requester)} · role ${safeText(v.role, 64)} · ${duration(v.durationMs)} · ${v.mode}`,
     `approvals: ${quorumLine(v, who)}`,
   ];

@@ -20,7 +20,20 @@ const STEP_ICON: Record<StepView['state'], string> = {
 const KIND_TITLE: Record<RunbookNotification['kind'], string> = {
   'access-key-rotation': 'Access-key rotation',
   'kms-rotation': 'KMS key rotation',
+  'restore-drill': 'Restore drill',
+  'break-glass-drill': 'DRILL — break-glass fire drill',
 };
+
+/** The CLI command that shows a run of the kind. */
+const KIND_STATUS: Record<RunbookNotification['kind'], string> = {
+  'access-key-rotation': 'safeguard rotation status',
+  'kms-rotation': 'safeguard rotation status',
+  'restore-drill': 'safeguard drill status',
+  'break-glass-drill': 'safeguard drill status',
+};
+
+/** Button labels of rounds that are not approvals of an action (a drill's sign-off confirms results). */
+const ROUND_BUTTONS: Record<string, [string, string]> = { 'sign-off': ['Sign off results', 'Reject results'] };
 
 export function runbookTitle(n: Pick<RunbookNotification, 'kind' | 'view'>): string {
   return `${KIND_TITLE[n.kind]}: ${n.view.target}`;
@@ -28,7 +41,7 @@ export function runbookTitle(n: Pick<RunbookNotification, 'kind' | 'view'>): str
 
 function outcomeLine(n: RunbookNotification): string {
   const v = n.view;
-  if (v.outcome) return `${v.outcome === 'rotated' || v.outcome === 'verified' || v.outcome === 'up-to-date' ? ':white_check_mark:' : ':warning:'} ${safeText(v.outcome, 100)}`;
+  if (v.outcome) return `${['rotated', 'verified', 'up-to-date', 'passed'].includes(v.outcome) ? ':white_check_mark:' : ':warning:'} ${safeText(v.outcome, 100)}`;
   return `:arrows_counterclockwise: ${safeText(v.phase, 100)}`;
 }
 
@@ -50,17 +63,18 @@ export function runbookCard(n: RunbookNotification, who: PersonLabel = plainPers
     blocks.push({ type: 'section', text: mrkdwn(round.denial ? `${line}; denied by ${who(round.denial.by)}: ${safeText(round.denial.reason, 300)}` : line) });
     if (round.state === 'open' && round.id) {
       const value = `${n.subjectId}@${round.id}`;
+      const [yes, no] = ROUND_BUTTONS[round.id] ?? ['Approve', 'Deny'];
       blocks.push({
         type: 'actions',
         block_id: `decide:${round.id}`.slice(0, 255),
         elements: [
-          { type: 'button', style: 'primary', text: plain('Approve'), action_id: runbookActionId(n.kind, 'approve'), value },
-          { type: 'button', style: 'danger', text: plain('Deny'), action_id: runbookActionId(n.kind, 'deny'), value },
+          { type: 'button', style: 'primary', text: plain(yes), action_id: runbookActionId(n.kind, 'approve'), value },
+          { type: 'button', style: 'danger', text: plain(no), action_id: runbookActionId(n.kind, 'deny'), value },
         ],
       });
     }
   }
-  blocks.push({ type: 'context', elements: [mrkdwn(`\`safeguard status ${safeText(n.subjectId, 200)}\``)] });
+  blocks.push({ type: 'context', elements: [mrkdwn(`\`${KIND_STATUS[n.kind]} ${safeText(n.subjectId, 200)}\``)] });
   return { text: `${title} — ${v.outcome ?? v.phase}`, blocks };
 }
 

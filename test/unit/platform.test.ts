@@ -1,7 +1,7 @@
 // The kind-neutral seams: run ids per kind, the api router, Slack's runbook buttons, the policy's
 // schedules as Temporal Schedules, and the rotation input check against the worker's policy.
 import path from 'node:path';
-import { assertRunId, kindOfWorkflowId, rotationScheduleId, scheduledRunId } from '../../client/ids';
+import { assertRunId, kindOfWorkflowId, policyScheduleId, scheduledRunId } from '../../client/ids';
 import { desiredSchedules } from '../../client/schedules';
 import { accessKeyRotationInput, findRotationTarget, kmsRotationInput } from '../../client/rotation-client';
 import { loadPolicyFile } from '../../config/policy';
@@ -36,7 +36,7 @@ describe('run ids', () => {
   });
 
   it('names a target’s Schedule after its runs', () => {
-    expect(rotationScheduleId('access-key-rotation', 'reporting-exporter')).toBe('safeguard-rotate-key-reporting-exporter');
+    expect(policyScheduleId('access-key-rotation', 'reporting-exporter')).toBe('safeguard-rotate-key-reporting-exporter');
   });
 });
 
@@ -103,12 +103,25 @@ describe('rotation targets', () => {
 });
 
 describe('schedules from the policy', () => {
-  it('one Schedule per target with `schedule`, starting its rotation with SafeguardKind and the frozen input', () => {
+  it('one Schedule per target or drill with `schedule` (and the sweeper), starting its run with SafeguardKind and the frozen input', () => {
     const d = desiredSchedules(policy, 'q1');
     expect(d.map((x) => [x.scheduleId, x.kind])).toEqual([
       ['safeguard-rotate-key-reporting-exporter', 'access-key-rotation'],
       ['safeguard-rotate-kms-phi-data', 'kms-rotation'],
+      ['safeguard-drill-restore-patients-db-snapshot', 'restore-drill'],
+      ['safeguard-drill-restore-claims-pitr', 'restore-drill'],
+      ['safeguard-drill-fire-admin-fire', 'break-glass-drill'],
+      ['safeguard-drill-sweeper', 'drill-sweeper'],
     ]);
+    const drill = d.find((x) => x.kind === 'restore-drill')!;
+    expect(drill.spec).toEqual({ cronExpressions: ['0 4 * * 1'] });
+    expect(drill.action).toMatchObject({ workflowType: 'restoreDrillWorkflow', workflowId: 'drill-restore-patients-db-snapshot' });
+    expect((drill.action.args as unknown[])[0]).toMatchObject({ requestedBy: 'schedule', drill: { name: 'patients-db-snapshot', signOff: { eligible: ['carol'] } } });
+    const fire = d.find((x) => x.kind === 'break-glass-drill')!;
+    expect(fire.action).toMatchObject({ workflowType: 'breakGlassDrillWorkflow', workflowId: 'drill-fire-admin-fire' });
+    const sweeper = d.find((x) => x.kind === 'drill-sweeper')!;
+    expect(sweeper.action).toMatchObject({ workflowType: 'drillSweeperWorkflow', workflowId: 'safeguard-drill-sweeper' });
+    expect((sweeper.action.args as unknown[])[0]).toMatchObject({ olderThanMs: 6 * 3_600_000, accounts: [{ accountId: '123456789012' }] });
     expect(d[0]!.spec).toEqual({ intervals: [{ every: 30 * 24 * 3_600_000 }] });
     expect(d[0]!.action).toMatchObject({ workflowType: 'accessKeyRotationWorkflow', workflowId: 'rotate-key-reporting-exporter', taskQueue: 'q1' });
     expect(d[0]!.action.typedSearchAttributes).toEqual(expect.arrayContaining([expect.objectContaining({ value: 'access-key-rotation' }), expect.objectContaining({ value: 'schedule' })]));

@@ -10,6 +10,7 @@ import {
   ParentClosePolicy,
   allHandlersFinished,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   patched,
@@ -50,6 +51,7 @@ import { awaitDecision } from '../shared/approval/await-decision';
 import { assertDecisionShape, assertPersonField, inputShapeProblems, isAccessRefusal, isCredentialIssue, isLeaseRelease, isSessionReport } from './input-shape';
 import { REVOCATION_ALERT_AFTER, errorMessage, revokeUntilVerified } from './revocation';
 import type { ApprovalRound } from '../shared/approval/gate';
+import { drillGrantActiveSignal } from '../fire-drill/definitions';
 
 export const TRUST_HARDENING = 'trust-hardening-1';
 
@@ -252,7 +254,9 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
     });
     // The input is only as trustworthy as whoever could start this workflow: the worker's own policy
     // decides whether it may run at all, before any approval, notification or grant.
-    const verdict = await checkActivities.checkBreakGlassRequest({ input, workflowId: workflowInfo().workflowId });
+    // A drill request is only ever started by its fire drill: the check is told who started it.
+    const parentWorkflowId = input.via === 'drill' ? { parentWorkflowId: workflowInfo().parent?.workflowId ?? '' } : {};
+    const verdict = await checkActivities.checkBreakGlassRequest({ input, workflowId: workflowInfo().workflowId, ...parentWorkflowId });
     if (!verdict.accepted) {
       s.inputCheck = 'rejected';
       s.outcome = 'rejected-invalid';
@@ -302,6 +306,7 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
     s.phase = 'active';
     s.log(grantedAt, 'granted', undefined, `until ${new Date(s.plannedEndAtMs).toISOString()}`);
     await notify(s, outbox, 'granted');
+    if (input.via === 'drill') tellDrill(grantedAt);
 
     if (role.mode === 'post-hoc') {
       s.openRound('ratification', grantedAt, grantedAt + (role.ratificationDeadlineMs ?? role.approvalTimeoutMs));
@@ -336,6 +341,17 @@ export async function breakGlassWorkflow(input: BreakGlassInput): Promise<BreakG
   });
   if (cancelled) throw ApplicationFailure.create({ type: 'Cancelled', message: 'break-glass request cancelled; access was revoked', nonRetryable: true });
   return res ?? result(s, lagFromMs);
+}
+
+/** A drill request tells its fire drill the grant is active, so the drill's probe starts at once.
+ * Only drill runs reach this (`via: 'drill'`), so older histories replay without the signal. */
+function tellDrill(grantedAtMs: number): void {
+  const parent = workflowInfo().parent;
+  if (!parent) return;
+  const arg = { grantId: workflowInfo().workflowId, grantedAt: new Date(grantedAtMs).toISOString() };
+  void getExternalWorkflowHandle(parent.workflowId, parent.runId)
+    .signal(drillGrantActiveSignal, arg)
+    .catch((err: unknown) => log.warn('could not tell the fire drill its grant is active', { error: errorMessage(err) }));
 }
 
 /** Waits for the grant round to be decided; reminders go out while it is open. */

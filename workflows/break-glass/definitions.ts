@@ -151,6 +151,8 @@ export interface BreakGlassStatus {
   mode: RoleSnapshot['mode'];
   /** Decisions need an AWS-verified identity (the CLI), not a Slack click. */
   stepUp?: boolean;
+  /** A fire drill's request (`via: 'drill'`) for a drill role: every view marks it DRILL. */
+  drill?: boolean;
   phase: Phase;
   outcome?: Outcome;
   endReason?: EndReason;

@@ -117,6 +117,7 @@ export class BreakGlassState {
     };
     if (input.ticket !== undefined) this.status.ticket = input.ticket;
     if (input.role.stepUp) this.status.stepUp = true;
+    if (input.via === 'drill') this.status.drill = true;
   }
 
   log(nowMs: number, event: string, by?: string, detail?: string): void {

@@ -16,11 +16,9 @@ import {
 import type { Activities } from '../../activities';
 import { ApprovalRound } from '../shared/approval/gate';
 import { awaitDecision } from '../shared/approval/await-decision';
-import { approveUpdate, denyUpdate, roundsQuery } from '../shared/approval/definitions';
-import type { DecisionResult } from '../shared/approval/definitions';
+import { handleSingleRound } from '../shared/approval/single-round';
 import type { RunRecord } from '../shared/run-record';
 import { RunbookRun, errorMessage } from '../shared/runbook-run';
-import { Refusals, refuse } from '../shared/refusals';
 import { precheck } from './precheck';
 import { rejectMalformedRotation, rotationInputProblems } from './input-shape';
 import type { AccessKeyFacts, PrecheckDecision, PrecheckFinding } from './precheck';
@@ -99,13 +97,7 @@ export async function accessKeyRotationWorkflow(input: AccessKeyRotationInput): 
   const run = new Run(input);
   const pollMs = Math.min(Math.max(input.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS, 1_000), MAX_POLL_INTERVAL_MS);
   setHandler(rotationStatusQuery, () => run.status());
-  setHandler(roundsQuery, () => run.rounds());
-  setHandler(approveUpdate, (d): DecisionResult => decide(run, () => run.deleteRound!.approve(d.approver, new Date(Date.now()).toISOString(), d.comment)), {
-    validator: (d) => validateRound(run, d.round, (r) => r.validateApprove(d.approver)),
-  });
-  setHandler(denyUpdate, (d): DecisionResult => decide(run, () => run.deleteRound!.deny(d.approver, new Date(Date.now()).toISOString(), d.reason)), {
-    validator: (d) => validateRound(run, d.round, (r) => r.validateDeny(d.approver, d.reason)),
-  });
+  handleSingleRound({ roundId: DELETE_ROUND, round: () => run.deleteRound, record: run.record, what: 'rotation', logAs: 'delete-approval' });
   run.record.log(Date.now(), 'started', input.force ? 'forced' : undefined, input.requestedBy);
 
   let outcome: AccessKeyRotationOutcome;
@@ -318,20 +310,6 @@ async function finish(run: Run, outcome: AccessKeyRotationOutcome): Promise<Rota
     outcome === 'rotated' || outcome === 'not-due',
   );
   return { status: run.status(), outcome, evidenceWritten };
-}
-
-function validateRound(run: Run, named: string | undefined, check: (r: ApprovalRound) => void): void {
-  if (named === undefined) refuse(Refusals.roundRequired, `name the round you decide (${DELETE_ROUND})`);
-  if (named !== DELETE_ROUND) refuse(Refusals.unknownRound, `this rotation has no round "${named.slice(0, 40)}" (its rounds: ${run.deleteRound ? DELETE_ROUND : 'none yet'})`);
-  if (!run.deleteRound) refuse(Refusals.notOpen, 'this rotation is not waiting for a decision');
-  check(run.deleteRound);
-}
-
-function decide(run: Run, apply: () => unknown): DecisionResult {
-  apply();
-  const r = run.deleteRound!.snapshot();
-  run.record.log(Date.now(), `delete-approval:${r.state}`);
-  return { accepted: true, duplicate: false, approvals: r.approvals.length, quorum: r.quorum, phase: run.record.phase, decided: r.state !== 'open', round: DELETE_ROUND, roundKind: DELETE_ROUND, roundState: r.state };
 }
 
 async function sleepMs(ms: number): Promise<void> {

@@ -9,6 +9,7 @@ import type { RunbookNotification } from './notifications';
 import { Outbox } from './outbox';
 import { RunRecord } from './run-record';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
+import type { SafeguardKind } from './search-attributes';
 
 const evidence = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 5 } });
 
@@ -16,7 +17,11 @@ const evidence = proxyActivities<Activities>({ startToCloseTimeout: '30s', retry
 const NOTIFY_DRAIN_MS = 30_000;
 
 export interface RunbookRunOptions {
+  /** The card the run's notifications render as. */
   kind: RunbookNotification['kind'];
+  /** SafeguardKind and evidence kind when they differ from `kind` (housekeeping runs such as the drill sweeper). */
+  searchKind?: SafeguardKind;
+  evidenceKind?: string;
   title: string;
   /** The policy target the run is about. */
   target: string;
@@ -38,7 +43,7 @@ export class RunbookRun {
   constructor(private readonly opts: RunbookRunOptions) {
     this.record = new RunRecord(opts.title, opts.target, new Date(Date.now()).toISOString(), opts.steps);
     upsertSearchAttributes({
-      [SEARCH_ATTRIBUTES.kind]: [opts.kind],
+      [SEARCH_ATTRIBUTES.kind]: [opts.searchKind ?? opts.kind],
       [SEARCH_ATTRIBUTES.role]: [opts.target],
       [SEARCH_ATTRIBUTES.account]: [opts.accountId],
       [SEARCH_ATTRIBUTES.requester]: [opts.requestedBy],
@@ -72,7 +77,7 @@ export class RunbookRun {
     const info = workflowInfo();
     let evidenceWritten = true;
     try {
-      await evidence.recordEvidence({ id: `${info.workflowId}/${info.runId}`, kind: this.opts.kind, record: evidenceRecord({ workflowId: info.workflowId, runId: info.runId }) });
+      await evidence.recordEvidence({ id: `${info.workflowId}/${info.runId}`, kind: this.opts.evidenceKind ?? this.opts.kind, record: evidenceRecord({ workflowId: info.workflowId, runId: info.runId }) });
     } catch (err) {
       evidenceWritten = false;
       this.notify('evidence-not-written', { page: true, detail: `the evidence record could not be written: ${errorMessage(err)}` });
