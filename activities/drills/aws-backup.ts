@@ -27,7 +27,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AddTagsToResourceCommand, DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
 import type { DBInstance, RDSClient } from '@aws-sdk/client-rds';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Logger } from 'pino';
 import { accountClients } from '../aws/clients';
 import type { AwsClients } from '../aws/clients';
 import { awsCall, awsErrorName, toActivityFailure } from '../aws/errors';
@@ -38,6 +37,7 @@ import { createDynamoDrillActivities, describeTable, scratchExists, scratchTags,
 import { createRdsDrillActivities } from './rds';
 import type {
   DrillSourceActivities,
+  DrillSourceDeps,
   PreparedRestore,
   PrepareRestoreInput,
   ReportValidationInput,
@@ -49,10 +49,7 @@ import type {
   WaitRestoredInput,
 } from './types';
 
-export interface BackupDrillDeps {
-  aws: AwsClients;
-  logger: Logger;
-}
+export type BackupDrillDeps = DrillSourceDeps;
 
 /** The failure types these activities throw on purpose (all non-retryable). */
 export const BackupDrillFailures = {

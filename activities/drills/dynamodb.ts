@@ -28,7 +28,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, BackupSummary, DynamoDBClient, TableDescription, Tag } from '@aws-sdk/client-dynamodb';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Logger } from 'pino';
 import { accountClients } from '../aws/clients';
 import type { AwsClients } from '../aws/clients';
 import { awsCall, awsErrorName, toActivityFailure } from '../aws/errors';
@@ -37,6 +36,7 @@ import { DRILL_CREATED_TAG, DRILL_RUN_TAG, DRILL_TAG, SCRATCH_PREFIX } from '../
 import type { AccountRef, DrillSource, RestoreDrillTarget, RestorePoint, ScratchRef } from '../../workflows/restore-drill/targets';
 import type {
   DrillSourceActivities,
+  DrillSourceDeps,
   PreparedRestore,
   PrepareRestoreInput,
   RestoredResource,
@@ -50,10 +50,7 @@ import type {
   WaitRestoredInput,
 } from './types';
 
-export interface DynamoDrillDeps {
-  aws: AwsClients;
-  logger: Logger;
-}
+export type DynamoDrillDeps = DrillSourceDeps;
 
 /** The failure types these activities throw on purpose (all non-retryable). */
 export const DynamoDrillFailures = {

@@ -18,7 +18,6 @@ import {
 } from '@aws-sdk/client-rds';
 import type { DBInstance, DBSnapshot, RDSClient, Tag } from '@aws-sdk/client-rds';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Logger } from 'pino';
 import { accountClients } from '../aws/clients';
 import type { AwsClients } from '../aws/clients';
 import { awsCall, awsErrorName, toActivityFailure } from '../aws/errors';
@@ -27,6 +26,7 @@ import { DRILL_CREATED_TAG, DRILL_RUN_TAG, DRILL_TAG, SCRATCH_PREFIX } from '../
 import type { AccountRef, DrillSource, RestoreDrillTarget, RestorePoint, ScratchRef } from '../../workflows/restore-drill/targets';
 import type {
   DrillSourceActivities,
+  DrillSourceDeps,
   PreparedRestore,
   PrepareRestoreInput,
   RestoredResource,
@@ -38,10 +38,7 @@ import type {
   WaitRestoredInput,
 } from './types';
 
-export interface RdsDrillDeps {
-  aws: AwsClients;
-  logger: Logger;
-}
+export type RdsDrillDeps = DrillSourceDeps;
 
 /** The failure types these activities throw on purpose (all non-retryable). */
 export const RdsDrillFailures = {

@@ -5,6 +5,8 @@
 // Crash safety: Temporal retries an activity after a worker dies mid-call, so each one is
 // idempotent. `startRestore` finds a scratch resource of the same name tagged with the same drill run
 // and returns it instead of restoring twice; `teardownScratch` treats "already gone" as done.
+import type { Logger } from 'pino';
+import type { AwsClients } from '../aws/clients';
 import type { AccountRef, DrillValidation, RestoreDrillTarget, RestorePoint, ScratchRef } from '../../workflows/restore-drill/targets';
 
 export interface PrepareRestoreInput {
@@ -106,6 +108,12 @@ export interface ScratchListing {
   drill?: string;
   createdAt: string;
   status: string;
+}
+
+/** What every source family's activities are built with. */
+export interface DrillSourceDeps {
+  aws: AwsClients;
+  logger: Logger;
 }
 
 /** The activities a drill source family implements. */

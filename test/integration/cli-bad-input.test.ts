@@ -48,11 +48,11 @@ async function cli(...argv: string[]): Promise<CliRun> {
   }
 }
 
-/** Runs a person can start (break-glass requests, rotations); Schedules' own runs (the reconciler,
- * scheduled rotations: ids ending in the action time) start by themselves and are left out. */
+/** Runs a person can start (break-glass requests, rotations, drills, sweeps); Schedules' own runs (the
+ * reconciler, scheduled rotations and drills: ids ending in the action time) start by themselves and are left out. */
 async function listIds(): Promise<string[]> {
   const ids: string[] = [];
-  const query = "WorkflowType IN ('breakGlassWorkflow', 'accessKeyRotationWorkflow', 'kmsRotationWorkflow')";
+  const query = "WorkflowType IN ('breakGlassWorkflow', 'accessKeyRotationWorkflow', 'kmsRotationWorkflow', 'restoreDrillWorkflow', 'breakGlassDrillWorkflow', 'drillSweeperWorkflow')";
   for await (const wf of ctx.temporal.workflow.list({ query })) if (!/-\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(wf.workflowId)) ids.push(wf.workflowId);
   return ids.sort();
 }
@@ -258,6 +258,14 @@ describe('other kinds: rotations, schedules, decisions on any run', () => {
     [['deny', 'rotate-kms-phi-data-00000000', '--as', 'carol', '--reason', 'not now please'], /no Safeguard run with id rotate-kms-phi-data-00000000/],
     [['approve', 'rotate-key-legacy-etl-00000000', '--round', 'Delete Old!', '--as', 'carol'], /"Delete Old!" is not a round id/],
     [['schedules', 'trigger', 'it-rotate', '--as', 'carol'], /"it-rotate" has no schedule in the policy \(scheduled targets: reporting-exporter/],
+    [['drill', 'run', 'payroll-db', '--as', 'carol'], /"payroll-db" is not a restore drill in the policy \(restore drills: it-rds-snap, /],
+    [['drill', 'fire', 'payroll-db', '--as', 'carol'], /"payroll-db" is not a fire drill in the policy \(drills.fire: it-fire/],
+    [['drill', 'status', 'drill-restore-../../x', '--as', 'carol'], /is not a restore-drill or break-glass-drill run id \(they look like drill-restore-patients-db-1a2b3c4d, drill-fire-/],
+    [['drill', 'report', 'rotate-kms-phi-data-00000000', '--as', 'carol'], /"rotate-kms-phi-data-00000000" is not a restore-drill run id/],
+    [['drill', 'report', 'drill-restore-it-rds-snap-00000000', '--format', 'pdf', '--as', 'carol'], /--format must be text or md \(or use --json\), not "pdf"/],
+    [['drill', 'report', 'drill-restore-it-rds-snap-00000000', '--as', 'carol'], /no Safeguard run with id drill-restore-it-rds-snap-00000000/],
+    [['drill', 'sweep', '--older-than', '5 minutes', '--as', 'carol'], /--older-than: "5 minutes" is not a duration/],
+    [['approve', 'drill-restore-it-signed-00000000', '--round', 'Sign Off', '--as', 'bob'], /"Sign Off" is not a round id/],
   ])('%j is refused', async (argv, message) => {
     const before = await workflowIds();
     const r = await cli(...argv);

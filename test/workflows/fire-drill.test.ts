@@ -1,23 +1,21 @@
 // The break-glass fire drill on the time-skipping server: the real drill workflow and its real
-// break-glass child, AWS faked (fake-activities.ts, and an STS that mints drill credentials), the
-// policy checks real (the drill's, and the child's `via: 'drill'` check). Approved in time, never
-// answered, denied, and a tampered drill input. The dev-server run is test/integration/fire-drill.test.ts.
+// break-glass child, AWS faked (test/support/fake-fire-drill.ts: fake-activities.ts and an STS that
+// mints drill credentials), the policy checks real (the drill's, and the child's `via: 'drill'`
+// check). Approved in time, never answered, denied, a tampered drill input, and a malformed one.
+// The dev-server run is test/integration/fire-drill.test.ts.
 import { randomBytes } from 'node:crypto';
-import type { STSClient } from '@aws-sdk/client-sts';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createFireDrillActivities } from '../../activities/fire-drill';
-import { checkBreakGlassInput } from '../../activities/policy/break-glass-check';
-import { BreakGlassClient } from '../../client/break-glass-client';
+import type { BreakGlassClient } from '../../client/break-glass-client';
 import { DecisionsClient } from '../../client/decisions-client';
 import { fireDrillInput } from '../../client/fire-drill-client';
-import type { BreakGlassInput, BreakGlassStatus } from '../../workflows/break-glass/definitions';
+import { prepareRecord } from '../../evidence/records';
+import type { BreakGlassStatus } from '../../workflows/break-glass/definitions';
 import { drillGrantId, fireDrillStatusQuery } from '../../workflows/fire-drill/definitions';
-import type { FireDrillInput, FireDrillResult, FireDrillStatus } from '../../workflows/fire-drill/definitions';
+import type { FireDrillResult, FireDrillStatus } from '../../workflows/fire-drill/definitions';
 import type { BreakGlassNotification, Notification } from '../../workflows/shared/notifications';
-import { fakeActivities } from '../support/fake-activities';
 import type { FakeAws } from '../support/fake-activities';
-import { validPolicy } from '../support/policy-text';
+import { DRILL_ARN, FIRE_DRILL_POLICY as policy, fakeFireDrill } from '../support/fake-fire-drill';
 import { createTestWorker, startTimeSkipping } from '../support/time-skipping';
 import { healTimeSkipping } from './harness';
 
@@ -29,47 +27,6 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const policy = validPolicy(
-  [
-    'version: 2',
-    'groups: [{ id: oncall }, { id: leads }, { id: security }]',
-    'people:',
-    '  - { id: alice, name: Alice, groups: [oncall] }',
-    '  - { id: bob, name: Bob, groups: [leads] }',
-    '  - { id: carol, name: Carol, groups: [security] }',
-    'accounts:',
-    '  - { id: "123456789012", name: sandbox, executionRoleArn: "arn:aws:iam::123456789012:role/SafeguardExecution", externalId: safeguard-sandbox }',
-    'security: { groups: [security] }',
-    'breakGlass:',
-    '  roles:',
-    '    - { name: BreakGlassAdmin, account: "123456789012", roleArn: "arn:aws:iam::123456789012:role/BreakGlassAdmin", requesters: [oncall], approvers: [leads, security], quorum: 1, mode: approval, defaultDuration: 30m, maxDuration: 4h, approvalTimeout: 15m }',
-    'drills:',
-    '  fire:',
-    '    - { name: admin-fire, rehearses: BreakGlassAdmin, drillRoleArn: "arn:aws:iam::123456789012:role/BreakGlassDrill", approveWithin: 10m, answerWindow: 12m, grantWithin: 30s, revokeWithin: 20s }',
-    '',
-  ].join('\n'),
-);
-
-const DRILL_ARN = 'arn:aws:sts::123456789012:assumed-role/BreakGlassDrill/drill';
-
-/** STS as the api's vending and the probe see it: AssumeRole mints drill credentials, the caller is the drill role. */
-function fakeSts(state: FakeAws): { broker: STSClient; caller: STSClient } {
-  const broker = {
-    send: async (cmd: { input: Record<string, unknown> }) => {
-      state.calls.push({ activity: 'sts:AssumeRole', input: cmd.input });
-      return { Credentials: { AccessKeyId: `ASIADRILL${randomBytes(6).toString('hex').toUpperCase()}`, SecretAccessKey: 'drill-secret', SessionToken: 'drill-token', Expiration: new Date(Date.now() + 900_000) } };
-    },
-  };
-  const caller = {
-    send: async () => {
-      state.calls.push({ activity: 'sts:GetCallerIdentity', input: {} });
-      return { Arn: DRILL_ARN };
-    },
-    destroy: () => undefined,
-  };
-  return { broker: broker as unknown as STSClient, caller: caller as unknown as STSClient };
-}
-
 interface Drill {
   handle: WorkflowHandle;
   grantId: string;
@@ -77,22 +34,10 @@ interface Drill {
   breakGlass: BreakGlassClient;
 }
 
-async function runDrill<T>(fn: (d: Drill) => Promise<T>, input: FireDrillInput = fireDrillInput(policy, 'admin-fire', 'schedule')): Promise<T> {
-  const { activities, state } = fakeActivities();
-  const sts = fakeSts(state);
-  const breakGlass = new BreakGlassClient(env.client);
-  const drillActivities = createFireDrillActivities({ policy: () => policy, breakGlass: () => breakGlass, brokerSts: () => sts.broker, stsWith: () => sts.caller });
+async function runDrill<T>(fn: (d: Drill) => Promise<T>, input: unknown = fireDrillInput(policy, 'admin-fire', 'schedule')): Promise<T> {
+  const { activities: all, state, breakGlass } = fakeFireDrill(env.client);
   const id = `drill-fire-admin-fire-${randomBytes(4).toString('hex')}`;
   const grantId = drillGrantId('BreakGlassAdmin', id);
-  const all = {
-    ...activities,
-    ...drillActivities,
-    // The child's policy check for real: it must accept the drill's request, and only from the drill.
-    async checkBreakGlassRequest(i: { input: BreakGlassInput; workflowId: string; parentWorkflowId?: string }) {
-      state.calls.push({ activity: 'checkBreakGlassRequest', input: i });
-      return checkBreakGlassInput(i.input, policy, i.workflowId, i.parentWorkflowId);
-    },
-  };
   const taskQueue = `tq-${id}`;
   const worker = await createTestWorker(env, taskQueue, all);
   try {
@@ -200,4 +145,26 @@ it('refuses a drill input looser than the policy: nothing is requested, security
     expect(d.state.notifications.some((n) => n.kind === 'break-glass-drill' && n.severity === 'page' && n.event === 'rejected-invalid')).toBe(true);
     await expect(d.breakGlass.status(d.grantId)).rejects.toThrow(/no break-glass request/);
   }, loose);
+});
+
+it.each([
+  ['not a fire drill', { drill: 42 }, /drill is not a fire drill/],
+  ['refused by the payload codec', { __refused: 'no codec key for this payload' }, /refused by the payload codec/],
+])('ends a malformed input (%s) as rejected-invalid: evidence written, no break-glass request started', async (_what, malformed, problem) => {
+  await runDrill(async (d) => {
+    const res = (await d.handle.result()) as FireDrillResult;
+    expect(res.outcome).toBe('rejected-invalid');
+    expect(res.evidenceWritten).toBe(true);
+    expect(res.status.grantWorkflowId).toBeUndefined();
+    const ev = d.state.evidence.filter((e) => e.kind === 'break-glass-drill');
+    expect(ev).toHaveLength(1);
+    expect(ev[0]?.record).toMatchObject({ outcome: 'rejected-invalid', grantWorkflowId: null, revocation: null, problems: expect.arrayContaining([expect.stringMatching(problem)]) });
+    // What the real recordEvidence would store: the record fits the kind's schema.
+    expect(prepareRecord('break-glass-drill', ev[0]!.record)).toMatchObject({ ok: true });
+    expect(d.state.notifications.some((n) => n.kind === 'break-glass-drill' && n.severity === 'page' && n.event === 'rejected-invalid')).toBe(true);
+    // Nothing requested: no child, no policy check of one, no credentials.
+    expect(d.state.calls.some((c) => ['checkBreakGlassRequest', 'sts:AssumeRole', 'verifyGrant'].includes(c.activity))).toBe(false);
+    expect(d.state.evidence.some((e) => e.kind === 'break-glass')).toBe(false);
+    await expect(d.breakGlass.status(d.grantId)).rejects.toThrow(/no break-glass request/);
+  }, malformed);
 });

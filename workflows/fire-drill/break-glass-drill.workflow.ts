@@ -5,7 +5,6 @@
 // revocation. Time to approve, time to grant and revocation lag are scored against the policy's
 // targets. Nobody answering is a finding told to security, not a page.
 import {
-  ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
   condition,
@@ -20,6 +19,7 @@ import type { Activities } from '../../activities';
 import { breakGlassWorkflow } from '../break-glass/break-glass.workflow';
 import type { BreakGlassInput, BreakGlassResult, RevocationReceipt } from '../break-glass/definitions';
 import { RunbookRun, errorMessage } from '../shared/runbook-run';
+import { commonInputProblems, isMs, isPeople, isRec, isStr, rejectMalformedRun } from '../shared/start-input';
 import { FIRE_DRILL_REQUESTER, drillGrantActiveSignal, drillGrantId, fireDrillStatusQuery } from './definitions';
 import type { FireDrillInput, FireDrillOutcome, FireDrillProbe, FireDrillResult, FireDrillScores, FireDrillStatus } from './definitions';
 
@@ -43,9 +43,7 @@ type Step = (typeof STEPS)[number];
 
 export async function breakGlassDrillWorkflow(input: FireDrillInput): Promise<FireDrillResult> {
   const problems = drillInputProblems(input);
-  if (problems.length > 0) {
-    throw ApplicationFailure.create({ type: 'RejectedInvalid', message: `malformed fire drill input: ${problems.join('; ').slice(0, 500)}`, nonRetryable: true });
-  }
+  if (problems.length > 0) return rejectMalformedFireDrill(workflowInfo().workflowId, problems);
   const info = workflowInfo();
   const d = input.drill;
   const run = new RunbookRun({
@@ -234,11 +232,7 @@ export async function breakGlassDrillWorkflow(input: FireDrillInput): Promise<Fi
           missed: st.missed,
           probe: probe ?? null,
           revocation: revocation ?? null,
-          startedAt: st.view.startedAt,
-          endedAt: st.view.endedAt ?? new Date(Date.now()).toISOString(),
-          steps: st.view.steps,
-          facts: st.view.facts,
-          timeline: st.timeline,
+          ...run.recordFields(),
         };
       },
       outcome === 'passed',
@@ -284,16 +278,23 @@ function seconds(ms: number): string {
 }
 
 /** Problems with the start input's shape (empty when well-formed); never throws. */
-function drillInputProblems(input: unknown): string[] {
-  const rec = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-  if (!rec(input)) return ['the input is not an object (an unencrypted or malformed payload)'];
-  const p: string[] = [];
+/** Problems with a fire drill start input's shape (empty when well-formed). Never throws. */
+export function drillInputProblems(raw: unknown): string[] {
+  const { input, problems: p } = commonInputProblems(raw);
+  if (!input) return p;
   const drill = input['drill'];
-  if (!rec(drill) || typeof drill['name'] !== 'string' || typeof drill['rehearses'] !== 'string' || typeof drill['durationMs'] !== 'number') p.push('drill is not a fire drill');
-  else if (!rec(drill['role']) || typeof drill['role']['name'] !== 'string' || typeof drill['role']['accountId'] !== 'string' || !Array.isArray(drill['role']['approvers'])) p.push('drill.role is not a role snapshot');
+  if (!isRec(drill) || !isStr(drill['name'], 32) || !isStr(drill['rehearses'], 64) || !isMs(drill['durationMs'])) p.push('drill is not a fire drill');
+  else if (!isRec(drill['role']) || !isStr(drill['role']['name'], 64) || !isStr(drill['role']['accountId'], 12) || !isPeople(drill['role']['approvers'])) p.push('drill.role is not a role snapshot');
   const t = input['targets'];
-  if (!rec(t) || !['approveWithinMs', 'grantWithinMs', 'revokeWithinMs'].every((k) => typeof t[k] === 'number')) p.push('targets are not durations');
-  if (typeof input['requestedBy'] !== 'string') p.push('requestedBy is not text');
-  if (!Array.isArray(input['security']) || !input['security'].every((x) => typeof x === 'string')) p.push('security is not a list of person ids');
+  if (!isRec(t) || !['approveWithinMs', 'grantWithinMs', 'revokeWithinMs'].every((k) => isMs(t[k]))) p.push('targets are not durations');
   return p;
+}
+
+/** Ends a fire drill whose input is malformed: nothing requested, security paged, evidence written. */
+async function rejectMalformedFireDrill(workflowId: string, problems: string[]): Promise<FireDrillResult> {
+  const scores: FireDrillScores = { timeToApproveMs: null, timeToGrantMs: null, revocationLagMs: null };
+  const targets = { approveWithinMs: 0, grantWithinMs: 0, revokeWithinMs: 0 };
+  const { run, evidenceWritten } = await rejectMalformedRun('break-glass-drill', 'DRILL — break-glass fire drill', problems, { drill: '-', rehearses: '-', grantWorkflowId: null, scores, targets, revocation: null });
+  const status: FireDrillStatus = { workflowId, drill: '-', rehearses: '-', requestedBy: '-', view: run.record.view(), timeline: [...run.record.timeline], scores, targets, missed: [], outcome: 'rejected-invalid' };
+  return { status, outcome: 'rejected-invalid', evidenceWritten };
 }

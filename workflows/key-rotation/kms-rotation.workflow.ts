@@ -125,7 +125,6 @@ export async function kmsRotationWorkflow(input: KmsRotationInput): Promise<Rota
     const evidenceWritten = await run.finish(
       outcome,
       (ids) => {
-        const st = status();
         return {
           ...ids,
           target: t.name,
@@ -136,11 +135,7 @@ export async function kmsRotationWorkflow(input: KmsRotationInput): Promise<Rota
           outcome,
           rotationPeriodDays: t.rotationPeriodDays,
           onDemandDrill: t.onDemandDrill,
-          startedAt: st.view.startedAt,
-          endedAt: st.view.endedAt ?? new Date(Date.now()).toISOString(),
-          steps: st.view.steps,
-          facts: st.view.facts,
-          timeline: st.timeline,
+          ...run.recordFields(),
         };
       },
       outcome === 'verified',

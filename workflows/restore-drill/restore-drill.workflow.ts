@@ -139,6 +139,7 @@ export async function restoreDrillWorkflow(input: RestoreDrillInput): Promise<Re
       step('wait until available', 'running');
       state.restored = await long.waitRestored({ drill: d, scratch: state.started.scratch, ...(state.started.restoreJobId ? { restoreJobId: state.started.restoreJobId } : {}), pollMs });
       step('wait until available', 'done', `available at ${state.restored.availableAt}`);
+      run.notify('restored', { detail: `${state.started.scratch.name} is available` });
 
       step('validate', 'running');
       state.validation = await long.validateRestore({ drill: d, restored: state.restored });
@@ -154,6 +155,7 @@ export async function restoreDrillWorkflow(input: RestoreDrillInput): Promise<Re
       const scoreLine = `RTO ${s.rtoMs === null ? 'not reached' : fmt(s.rtoMs)} (target ${fmt(d.rtoMs)}${s.rtoMet === false ? ', missed' : ''}), RPO ${s.rpoMs === null ? 'unknown' : fmt(s.rpoMs)} (target ${fmt(d.rpoMs)}${s.rpoMet === false ? ', missed' : ''})`;
       record.fact('Scores', scoreLine);
       step('score', s.rtoMet === true && s.rpoMet === true ? 'done' : 'failed', scoreLine);
+      run.notify('scored', { detail: `${v.passed ? 'validated' : 'validation failed'}; ${scoreLine}` });
 
       if (state.started.restoreJobId) {
         step('report to AWS Backup', 'running');
@@ -196,6 +198,7 @@ export async function restoreDrillWorkflow(input: RestoreDrillInput): Promise<Re
       const receipt: TeardownReceipt = await teardown.teardownScratch({ drill: d, scratch, pollMs });
       state.teardown = { scratch: receipt.scratch, goneAt: receipt.goneAt, deleteRequested: receipt.deleteRequested, attempt: receipt.attempt ?? 1 };
       step('tear down', 'done', `${receipt.scratch.name} gone at ${receipt.goneAt}`);
+      run.notify('torn-down', { detail: `${receipt.scratch.name} is gone` });
     } else step('tear down', 'skipped', 'nothing was restored');
   });
 
@@ -232,11 +235,7 @@ export async function restoreDrillWorkflow(input: RestoreDrillInput): Promise<Re
           teardown: state.teardown ?? null,
           signOff: state.signOff,
           signOffRound: signOffRound?.snapshot() ?? null,
-          startedAt: st.view.startedAt,
-          endedAt: st.view.endedAt ?? new Date(Date.now()).toISOString(),
-          steps: st.view.steps,
-          facts: st.view.facts,
-          timeline: st.timeline,
+          ...run.recordFields(),
         };
       },
       ok,

@@ -5,9 +5,10 @@
 import { allHandlersFinished, condition, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ApprovalSnapshot } from './approval/gate';
-import type { RunbookNotification } from './notifications';
+import type { RunbookNotification, RunView } from './notifications';
 import { Outbox } from './outbox';
 import { RunRecord } from './run-record';
+import type { RunEvent } from './run-record';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import type { SafeguardKind } from './search-attributes';
 
@@ -64,6 +65,12 @@ export class RunbookRun {
       ...(o.detail ? { detail: o.detail } : {}),
       view: this.record.view(this.opts.rounds?.()),
     });
+  }
+
+  /** What every kind's evidence record carries about the run itself: times, steps, facts, timeline. */
+  recordFields(): { startedAt: string; endedAt: string; steps: RunView['steps']; facts: RunView['facts']; timeline: RunEvent[] } {
+    const v = this.record.view();
+    return { startedAt: v.startedAt, endedAt: v.endedAt ?? new Date(Date.now()).toISOString(), steps: v.steps, facts: v.facts, timeline: [...this.record.timeline] };
   }
 
   /**
