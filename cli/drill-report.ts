@@ -1,13 +1,13 @@
 // `safeguard drill status|report`: a restore drill's scores against its targets, what validation
 // found, and the teardown receipt, as text, Markdown or JSON. Pure.
-import { formatDuration } from '../config/duration';
+import { formatElapsed } from '../config/duration';
 import type { FireDrillStatus } from '../workflows/fire-drill/definitions';
 import type { RestoreDrillStatus } from '../workflows/restore-drill/definitions';
 import { executionNote, runViewLines } from './run-view';
 
 type Status = RestoreDrillStatus & { execution?: { status: string } };
 
-const dur = (ms: number | null): string => (ms === null ? 'n/a' : formatDuration(ms >= 10_000 ? Math.round(ms / 1000) * 1000 : ms));
+const dur = (ms: number | null): string => (ms === null ? 'n/a' : formatElapsed(ms));
 const met = (ok: boolean | null): string => (ok === null ? 'not measured' : ok ? 'met' : 'MISSED');
 
 export function formatDrillStatus(st: Status): string {
@@ -36,10 +36,10 @@ export function drillReport(st: Status, format: 'text' | 'md'): string {
   const output = st.validation?.output ?? '';
   if (format === 'md') {
     const table = ['| | |', '|---|---|', ...rows.map(([k, val]) => `| ${k} | ${val.replace(/\|/g, '\\|')} |`)];
-    return [`# Restore drill ${st.drill}`, '', ...table, '', '## Validation output', '', '```', output || '(none)', '```', ''].join('\n');
+    return [`# Restore drill ${st.drill}`, '', ...table, '', '## Validation output', '', '```', output.trimEnd() || '(none)', '```', ''].join('\n');
   }
   const width = Math.max(...rows.map(([k]) => k.length));
-  return [...rows.map(([k, val]) => `${k.padEnd(width)}  ${val}`), '', 'Validation output:', output ? output.replace(/^/gm, '  ') : '  (none)'].join('\n');
+  return [...rows.map(([k, val]) => `${k.padEnd(width)}  ${val}`), '', 'Validation output:', output.trim() ? output.trimEnd().replace(/^/gm, '  ') : '  (none)'].join('\n');
 }
 
 function signOffLine(st: Status): string {

@@ -111,3 +111,11 @@ export function formatDuration(ms: number): string {
   if (rest > 0) out += `${rest}ms`;
   return out;
 }
+
+/** A measured time (RTO, a lag) for people: 850ms, 3.2s, then whole seconds as formatDuration: 42s, 1h5m10s. */
+export function formatElapsed(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`cannot format duration ${ms}`);
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 10_000) return `${(Math.round(ms / 100) / 10).toFixed(1)}s`;
+  return formatDuration(Math.round(ms / 1000) * 1000);
+}

@@ -1,6 +1,6 @@
 import { SafeguardError } from '../../client/errors';
 import { parseRequestDuration } from '../../client/request';
-import { checkDuration, DurationError, formatDuration, MAX_DURATION_MS, parseDuration } from '../../config/duration';
+import { checkDuration, DurationError, formatDuration, formatElapsed, MAX_DURATION_MS, parseDuration } from '../../config/duration';
 import { parseCommandText } from '../../slack-app/command';
 
 const S = 1_000;
@@ -144,5 +144,23 @@ describe('one wording wherever a duration is typed', () => {
     const slack = parseCommandText('BreakGlassAdmin 1.5h orders db is down');
     expect(slack.kind === 'error' && slack.message.startsWith('"1.5h" is not a duration: use whole numbers, like 1h30m;')).toBe(true);
     expect(() => parseRequestDuration('1.5h')).toThrow('"1.5h" is not a duration: use whole numbers, like 1h30m');
+  });
+});
+
+describe('formatElapsed', () => {
+  it.each([
+    [0, '0ms'],
+    [850, '850ms'],
+    [3223, '3.2s'],
+    [9_960, '10.0s'],
+    [42_400, '42s'],
+    [3_910_000, '1h5m10s'],
+  ])('%d ms reads %s', (ms, text) => {
+    expect(formatElapsed(ms)).toBe(text);
+  });
+
+  it('refuses what is not a duration', () => {
+    expect(() => formatElapsed(-1)).toThrow(RangeError);
+    expect(() => formatElapsed(Number.NaN)).toThrow(RangeError);
   });
 });

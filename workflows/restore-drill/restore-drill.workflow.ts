@@ -6,7 +6,7 @@
 // person signs the results off. One evidence record.
 import { ActivityCancellationType, ApplicationFailure, CancellationScope, isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { formatDuration } from '../../config/duration';
+import { formatElapsed } from '../../config/duration';
 import type { PreparedRestore, RestoredResource, StartedRestore, TeardownReceipt, ValidationResult } from '../../activities/drills/types';
 import { ApprovalRound } from '../shared/approval/gate';
 import { awaitDecision } from '../shared/approval/await-decision';
@@ -364,9 +364,9 @@ function failureType(err: unknown): string | undefined {
   return e.cause instanceof ApplicationFailure ? (e.cause.type ?? undefined) : err instanceof ApplicationFailure ? (err.type ?? undefined) : undefined;
 }
 
-/** Targets as written; measured times to the second once they pass ten seconds. */
+/** Targets and measured times for people (850ms, 3.2s, 1h5m). */
 function fmt(ms: number): string {
-  return formatDuration(ms >= 10_000 ? Math.round(ms / 1000) * 1000 : ms);
+  return formatElapsed(ms);
 }
 
 class Rejected extends Error {}
