@@ -6,10 +6,14 @@ import { EvidenceStore } from '../../evidence/store';
 import { FireDrillClient } from '../../client/fire-drill-client';
 import { sandboxControl } from '../../sandbox/client';
 import type { FireDrillStatus } from '../../workflows/fire-drill/definitions';
-import { callLogMark, sleep, useStackSession } from '../support/it-helpers';
+import { callLogMark, sleep, useStackSession, workerLogFiles } from '../support/it-helpers';
+import { decodedPayloadText, historyText } from '../support/history-text';
+import { formatFindings, scanFiles, scanForSecrets } from '../support/secret-scan';
 
 const stack = useStackSession();
 let drills: FireDrillClient;
+/** Drill runs and their break-glass requests, for the secret scan at the end. */
+const runs: string[] = [];
 
 beforeAll(() => {
   drills = new FireDrillClient(stack.ctx.temporal, () => stack.ctx.policy, stack.info.taskQueue);
@@ -39,6 +43,7 @@ it('passes when an approver approves in time: the drill role is used once, revok
   expect(decision.roundState).toBe('approved');
 
   const res = await drills.result(id);
+  runs.push(id, grantId);
   expect(res.outcome).toBe('passed');
   expect(res.evidenceWritten).toBe(true);
   expect(res.status.view.steps.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
@@ -83,4 +88,20 @@ it('ends unanswered when nobody approves within the answer window, and grants no
   expect(grant.grantedAt).toBeUndefined();
   const entry = (await new EvidenceStore(stack.info.evidenceDir).list({ kind: 'break-glass-drill' })).find((e) => e.record['workflowId'] === id);
   expect(entry?.record).toMatchObject({ outcome: 'unanswered', scores: { timeToApproveMs: null, timeToGrantMs: null, revocationLagMs: null } });
+});
+
+it('leaves no secret of the drill credentials in the drill or request histories, the evidence file or the worker logs', async () => {
+  expect(runs.length).toBeGreaterThanOrEqual(2);
+  const problems: string[] = [];
+  for (const id of runs) {
+    const history = await stack.ctx.temporal.workflow.getHandle(id).fetchHistory();
+    const raw = scanForSecrets(historyText(history));
+    if (raw.length) problems.push(`history of ${id}:\n${formatFindings(raw)}`);
+    const decoded = scanForSecrets(await decodedPayloadText(stack.ctx, history));
+    if (decoded.length) problems.push(`decoded history of ${id}:\n${formatFindings(decoded)}`);
+  }
+  for (const f of await scanFiles([`${stack.info.evidenceDir}/evidence.jsonl`, ...workerLogFiles(stack.info)])) problems.push(`${f.file}: ${f.kind} ${f.excerpt}`);
+  expect(problems).toEqual([]);
+  // The scan saw the real thing: the probe's temporary key id is in the decoded drill history.
+  expect(await decodedPayloadText(stack.ctx, await stack.ctx.temporal.workflow.getHandle(runs[0]!).fetchHistory())).toContain('ASIA');
 });

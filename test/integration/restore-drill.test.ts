@@ -139,6 +139,22 @@ it('a DynamoDB backup drill counts the items and finds the newest one', async ()
   expect(touchesSource(await control().calls({ since: mark }), 'it-claims')).toEqual([]);
 });
 
+it('a DynamoDB point-in-time drill restores the table as it was restoreAgo before the start, not as it is now', async () => {
+  const { workflowId } = await drills.start(stack.ctx.policy, 'it-claims-pitr', 'carol', POLL);
+  const res = await drills.result(workflowId);
+  expect(res.outcome).toBe('passed');
+  const st = res.status;
+  expect(st.restorePoint?.basis).toBe('point-in-time');
+  const startedMs = Date.parse(st.view.startedAt);
+  // restoreAgo is 10s: the restore point is 10 s before the start, and nothing newer came back
+  // although the table's writer kept adding items.
+  expect(startedMs - Date.parse(st.restorePoint!.time)).toBe(10_000);
+  expect(Date.parse(st.validation!.newestRecordAt!)).toBeLessThanOrEqual(Date.parse(st.restorePoint!.time));
+  expect(st.scores.rpoMs).toBeGreaterThanOrEqual(10_000);
+  expect(st.scores.rpoBasis).toBe('newest-record');
+  expect(await tableExists(st.scratchName)).toBe(false);
+});
+
 it('an AWS Backup recovery point drill restores through a restore job and reports the validation back', async () => {
   const mark = (await control().calls()).reduce((m, c) => Math.max(m, c.seq), 0);
   const { workflowId } = await drills.start(stack.ctx.policy, 'it-vault-claims', 'carol', POLL);
