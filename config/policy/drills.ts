@@ -217,10 +217,13 @@ export function sourceName(s: RestoreDrillSource): string {
 
 export const checkDrills = (policy: Policy, issues: PolicyChecks): void => {
   const names = new Map<string, string>();
+  // `safeguard schedules trigger|pause <name>` names rotation targets and drills alike.
+  const rotationTargets = new Set([...policy.rotation.accessKeys, ...policy.rotation.kmsKeys].map((t) => t.name));
   const claimName = (name: string, path: Path) => {
     const first = names.get(name);
     if (first !== undefined) issues.error([...path, 'name'], `duplicate drill name "${name}" (also ${first})`);
     else names.set(name, formatPath(path));
+    if (rotationTargets.has(name)) issues.error([...path, 'name'], `"${name}" is also a rotation target's name; \`safeguard schedules\` could not tell them apart`);
   };
   const shown = (path: Path, ms: number) => {
     const w = issues.written(path);

@@ -273,6 +273,16 @@ describe('policy drills.restore: errors name the file, line and field', () => {
     });
   });
 
+  it('rejects a drill named like a rotation target (`safeguard schedules` names both alike)', () => {
+    const text = `${policyText()}rotation:\n  kmsKeys:\n    - { name: orders-named, account: "123456789012", key: alias/orders, rotationPeriod: 365d }\n`;
+    expect(issueAt(text, 'drills.restore[1].name')).toEqual({
+      file: 'p.yaml',
+      line: 42,
+      field: 'drills.restore[1].name',
+      message: '"orders-named" is also a rotation target\'s name; `safeguard schedules` could not tell them apart',
+    });
+  });
+
   it('rejects a recovery point resource, or a restore role, in another account', () => {
     const issues = issuesOf(
       policyText({ line: 75, text: '        resource: arn:aws:rds:us-east-1:210987654321:db:orders-db' }, { line: 76, text: '        restoreRole: arn:aws:iam::210987654321:role/BackupRestore' }),
