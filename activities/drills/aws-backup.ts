@@ -35,6 +35,7 @@ import { DRILL_CREATED_TAG, DRILL_RUN_TAG } from '../../workflows/restore-drill/
 import type { DrillSource, RestoreDrillTarget, RestorePoint, ScratchRef } from '../../workflows/restore-drill/targets';
 import { createDynamoDrillActivities, describeTable, scratchExists, scratchTags, tagScratch, tagsOf, waitTableRestored } from './dynamodb';
 import { createRdsDrillActivities } from './rds';
+import { DrillFailures } from './types';
 import type {
   DrillSourceActivities,
   DrillSourceDeps,
@@ -51,20 +52,8 @@ import type {
 
 export type BackupDrillDeps = DrillSourceDeps;
 
-/** The failure types these activities throw on purpose (all non-retryable). */
-export const BackupDrillFailures = {
-  scratchExists: 'ScratchExists',
-  scratchIsSource: 'ScratchIsSource',
-  /** The vault does not exist. */
-  sourceNotFound: 'SourceNotFound',
-  /** No COMPLETED recovery point of the resource (or the named one is missing or another resource's). */
-  noRestorePoint: 'NoRestorePoint',
-  /** AWS Backup refused the restore job (bad metadata, role …). */
-  restoreRefused: 'RestoreRefused',
-  /** The restore job ended FAILED or ABORTED. */
-  restoreFailed: 'RestoreFailed',
-  unsupportedSource: 'UnsupportedSource',
-} as const;
+/** The failure types these activities throw on purpose (types.ts: one list for every family). */
+export const BackupDrillFailures = DrillFailures;
 
 const DEFAULT_POLL_MS = 5_000;
 const CLOCK_SKEW_MS = 5 * 60_000;

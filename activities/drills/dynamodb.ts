@@ -34,6 +34,7 @@ import { awsCall, awsErrorName, toActivityFailure } from '../aws/errors';
 import { heartbeat, pause } from '../heartbeat';
 import { DRILL_CREATED_TAG, DRILL_RUN_TAG, DRILL_TAG, SCRATCH_PREFIX } from '../../workflows/restore-drill/targets';
 import type { AccountRef, DrillSource, RestoreDrillTarget, RestorePoint, ScratchRef } from '../../workflows/restore-drill/targets';
+import { DrillFailures } from './types';
 import type {
   DrillSourceActivities,
   DrillSourceDeps,
@@ -52,21 +53,8 @@ import type {
 
 export type DynamoDrillDeps = DrillSourceDeps;
 
-/** The failure types these activities throw on purpose (all non-retryable). */
-export const DynamoDrillFailures = {
-  scratchExists: 'ScratchExists',
-  scratchIsSource: 'ScratchIsSource',
-  sourceNotFound: 'SourceNotFound',
-  /** No AVAILABLE backup of the source (or the named one is missing or another table's). */
-  noRestorePoint: 'NoRestorePoint',
-  invalidRestoreTime: 'InvalidRestoreTime',
-  pitrDisabled: 'PitrDisabled',
-  /** The scratch table is gone or going while the drill waits for it or validates it. */
-  scratchGone: 'ScratchGone',
-  notScratch: 'NotScratch',
-  unsupportedSource: 'UnsupportedSource',
-  unsupportedValidation: 'UnsupportedValidation',
-} as const;
+/** The failure types these activities throw on purpose (types.ts: one list for every family). */
+export const DynamoDrillFailures = DrillFailures;
 
 const DEFAULT_POLL_MS = 5_000;
 /** How far the worker's clock and DynamoDB's may disagree when judging a restore's creation time. */

@@ -24,6 +24,7 @@ import { awsCall, awsErrorName, toActivityFailure } from '../aws/errors';
 import { pause } from '../heartbeat';
 import { DRILL_CREATED_TAG, DRILL_RUN_TAG, DRILL_TAG, SCRATCH_PREFIX } from '../../workflows/restore-drill/targets';
 import type { AccountRef, DrillSource, RestoreDrillTarget, RestorePoint, ScratchRef } from '../../workflows/restore-drill/targets';
+import { DrillFailures } from './types';
 import type {
   DrillSourceActivities,
   DrillSourceDeps,
@@ -40,25 +41,8 @@ import type {
 
 export type RdsDrillDeps = DrillSourceDeps;
 
-/** The failure types these activities throw on purpose (all non-retryable). */
-export const RdsDrillFailures = {
-  /** An instance of the scratch name exists and is not this run's. */
-  scratchExists: 'ScratchExists',
-  /** The scratch name is the source's. */
-  scratchIsSource: 'ScratchIsSource',
-  sourceNotFound: 'SourceNotFound',
-  /** No available snapshot (or the named one is missing), or no restorable time. */
-  noRestorePoint: 'NoRestorePoint',
-  /** The point in time is outside the source's restorable window. */
-  invalidRestoreTime: 'InvalidRestoreTime',
-  /** The restore ended in a state it does not leave by itself (failed, incompatible-restore …). */
-  restoreFailed: 'RestoreFailed',
-  /** The scratch instance is gone or going while the drill waits for it. */
-  scratchGone: 'ScratchGone',
-  /** A delete was asked for something that is not a scratch instance. */
-  notScratch: 'NotScratch',
-  unsupportedSource: 'UnsupportedSource',
-} as const;
+/** The failure types these activities throw on purpose (types.ts: one list for every family). */
+export const RdsDrillFailures = DrillFailures;
 
 /** States a restored instance does not leave without a person (AWS's DB instance status list). */
 const STUCK_STATES = new Set([

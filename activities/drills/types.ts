@@ -110,6 +110,9 @@ export interface ScratchListing {
   status: string;
 }
 
+/** The failure types every drill activity throws on purpose (defined beside the targets: the workflow reads them too). */
+export { DrillFailures } from '../../workflows/restore-drill/targets';
+
 /** What every source family's activities are built with. */
 export interface DrillSourceDeps {
   aws: AwsClients;

@@ -16,6 +16,7 @@ import { DEFAULT_DRILL_POLL_MS, SIGN_OFF_ROUND, drillStatusQuery } from './defin
 import type { DrillScores, DrillTeardown, RestoreDrillInput, RestoreDrillOutcome, RestoreDrillResult, RestoreDrillStatus } from './definitions';
 import { drillInputProblems, rejectMalformedDrill } from './input-shape';
 import { scratchNameFor } from './scratch-name';
+import { DrillFailures } from './targets';
 import type { RestoreDrillTarget, RestorePoint, ScratchRef } from './targets';
 
 // A cancel (or maxDuration) waits for an AWS call in flight to finish before the teardown starts: a
@@ -43,14 +44,14 @@ function longActivities(maxDurationMs: number) {
 const teardown = proxyActivities<Activities>({
   startToCloseTimeout: '30m',
   heartbeatTimeout: '20s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['NotScratch'] },
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: [DrillFailures.notScratch] },
 });
 
 /** Failure types that mean "do not try again": the drill is refused, not flaky. */
 function REFUSALS(): string[] {
-  return ['ScratchExists', 'ScratchIsSource', 'SourceNotFound', 'NoRestorePoint', 'InvalidRestoreTime', 'PitrDisabled', 'NotScratch', 'RestoreFailed'];
+  return Object.values(DrillFailures);
 }
-const COLLISIONS = new Set(['ScratchExists', 'ScratchIsSource']);
+const COLLISIONS = new Set<string>([DrillFailures.scratchExists, DrillFailures.scratchIsSource]);
 
 const STEPS = ['check drill', 'restore', 'wait until available', 'validate', 'score', 'report to AWS Backup', 'tear down', 'sign-off'] as const;
 type Step = (typeof STEPS)[number];

@@ -90,3 +90,31 @@ export const DRILL_RUN_TAG = 'safeguard:drill-run';
 export const DRILL_CREATED_TAG = 'safeguard:created-at';
 /** Every scratch resource's name starts with this; nothing else may. */
 export const SCRATCH_PREFIX = 'sg-drill-';
+
+/**
+ * The failure types drill activities throw on purpose, every one non-retryable: retrying would not
+ * change the answer. One list for every source family and for the workflow's retry policies.
+ */
+export const DrillFailures = {
+  /** A resource of the scratch name exists and is not this run's. */
+  scratchExists: 'ScratchExists',
+  /** The scratch name is the source's. */
+  scratchIsSource: 'ScratchIsSource',
+  sourceNotFound: 'SourceNotFound',
+  /** No available snapshot, backup or recovery point (or the named one is missing), or no restorable time. */
+  noRestorePoint: 'NoRestorePoint',
+  /** The point in time is outside the source's restorable window. */
+  invalidRestoreTime: 'InvalidRestoreTime',
+  /** A point-in-time restore of a table without point-in-time recovery. */
+  pitrDisabled: 'PitrDisabled',
+  /** AWS Backup refused the restore job. */
+  restoreRefused: 'RestoreRefused',
+  /** The restore ended in a state it does not leave by itself (failed, incompatible-restore …). */
+  restoreFailed: 'RestoreFailed',
+  /** The scratch resource is gone or going while the drill waits for it. */
+  scratchGone: 'ScratchGone',
+  /** A restore into, or a delete of, something that is not a scratch resource. */
+  notScratch: 'NotScratch',
+  unsupportedSource: 'UnsupportedSource',
+  unsupportedValidation: 'UnsupportedValidation',
+} as const;
