@@ -193,6 +193,9 @@ describe('restoreDrill', () => {
     expectNoScratchLeft(state);
     expectSourceUntouched(state);
     expect(state.evidence[0]?.record).toMatchObject({ outcome: 'missed-targets', scores: { rpoMet: false }, teardown: { deleteRequested: true } });
+    // A missed target is a finding on the card, not a page.
+    expect(state.notifications.filter((n) => n.severity === 'page')).toEqual([]);
+    expect(state.notifications.find((n) => n.event === 'ended')).toMatchObject({ severity: 'info', detail: 'missed-targets' });
   });
 
   test('a restore slower than the RTO target misses it: RTO measured in workflow time from start to validated', async () => {
@@ -229,6 +232,8 @@ describe('restoreDrill', () => {
     expect(teardowns(state)).toEqual([expect.objectContaining({ scratch: { type: 'dynamodb-table', name: scratchNameFor('patients-backup', workflowId) } })]);
     expectNoScratchLeft(state);
     expect(state.evidence[0]?.record).toMatchObject({ outcome: 'validation-failed', sourceType: 'backup-recovery-point', validation: { passed: false } });
+    // A backup whose data did not prove out pages security, once, with the run's end.
+    expect(state.notifications.filter((n) => n.severity === 'page').map((n) => [n.event, n.detail])).toEqual([['ended', 'validation-failed: only 3 items, expected at least 10']]);
   });
 
   test('a passing AWS Backup drill reports SUCCESSFUL', async () => {

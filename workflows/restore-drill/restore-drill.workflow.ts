@@ -240,6 +240,8 @@ export async function restoreDrillWorkflow(input: RestoreDrillInput): Promise<Re
         };
       },
       ok,
+      // A backup whose data did not prove out is a failure people must see; a missed target is a finding on the card.
+      outcome === 'validation-failed' ? { page: state.validation?.summary ?? 'the restored data did not prove out' } : {},
     );
     return { status: status(), outcome, evidenceWritten };
   });

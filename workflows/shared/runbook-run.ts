@@ -76,9 +76,10 @@ export class RunbookRun {
   /**
    * Ends the run: the outcome on the record and in the search attributes, one evidence record of the
    * run's kind (built after the record ended, so it carries endedAt and the final steps), "ended"
-   * told, notifications drained. Returns whether the evidence was written (a failure pages security).
+   * told (a page when `opts.page` says why), notifications drained. Returns whether the evidence was
+   * written (a failure pages security).
    */
-  async finish(outcome: string, evidenceRecord: (run: { workflowId: string; runId: string }) => Record<string, unknown>, ok: boolean): Promise<boolean> {
+  async finish(outcome: string, evidenceRecord: (run: { workflowId: string; runId: string }) => Record<string, unknown>, ok: boolean, opts: { page?: string } = {}): Promise<boolean> {
     this.record.end(Date.now(), outcome);
     upsertSearchAttributes({ [SEARCH_ATTRIBUTES.outcome]: [outcome] });
     const info = workflowInfo();
@@ -89,7 +90,8 @@ export class RunbookRun {
       evidenceWritten = false;
       this.notify('evidence-not-written', { page: true, detail: `the evidence record could not be written: ${errorMessage(err)}` });
     }
-    this.notify('ended', ok ? {} : { detail: outcome });
+    // A failure nothing paged yet pages with the run's end (no extra notification: one per ending).
+    this.notify('ended', ok ? {} : opts.page ? { page: true, detail: `${outcome}: ${opts.page}` } : { detail: outcome });
     await this.outbox.flush(NOTIFY_DRAIN_MS);
     await condition(allHandlersFinished);
     return evidenceWritten;
