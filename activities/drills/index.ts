@@ -59,6 +59,16 @@ export function createDrillActivities(deps: DrillActivityDeps) {
     async checkDrillRequest(input: { drill: RestoreDrillTarget }): Promise<PolicyVerdict> {
       return matchPolicyTarget(() => restoreDrillTargetFor(deps.policy(), input.drill.name), input.drill);
     },
+    /** Are these exactly accounts of the policy (id, execution role and ExternalId)? Checked before a sweep lists anything. */
+    async checkSweepRequest(input: { accounts: AccountRef[] }): Promise<PolicyVerdict> {
+      const policy = deps.policy();
+      const problems = input.accounts.flatMap((a) => {
+        const known = policy.accounts.find((x) => x.id === a.accountId);
+        if (!known) return [`account ${a.accountId} is not in the policy`];
+        return known.executionRoleArn === a.executionRoleArn && known.externalId === a.externalId ? [] : [`account ${a.accountId}'s execution role or ExternalId differs from the policy's`];
+      });
+      return { accepted: problems.length === 0, problems };
+    },
     async prepareRestore(input: PrepareRestoreInput): Promise<PreparedRestore> {
       assertScratchName(input.scratchName);
       return family(input.drill).prepareRestore(input);

@@ -93,6 +93,8 @@ export interface FakeDrillState {
   failures: Map<string, InjectedFailure>;
   /** Drill run ids drillRunIsOpen answers true for. */
   openRuns: Set<string>;
+  /** What checkSweepRequest answers. */
+  sweepVerdict: PolicyVerdict;
   /** Real milliseconds between the polls of a long activity (the poll interval the workflow asks for is virtual). */
   realPollMs: number;
 }
@@ -117,6 +119,7 @@ export function fakeDrill(opts: { now?: () => Date } = {}) {
     validation: { passed: true, rows: 1200 },
     failures: new Map(),
     openRuns: new Set(),
+    sweepVerdict: { accepted: true, problems: [] },
     realPollMs: 10,
   };
 
@@ -251,6 +254,11 @@ export function fakeDrill(opts: { now?: () => Date } = {}) {
       }
       maybeFail('teardownScratch', 'after');
       return { scratch: input.scratch, deleteRequested, goneAt: now().toISOString(), attempt: attempt() };
+    },
+
+    async checkSweepRequest(input: { accounts: AccountRef[] }): Promise<PolicyVerdict> {
+      call('checkSweepRequest', input);
+      return s.sweepVerdict;
     },
 
     async listDrillScratch(input: { account: AccountRef }): Promise<ScratchListing[]> {

@@ -63,6 +63,7 @@ describe('api router', () => {
 describe('Slack runbook buttons', () => {
   it('reads <workflow id>@<round> when the action id names the run’s kind', () => {
     expect(parseRunButton('access-key-rotation:approve', 'rotate-key-legacy-etl-0123abcd@delete-old-key')).toEqual({ workflowId: 'rotate-key-legacy-etl-0123abcd', round: 'delete-old-key' });
+    expect(parseRunButton('restore-drill:deny', 'drill-restore-patients-db-0123abcd@sign-off')).toEqual({ workflowId: 'drill-restore-patients-db-0123abcd', round: 'sign-off' });
   });
 
   it.each([
@@ -72,6 +73,11 @@ describe('Slack runbook buttons', () => {
     ['access-key-rotation:approve', 'rotate-key-legacy-etl-0123abcd@delete@x'],
     ['access-key-rotation:approve', 'rotate-key-legacy-etl-0123abcd@Delete Old'],
     ['bg_approve', 'rotate-key-legacy-etl-0123abcd@delete-old-key'],
+    // A drill's sign-off button cannot be aimed at another kind's run, nor a fire drill's (its approvers decide the break-glass request).
+    ['restore-drill:approve', 'rotate-key-legacy-etl-0123abcd@delete-old-key'],
+    ['access-key-rotation:approve', 'drill-restore-patients-db-0123abcd@sign-off'],
+    ['restore-drill:approve', 'drill-restore-../../x@sign-off'],
+    ['restore-drill:approve', `drill-restore-patients-db-0123abcd@${'a'.repeat(80)}`],
   ])('refuses %s with %s', (actionId, value) => {
     expect(parseRunButton(actionId, value)).toBeUndefined();
   });

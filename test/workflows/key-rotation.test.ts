@@ -91,7 +91,7 @@ test('a denied delete keeps the old key, inactive; the requester cannot decide',
     await expectRefused(h.executeUpdate(denyUpdate, { args: [{ approver: 'carol', round: 'delete-old-key', reason: 'not mine to decide' }] }), 'SelfApproval');
     await expectRefused(h.executeUpdate(denyUpdate, { args: [{ approver: 'bob', reason: 'no round named' }] }), 'RoundRequired');
     // What an Update sent without the codec key arrives as (the codec's refusal marker).
-    await expectRefused(h.executeUpdate(denyUpdate, { args: [{ __refused: 'unencrypted payload' } as never] }), 'RoundRequired');
+    await expectRefused(h.executeUpdate(denyUpdate, { args: [{ __refused: 'unencrypted payload' } as never] }), 'MalformedRequest');
     await h.executeUpdate(denyUpdate, { args: [{ approver: 'bob', round: 'delete-old-key', reason: 'a batch job still needs it' }] });
     return { res: (await h.result()) as RotationResult, state: s };
   });

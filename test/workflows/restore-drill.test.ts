@@ -398,6 +398,10 @@ describe('restoreDrill sign-off', () => {
       await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'mallory', round: SIGN_OFF_ROUND }] }), 'NotAnApprover');
       await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: 'delete-old-key' }] }), 'UnknownRound');
       await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'bob' }] }), 'RoundRequired');
+      // Forged or garbled arguments: a sign-off sent without the codec key, a non-person, a comment too long for history.
+      await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ __refused: 'unencrypted payload' } as never] }), 'MalformedRequest');
+      await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'Bob; DROP', round: SIGN_OFF_ROUND }] }), 'MalformedRequest');
+      await expectRefused(handle.executeUpdate(approveUpdate, { args: [{ approver: 'carol', round: SIGN_OFF_ROUND, comment: 'x'.repeat(6000) }] }), 'MalformedRequest');
       const st = await handle.query(drillStatusQuery);
       expect(st.rounds[0]).toMatchObject({ state: 'open', approvals: [] });
       await handle.executeUpdate(approveUpdate, { args: [{ approver: 'carol', round: SIGN_OFF_ROUND }] });
@@ -520,6 +524,37 @@ describe('drillSweeper', () => {
     expect(state.resources.has('sg-drill-handmade')).toBe(true);
     expect(state.notifications.find((n) => n.event === 'orphans-swept')).toMatchObject({ severity: 'page', detail: expect.stringMatching(/1 could not be deleted/) });
     expect(state.evidence[0]).toMatchObject({ kind: 'drill-sweep', record: { outcome: 'failed' } });
+  });
+
+  test("a sweep whose accounts are not the policy's lists and deletes nothing, pages, and is recorded", async () => {
+    const now = await env.currentTimeMs();
+    const sweep: DrillSweepInput = { accounts: [{ ...ACCOUNT, executionRoleArn: 'arn:aws:iam::123456789012:role/Attacker' }], olderThanMs: 1, requestedBy: 'carol', security: ['carol'] };
+    const { res, state } = await run(
+      'drillSweeperWorkflow',
+      sweep,
+      async ({ handle, state: s }) => ({ res: (await handle.result()) as DrillSweepResult, state: s }),
+      (s, seed) => {
+        seed({ name: 'sg-drill-orders-snapshot-0badf00d', createdAt: new Date(now - 10 * HOUR).toISOString(), runId: 'restore-drill-long-gone' });
+        s.sweepVerdict = { accepted: false, problems: ["account 123456789012's execution role or ExternalId differs from the policy's"] };
+      },
+    );
+    expect(res.swept).toEqual([]);
+    expect(callNames(state).filter((c) => c !== 'recordEvidence')).toEqual(['checkSweepRequest']);
+    expect(state.resources.has('sg-drill-orders-snapshot-0badf00d')).toBe(true);
+    expect(pages(state)).toContain('rejected-invalid');
+    expect(state.evidence).toEqual([expect.objectContaining({ kind: 'drill-sweep', record: expect.objectContaining({ outcome: 'rejected-invalid', swept: [] }) })]);
+  });
+
+  test.each([
+    ['not an object', 42],
+    ['refused by the codec', { __refused: 'no codec key' }],
+    ['no accounts', { olderThanMs: 1000, requestedBy: 'carol', security: ['carol'] }],
+    ['a zero age limit', { accounts: [ACCOUNT], olderThanMs: 0, requestedBy: 'carol', security: ['carol'] }],
+  ])('a malformed sweep input (%s) ends rejected-invalid without any AWS call', async (_what, sweep) => {
+    const { res, state } = await run('drillSweeperWorkflow', sweep as DrillSweepInput, async ({ handle, state: s }) => ({ res: (await handle.result()) as DrillSweepResult, state: s }));
+    expect(res.swept).toEqual([]);
+    expect(callNames(state).filter((c) => c !== 'recordEvidence')).toEqual([]);
+    expect(state.evidence).toEqual([expect.objectContaining({ kind: 'drill-sweep', record: expect.objectContaining({ outcome: 'rejected-invalid' }) })]);
   });
 
   test('nothing to delete: no page, and the record says so', async () => {

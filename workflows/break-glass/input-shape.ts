@@ -53,13 +53,8 @@ function malformed(what: string): never {
   refuse(Refusals.malformed, `malformed ${what}`);
 }
 
-/** Update validators call this first: a forged or garbled argument is refused before any rule runs. */
-export function assertDecisionShape(d: unknown, reasonField: 'comment' | 'reason'): void {
-  if (!isRec(d) || !isStr(d['approver'], 64) || !PERSON.test(d['approver'])) malformed('decision');
-  if (d['round'] !== undefined && !isStr(d['round'], 64)) malformed('decision round');
-  if (d[reasonField] !== undefined && !isStr(d[reasonField], 5000)) malformed(`decision ${reasonField}`);
-  if (d['via'] !== undefined && !['slack', 'api', 'cli'].includes(d['via'] as string)) malformed('decision channel');
-}
+/** Update validators call this first (every kind's decisions share it). */
+export { assertDecisionShape } from '../shared/approval/decision-shape';
 
 export function assertPersonField(d: unknown, field: string): void {
   if (!isRec(d) || !isStr(d[field], 64) || !PERSON.test(d[field])) malformed(`${field}`);

@@ -8,6 +8,7 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { ScratchListing } from '../../activities/drills/types';
 import { RunbookRun, errorMessage } from '../shared/runbook-run';
+import { commonInputProblems, isMs, isRec, isStr, rejectMalformedRun } from '../shared/start-input';
 import type { AccountRef } from './targets';
 
 const quick = proxyActivities<Activities>({ startToCloseTimeout: '2m', retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5 } });
@@ -44,11 +45,29 @@ export interface DrillSweepResult {
   evidenceWritten: boolean;
 }
 
+const SWEEP_RUN = { searchKind: 'drill-sweeper', evidenceKind: 'drill-sweep' } as const;
+
+/** Problems with a sweep's start input (empty when well-formed). Never throws. */
+export function sweepInputProblems(raw: unknown): string[] {
+  const { input, problems: p } = commonInputProblems(raw);
+  if (!input) return p;
+  const accounts = input['accounts'];
+  const isAccount = (a: unknown): boolean => isRec(a) && ['accountId', 'executionRoleArn', 'externalId'].every((k) => isStr(a[k]));
+  if (!Array.isArray(accounts) || accounts.length > 100 || !accounts.every(isAccount)) p.push('accounts is not a list of accounts');
+  if (!isMs(input['olderThanMs']) || (input['olderThanMs'] as number) <= 0) p.push('olderThanMs is not a duration');
+  if (input['pollMs'] !== undefined && !isMs(input['pollMs'])) p.push('pollMs is not a duration');
+  return p;
+}
+
 export async function drillSweeperWorkflow(input: DrillSweepInput): Promise<DrillSweepResult> {
+  const problems = sweepInputProblems(input);
+  if (problems.length > 0) {
+    const { evidenceWritten } = await rejectMalformedRun('restore-drill', 'Drill scratch sweep', problems, { swept: [] }, SWEEP_RUN);
+    return { swept: [], evidenceWritten };
+  }
   const run = new RunbookRun({
     kind: 'restore-drill',
-    searchKind: 'drill-sweeper',
-    evidenceKind: 'drill-sweep',
+    ...SWEEP_RUN,
     title: 'Drill scratch sweep',
     target: 'sg-drill-*',
     accountId: input.accounts.map((a) => a.accountId).join(',') || '-',
@@ -58,6 +77,16 @@ export async function drillSweeperWorkflow(input: DrillSweepInput): Promise<Dril
     steps: ['list scratch resources', 'delete orphans'],
   });
   const swept: SweptResource[] = [];
+  // The accounts come with the input: anyone who can start a workflow through Temporal could
+  // otherwise point the sweeper's deletes at execution roles of their choosing.
+  const verdict = await quick.checkSweepRequest({ accounts: input.accounts });
+  if (!verdict.accepted) {
+    const detail = verdict.problems.join('; ').slice(0, 500);
+    run.record.step(Date.now(), 'list scratch resources', 'failed', `not the policy's accounts: ${detail}`);
+    run.notify('rejected-invalid', { page: true, detail: `sweep input does not match the policy: ${detail}` });
+    const evidenceWritten = await run.finish('rejected-invalid', (ids) => ({ ...ids, outcome: 'rejected-invalid', problems: verdict.problems, swept, ...run.recordFields() }), false);
+    return { swept, evidenceWritten };
+  }
   const now = Date.now();
   run.record.step(now, 'list scratch resources', 'running');
   const found: Array<{ account: AccountRef; item: ScratchListing }> = [];

@@ -5,6 +5,7 @@
 // at once as `rejected-invalid`: nothing touched in AWS, security paged, evidence written. Whether a
 // well-formed input is the policy's is the worker's check (activities/policy/*-check.ts).
 import { RunbookRun } from './runbook-run';
+import type { RunbookRunOptions } from './runbook-run';
 import type { RunbookNotification } from './notifications';
 
 export type Rec = Record<string, unknown>;
@@ -37,9 +38,10 @@ export async function rejectMalformedRun(
   title: string,
   problems: string[],
   fields: Record<string, unknown>,
+  opts: Pick<RunbookRunOptions, 'searchKind' | 'evidenceKind'> = {},
 ): Promise<{ run: RunbookRun; evidenceWritten: boolean }> {
   const detail = problems.join('; ').slice(0, 500);
-  const run = new RunbookRun({ kind, title, target: '-', accountId: '-', requestedBy: '-', security: [], steps: [] });
+  const run = new RunbookRun({ kind, title, target: '-', accountId: '-', requestedBy: '-', security: [], steps: [], ...opts });
   run.record.log(Date.now(), 'rejected-invalid', detail);
   run.notify('rejected-invalid', { page: true, detail: `malformed ${kind} start: ${detail}` });
   const evidenceWritten = await run.finish('rejected-invalid', (ids) => ({ ...ids, outcome: 'rejected-invalid', problems, ...fields, ...run.recordFields(), steps: [] }), false);

@@ -1,6 +1,6 @@
 // The approve/deny Updates and the rounds Query of a run that asks people for at most one decision
 // at a time under a fixed round id (key rotation's delete-old-key, a drill's sign-off). Validators
-// refuse before anything is recorded; an accepted decision is written on the run's timeline.
+// refuse before anything is recorded (a garbled or forged argument as malformed); an accepted decision is written on the run's timeline.
 // Workflow code.
 import { setHandler } from '@temporalio/workflow';
 import { Refusals, refuse } from '../refusals';
@@ -8,6 +8,7 @@ import type { RunRecord } from '../run-record';
 import { approveUpdate, denyUpdate, roundsQuery } from './definitions';
 import type { DecisionResult } from './definitions';
 import type { ApprovalRound } from './gate';
+import { assertDecisionShape } from './decision-shape';
 
 export interface SingleRoundOptions {
   /** The round id decisions must name. */
@@ -41,9 +42,15 @@ export function handleSingleRound(o: SingleRoundOptions): void {
     return r ? [r.snapshot()] : [];
   });
   setHandler(approveUpdate, (d): DecisionResult => decide((r) => r.approve(d.approver, new Date(Date.now()).toISOString(), d.comment)), {
-    validator: (d) => validate(d.round, (r) => r.validateApprove(d.approver)),
+    validator: (d) => {
+      assertDecisionShape(d, 'comment');
+      validate(d.round, (r) => r.validateApprove(d.approver));
+    },
   });
   setHandler(denyUpdate, (d): DecisionResult => decide((r) => r.deny(d.approver, new Date(Date.now()).toISOString(), d.reason)), {
-    validator: (d) => validate(d.round, (r) => r.validateDeny(d.approver, d.reason)),
+    validator: (d) => {
+      assertDecisionShape(d, 'reason');
+      validate(d.round, (r) => r.validateDeny(d.approver, d.reason));
+    },
   });
 }
