@@ -10,6 +10,7 @@ import { CreateAccessKeyCommand, IAMClient, PutRolePolicyCommand, UpdateAccessKe
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startSandbox } from '../../sandbox';
 import type { Sandbox } from '../../sandbox';
+import { failure } from '../support/aws-calls';
 
 interface Credentials {
   accessKeyId: string;
@@ -24,14 +25,7 @@ let dataDir: string;
 
 const clientConfig = (credentials: Credentials) => ({ endpoint: sandbox.endpoint, region: sandbox.region, credentials, maxAttempts: 1 });
 
-async function errorName(p: Promise<unknown>): Promise<string> {
-  const err: unknown = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof Error)) throw new Error('expected the call to fail');
-  return err.name;
-}
+const errorName = async (p: Promise<unknown>): Promise<string> => (await failure(p)).name;
 
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'safeguard-sandbox-authenticated-'));

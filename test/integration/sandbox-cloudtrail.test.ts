@@ -16,6 +16,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { eventsByAccessKey } from '../../activities/aws/cloudtrail';
 import { sandboxControl, startSandbox } from '../../sandbox';
 import type { Sandbox } from '../../sandbox';
+import { failure } from '../support/aws-calls';
 
 jest.setTimeout(90_000);
 
@@ -36,15 +37,6 @@ async function nextSecond(): Promise<Date> {
   const boundary = Math.ceil((Date.now() + 1) / 1000) * 1000;
   await sleep(boundary - Date.now() + 20);
   return new Date(boundary);
-}
-
-async function failure(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  const err: unknown = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof Error)) throw new Error('expected the call to fail');
-  return err;
 }
 
 async function newUserKey(sb: Sandbox, userName: string): Promise<Credentials> {

@@ -38,6 +38,10 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { startSandbox } from '../../sandbox';
 import type { Sandbox } from '../../sandbox';
+import { eventually, failure } from '../support/aws-calls';
+
+/** Restores and deletes here take seconds: wait up to 20 s. */
+const eventuallyHere = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => eventually(what, probe, timeoutMs);
 
 jest.setTimeout(90_000);
 
@@ -48,30 +52,6 @@ let backup: BackupClient;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const suffix = () => randomBytes(4).toString('hex');
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  const err: unknown = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof Error)) throw new Error('expected the call to fail');
-  return err;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await sleep(everyMs);
-  }
-}
 
 async function scanAll(table: string): Promise<Record<string, AttributeValue>[]> {
   const items: Record<string, AttributeValue>[] = [];
@@ -87,7 +67,7 @@ async function scanAll(table: string): Promise<Record<string, AttributeValue>[]>
 const idsOf = (items: Record<string, AttributeValue>[]) => items.map((i) => i['id']?.S ?? '').sort();
 
 async function waitActive(table: string): Promise<void> {
-  await eventually(`${table} ACTIVE`, async () => ((await ddb.send(new DescribeTableCommand({ TableName: table }))).Table?.TableStatus === 'ACTIVE' ? true : undefined));
+  await eventuallyHere(`${table} ACTIVE`, async () => ((await ddb.send(new DescribeTableCommand({ TableName: table }))).Table?.TableStatus === 'ACTIVE' ? true : undefined));
 }
 
 async function tableWithItems(name: string, ids: string[]): Promise<void> {
@@ -132,7 +112,7 @@ describe('seeded drill data', () => {
     expect(seeded?.backupArns).toHaveLength(1);
     const before = await scanAll('claims');
     expect(before.length).toBeGreaterThanOrEqual(100);
-    const newest = await eventually('a writer item newer than the seed', async () => {
+    const newest = await eventuallyHere('a writer item newer than the seed', async () => {
       const items = await scanAll('claims');
       const written = items.filter((i) => i['source']?.S === 'sandbox-writer');
       return written.length > 0 ? written : undefined;
@@ -238,7 +218,7 @@ describe('DynamoDB backups and deletion', () => {
     expect(out.TableDescription?.TableStatus).toBe('DELETING');
     expect((await ddb.send(new DescribeTableCommand({ TableName: name }))).Table?.TableStatus).toBe('DELETING');
     expect((await failure(ddb.send(new GetItemCommand({ TableName: name, Key: { id: { S: 'x' } } })))).name).toBe('ResourceNotFoundException');
-    const gone = await eventually('the table gone', async () => {
+    const gone = await eventuallyHere('the table gone', async () => {
       const e = await failure(ddb.send(new DescribeTableCommand({ TableName: name }))).catch(() => undefined);
       return e;
     });
@@ -329,7 +309,7 @@ describe('AWS Backup', () => {
     const { RestoreJobId: id } = await backup.send(
       new StartRestoreJobCommand({ RecoveryPointArn: rp!.recoveryPointArn, Metadata: { targetTableName: 'claims' }, IamRoleArn: sandbox.seed.roles.SafeguardExecution }),
     );
-    const job = await eventually('the job to fail', async () => {
+    const job = await eventuallyHere('the job to fail', async () => {
       const j = await backup.send(new DescribeRestoreJobCommand({ RestoreJobId: id! }));
       return j.Status === 'FAILED' || j.Status === 'COMPLETED' ? j : undefined;
     });
@@ -343,7 +323,7 @@ describe('AWS Backup', () => {
     const { RestoreJobId: id } = await backup.send(
       new StartRestoreJobCommand({ RecoveryPointArn: rp!.recoveryPointArn, Metadata: { DBInstanceIdentifier: target, DBInstanceClass: 'db.t3.small' }, IamRoleArn: sandbox.seed.roles.SafeguardExecution }),
     );
-    const job = await eventually('the RDS restore job to end', async () => {
+    const job = await eventuallyHere('the RDS restore job to end', async () => {
       const j = await backup.send(new DescribeRestoreJobCommand({ RestoreJobId: id! }));
       return j.Status === 'FAILED' || j.Status === 'COMPLETED' ? j : undefined;
     });

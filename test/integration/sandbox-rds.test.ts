@@ -23,6 +23,7 @@ import { GetCommandInvocationCommand, ListCommandInvocationsCommand, SSMClient, 
 import type { GetCommandInvocationCommandOutput } from '@aws-sdk/client-ssm';
 import { VALIDATE_RESTORE_DOCUMENT, startSandbox } from '../../sandbox';
 import type { RdsInstanceView, Sandbox } from '../../sandbox';
+import { failure } from '../support/aws-calls';
 
 jest.setTimeout(120_000);
 
@@ -45,15 +46,6 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeou
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
-}
-
-async function failure(p: Promise<unknown>): Promise<Error & { Code?: string }> {
-  const err: unknown = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof Error)) throw new Error('expected the call to fail');
-  return err;
 }
 
 async function describe1(id: string): Promise<DBInstance | undefined> {

@@ -54,6 +54,7 @@ import { readSandboxFile, sandboxControl, seedPlanFromPolicy, startSandbox } fro
 import type { Sandbox, SandboxConsumerView, SandboxControl, SandboxSeed } from '../../sandbox';
 import { maskAccessKeyId } from '../../sandbox/aws-request';
 import { REPO_ROOT } from '../../dev/temporal-server';
+import { eventually, failure } from '../support/aws-calls';
 
 interface Credentials {
   accessKeyId: string;
@@ -81,32 +82,7 @@ const issued = (k: { AccessKeyId?: string | undefined; SecretAccessKey?: string 
 const whoAmI = (c: Credentials, sb: { endpoint: string } = sandbox) => new STSClient(config(c, sb)).send(new GetCallerIdentityCommand({}));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The error a call failed with. */
-async function failure(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  const err: unknown = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof Error)) throw new Error('expected the call to fail');
-  return err;
-}
 const statusOf = (e: { $metadata?: { httpStatusCode?: number } }) => e.$metadata?.httpStatusCode;
-
-/** Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await sleep(everyMs);
-  }
-}
 
 beforeAll(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'safeguard-rotation-realism-'));
