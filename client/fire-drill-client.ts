@@ -10,8 +10,9 @@ import type { RoleSnapshot } from '../workflows/break-glass/definitions';
 import { DRILL_GRANT_MS, fireDrillStatusQuery } from '../workflows/fire-drill/definitions';
 import type { FireDrillInput, FireDrillResult, FireDrillStatus } from '../workflows/fire-drill/definitions';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared/task-queues';
-import { SafeguardError, explainTemporalError } from './errors';
-import { assertRunId, fireDrillId } from './ids';
+import { SafeguardError } from './errors';
+import { fireDrillId } from './ids';
+import { onRun, runResult } from './runs';
 import { newShortId, roleSnapshotFor } from './request';
 import { searchAttributeKeys } from './search-attributes';
 
@@ -73,19 +74,10 @@ export class FireDrillClient {
   }
 
   status(id: string): Promise<FireDrillStatus> {
-    return this.call(id, (h) => h.query(fireDrillStatusQuery));
+    return onRun(this.client, id, ['break-glass-drill'], (h) => h.query(fireDrillStatusQuery));
   }
 
   result(id: string): Promise<FireDrillResult> {
-    return this.call(id, (h) => h.result() as Promise<FireDrillResult>);
-  }
-
-  private async call<T>(id: string, fn: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<T>): Promise<T> {
-    assertRunId(id, ['break-glass-drill']);
-    try {
-      return await fn(this.client.workflow.getHandle(id));
-    } catch (err) {
-      throw explainTemporalError(err, id);
-    }
+    return runResult<FireDrillResult>(this.client, id, ['break-glass-drill']);
   }
 }

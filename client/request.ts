@@ -27,11 +27,12 @@ export function newShortId(): string {
   return randomBytes(5).toString('hex').slice(0, 8);
 }
 
-export function parseRequestDuration(text: string): number {
+/** A duration a person typed, as a SafeguardError when it is not one; `field` (a CLI flag) prefixes the message. */
+export function parseRequestDuration(text: string, field?: string): number {
   try {
-    // No field prefix: the parser's message already says "… is not a duration", and the same
-    // words reach the CLI, the api and Slack.
-    return parseDuration(text);
+    // No field prefix by default: the parser's message already says "… is not a duration", and the
+    // same words reach the CLI, the api and Slack.
+    return parseDuration(text, field);
   } catch (err) {
     if (err instanceof DurationError) throw new SafeguardError('INVALID_DURATION', err.message, { cause: err });
     throw err;

@@ -1,6 +1,6 @@
 // Reading runbook runs of any kind: a status Query joined with Temporal's own execution status,
 // and recent runs listed by kind (and target) from the search attributes.
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { RunbookKind } from '../workflows/shared/search-attributes';
 import { SEARCH_ATTRIBUTES } from '../workflows/shared/search-attributes';
@@ -23,26 +23,27 @@ export interface ExecutionState {
   closeTime?: string;
 }
 
-/** The run's status Query and Temporal's execution status; refuses ids that are not of `kinds`. */
-export async function queryRun<T>(client: Client, id: string, kinds: readonly RunbookKind[], query: QueryDefinition<T>): Promise<T & { execution: ExecutionState }> {
+/** Runs `fn` on the run's handle, refusing ids that are not of `kinds` and explaining Temporal's errors. */
+export async function onRun<T>(client: Client, id: string, kinds: readonly RunbookKind[], fn: (h: WorkflowHandle) => Promise<T>): Promise<T> {
   assertRunId(id, kinds);
   try {
-    const h = client.workflow.getHandle(id);
-    const [st, desc] = await Promise.all([h.query(query), h.describe()]);
-    return { ...st, execution: { status: desc.status.name, ...(desc.closeTime ? { closeTime: desc.closeTime.toISOString() } : {}) } };
+    return await fn(client.workflow.getHandle(id));
   } catch (err) {
     throw explainTemporalError(err, id);
   }
 }
 
+/** The run's status Query and Temporal's execution status; refuses ids that are not of `kinds`. */
+export function queryRun<T>(client: Client, id: string, kinds: readonly RunbookKind[], query: QueryDefinition<T>): Promise<T & { execution: ExecutionState }> {
+  return onRun(client, id, kinds, async (h) => {
+    const [st, desc] = await Promise.all([h.query(query), h.describe()]);
+    return { ...st, execution: { status: desc.status.name, ...(desc.closeTime ? { closeTime: desc.closeTime.toISOString() } : {}) } };
+  });
+}
+
 /** The run's result (waits for it to end); refuses ids that are not of `kinds`. */
-export async function runResult<T>(client: Client, id: string, kinds: readonly RunbookKind[]): Promise<T> {
-  assertRunId(id, kinds);
-  try {
-    return (await client.workflow.getHandle(id).result()) as T;
-  } catch (err) {
-    throw explainTemporalError(err, id);
-  }
+export function runResult<T>(client: Client, id: string, kinds: readonly RunbookKind[]): Promise<T> {
+  return onRun(client, id, kinds, async (h) => (await h.result()) as T);
 }
 
 /** Recent runs of these kinds, newest first as Temporal lists them. */

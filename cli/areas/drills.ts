@@ -7,7 +7,7 @@ import { FireDrillClient } from '../../client/fire-drill-client';
 import { assertRunId } from '../../client/ids';
 import type { FireDrillStatus } from '../../workflows/fire-drill/definitions';
 import type { ListedRun } from '../../client/runs';
-import { checkDuration } from '../../config/duration';
+import { parseRequestDuration } from '../../client/request';
 import type { RestoreDrillStatus } from '../../workflows/restore-drill/definitions';
 import type { DrillSweepResult } from '../../workflows/restore-drill/sweeper.workflow';
 import { SafeguardError } from '../../client/errors';
@@ -21,12 +21,6 @@ type Status = RestoreDrillStatus & { execution: { status: string } };
 function formatSweep(r: DrillSweepResult & { workflowId: string }): string {
   if (r.swept.length === 0) return `${r.workflowId}: no sg-drill-* resources found`;
   return [`${r.workflowId}: ${r.swept.filter((s) => s.deleted).length} deleted, ${r.swept.filter((s) => !s.deleted).length} kept`, ...r.swept.map((s) => `  ${s.deleted ? 'deleted' : 'kept   '} ${s.name} (${s.type}, created ${s.createdAt}) — ${s.why}`)].join('\n');
-}
-
-function durationOption(text: string, flag: string): number {
-  const r = checkDuration(text);
-  if (!r.ok) throw new SafeguardError('INVALID_DURATION', `${flag}: ${r.reason}`);
-  return r.ms;
 }
 
 export function register(program: Command): void {
@@ -84,7 +78,7 @@ export function register(program: Command): void {
   identity(drill.command('sweep').description('delete sg-drill-* resources left behind (older than drills.sweeper.olderThan, drill not running)'))
     .option('--older-than <duration>', 'override the policy limit, e.g. 30m')
     .action(async (o: Common & { olderThan?: string }) => {
-      const olderThanMs = o.olderThan !== undefined ? durationOption(o.olderThan, '--older-than') : undefined;
+      const olderThanMs = o.olderThan !== undefined ? parseRequestDuration(o.olderThan, '--older-than') : undefined;
       await withContext(
         o,
         async (ctx) => {

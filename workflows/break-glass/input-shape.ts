@@ -4,20 +4,17 @@
 // workflow task, so these checks are what turn such a forgery into a clean refusal. Whether the
 // values agree with the policy is the worker's job (the checkBreakGlassRequest activity).
 import { Refusals, refuse } from '../shared/refusals';
+import { PERSON, isMs, isPeople, isRec } from '../shared/shape';
 import type { AccessRefusal, BreakGlassInput, CredentialIssue, SessionReport } from './definitions';
 
 const GRANT_ID = /^breakglass-[A-Za-z][A-Za-z0-9_-]{1,63}-[0-9a-f]{6,16}$/;
-const PERSON = /^[a-z][a-z0-9_-]{1,31}$/;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
 const SESSION_ID = /^[\w.@+=,-]{1,128}$/;
 const TARGET = /^(i|mi)-[0-9a-f]{8,17}$/;
 
-type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** Text, empty allowed (the shared `isStr` of start-input.ts requires at least one character). */
 const isStr = (v: unknown, max = 4096): v is string => typeof v === 'string' && v.length <= max;
-const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const isPeople = (v: unknown): v is string[] => Array.isArray(v) && v.length <= 500 && v.every((p) => isStr(p) && PERSON.test(p));
 
 /** Problems with the start input's shape (empty when well-formed). Never throws. */
 export function inputShapeProblems(input: unknown, workflowId: string): string[] {

@@ -1,5 +1,5 @@
-// Shape checks every step-by-step runbook makes of its start input before anything else, and the
-// one way such a run ends when its input is malformed. The payload codec turns an unencrypted
+// The one way a step-by-step runbook ends when its start input is malformed (the checks themselves
+// are in shape.ts, re-exported here for the kinds' input checks). The payload codec turns an unencrypted
 // payload (someone with network access to Temporal but no codec key) into a refusal marker; without
 // these checks the workflow would fail its first task over and over. A malformed input ends the run
 // at once as `rejected-invalid`: nothing touched in AWS, security paged, evidence written. Whether a
@@ -8,26 +8,8 @@ import { RunbookRun } from './runbook-run';
 import type { RunbookRunOptions } from './runbook-run';
 import type { RunbookNotification } from './notifications';
 
-export type Rec = Record<string, unknown>;
-export const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
-export const isStr = (v: unknown, max = 2048): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
-export const isMs = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-export const PERSON = /^[a-z][a-z0-9_-]{1,31}$/;
-export const isPeople = (v: unknown): boolean => Array.isArray(v) && v.length <= 500 && v.every((p) => isStr(p) && PERSON.test(p));
-
-/**
- * The input as an object and the problems with the fields every runbook input has (requestedBy,
- * security, channel); `input` is undefined when it is not an object at all.
- */
-export function commonInputProblems(input: unknown): { input?: Rec; problems: string[] } {
-  if (!isRec(input)) return { problems: ['the input is not an object (an unencrypted or malformed payload)'] };
-  if ('__refused' in input) return { problems: [`the input was refused by the payload codec: ${String(input['__refused']).slice(0, 80)}`] };
-  const p: string[] = [];
-  if (!isStr(input['requestedBy'], 64) || (input['requestedBy'] !== 'schedule' && !PERSON.test(input['requestedBy']))) p.push('requestedBy is not a person id or "schedule"');
-  if (!isPeople(input['security'])) p.push('security is not a list of person ids');
-  if (input['channel'] !== undefined && !isStr(input['channel'], 64)) p.push('channel is not a channel id');
-  return { input, problems: p };
-}
+export { PERSON, commonInputProblems, isMs, isPeople, isRec, isStr } from './shape';
+export type { Rec } from './shape';
 
 /**
  * Ends a run whose input is malformed: nothing done in AWS, security paged, and one evidence record of

@@ -2,7 +2,7 @@
 // garbled argument (an Update sent without the codec key arrives as the codec's refusal marker) is
 // refused as malformed, before any rule runs and before anything is written to history.
 import { Refusals, refuse } from '../refusals';
-import { PERSON, isRec } from '../start-input';
+import { PERSON, isRec } from '../shape';
 
 const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length <= max;
 
