@@ -24,6 +24,8 @@ import { createReconcileActivities } from './reconcile';
 import { createRotationActivities } from './rotation';
 import { createDrillActivities } from './drills';
 import { createFireDrillActivities } from './fire-drill';
+import { createReviewActivities } from './reviews';
+import { BlobStore } from '../evidence/blobs';
 import { BreakGlassClient } from '../client/break-glass-client';
 import type { RoleTarget, StatementCutoff } from '../workflows/break-glass/revocation-policy';
 
@@ -109,6 +111,8 @@ export function createActivities(deps: ActivityDeps) {
 
     ...createRotationActivities({ aws, logger: deps.logger }),
     ...createDrillActivities({ aws, logger: deps.logger, policy: deps.policy, temporal: deps.temporal }),
+
+    ...createReviewActivities({ aws, blobs: new BlobStore(evidence.dir), logger: deps.logger, policy: deps.policy }),
 
     ...createFireDrillActivities({
       policy: deps.policy,

@@ -11,11 +11,12 @@ import * as breakglass from './areas/breakglass';
 import * as decisions from './areas/decisions';
 import * as drills from './areas/drills';
 import * as policy from './areas/policy';
+import * as reviews from './areas/reviews';
 import * as rotation from './areas/rotation';
 import * as schedules from './areas/schedules';
 
 /** Every area of the CLI, in the order `--help` lists them. */
-const AREAS = [breakglass, rotation, drills, schedules, decisions, access, policy, audit];
+const AREAS = [breakglass, rotation, drills, reviews, schedules, decisions, access, policy, audit];
 
 export function buildProgram(): Command {
   const program = new Command('safeguard').description('Break-glass access and runbook automation on Temporal').exitOverride().showHelpAfterError();

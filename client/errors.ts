@@ -23,7 +23,8 @@ export type SafeguardErrorCode =
   | 'NO_STACK'
   | 'UNKNOWN_TARGET'
   | 'UNKNOWN_SCHEDULE'
-  | 'INVALID_OPTION';
+  | 'INVALID_OPTION'
+  | 'NOT_A_REVIEWER';
 
 export class SafeguardError extends Error {
   constructor(

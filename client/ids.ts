@@ -5,6 +5,7 @@ import type { RunbookKind } from '../workflows/shared/search-attributes';
 import { SafeguardError } from './errors';
 
 const TARGET = '[a-z][a-z0-9-]{1,63}';
+const REVIEW = '[a-z](?:[a-z0-9]|-(?!-)){1,31}';
 const SUFFIX = '(?:-[0-9a-f]{6,16})?(?:-\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z)?';
 
 export const WORKFLOW_ID_PATTERNS: Record<RunbookKind, { pattern: RegExp; example: string }> = {
@@ -13,6 +14,9 @@ export const WORKFLOW_ID_PATTERNS: Record<RunbookKind, { pattern: RegExp; exampl
   'kms-rotation': { pattern: new RegExp(`^rotate-kms-${TARGET}${SUFFIX}$`), example: 'rotate-kms-phi-data-1a2b3c4d' },
   'restore-drill': { pattern: new RegExp(`^drill-restore-${TARGET}${SUFFIX}$`), example: 'drill-restore-patients-db-1a2b3c4d' },
   'break-glass-drill': { pattern: new RegExp(`^drill-fire-${TARGET}${SUFFIX}$`), example: 'drill-fire-prod-admin-1a2b3c4d' },
+  // A review name has single hyphens only: `--` starts a reviewer's part (`…--person-alice`), which
+  // ends in `-p<n>` for the second and later runs of a reviewer with many items (even a 32-character id).
+  'access-review': { pattern: new RegExp(`^review-${REVIEW}${SUFFIX}(?:--(?:person|group)-[a-z][a-z0-9_-]{1,31}(?:-p\\d{1,5})?)?$`), example: 'review-quarterly-prod-1a2b3c4d' },
 };
 
 /** Kinds a policy entry can run on a Temporal Schedule. */
@@ -24,6 +28,7 @@ const RUN_PREFIX: Record<ScheduledKind, string> = {
   'kms-rotation': 'rotate-kms',
   'restore-drill': 'drill-restore',
   'break-glass-drill': 'drill-fire',
+  'access-review': 'review',
 };
 
 export function accessKeyRotationId(target: string, shortId: string): string {
@@ -40,6 +45,10 @@ export function restoreDrillId(drill: string, shortId: string): string {
 
 export function fireDrillId(drill: string, shortId: string): string {
   return `drill-fire-${drill}-${shortId}`;
+}
+
+export function accessReviewId(review: string, shortId: string): string {
+  return `review-${review}-${shortId}`;
 }
 
 /** The Schedule of a target (`safeguard-rotate-key-reporting-exporter`, `safeguard-drill-restore-patients-db`). */

@@ -1,4 +1,4 @@
-// The policy's schedules as Temporal Schedules: one per rotation target or drill that declares
+// The policy's schedules as Temporal Schedules: one per rotation target, drill or access review that declares
 // `schedule`, and the drill sweeper's, created, updated and deleted to match the policy,
 // idempotently (`safeguard schedules sync`, and the worker at start-up). Runs carry SafeguardKind; overlapping runs are skipped. Schedules
 // Safeguard did not create (no `managedBy` memo) are never touched.
@@ -11,20 +11,22 @@ import { SafeguardError } from './errors';
 import { DRILL_SWEEPER_WORKFLOW, RESTORE_DRILL_WORKFLOW, SWEEPER_ID, drillSweepInput, restoreDrillInput } from './drill-client';
 import { FIRE_DRILL_WORKFLOW_TYPE, fireDrillInput } from './fire-drill-client';
 import { policyScheduleId, scheduledRunId } from './ids';
+import { ACCESS_REVIEW_WORKFLOW, accessReviewInput } from './review-client';
 import type { ScheduledKind } from './ids';
 import { ROTATION_WORKFLOW_TYPES, accessKeyRotationInput, kmsRotationInput } from './rotation-client';
 import { searchAttributeKeys } from './search-attributes';
 
 export const MANAGED_BY = 'safeguard-policy';
 /** Schedule ids this sync owns start with one of these (and carry the managedBy memo). */
-const SCHEDULE_ID = /^safeguard-(?:rotate-key|rotate-kms|drill-restore|drill-fire)-|^safeguard-drill-sweeper$/;
-const TARGET_OF_ID = /^safeguard-(?:rotate-key|rotate-kms|drill-restore|drill-fire)-/;
+const SCHEDULE_ID = /^safeguard-(?:rotate-key|rotate-kms|drill-restore|drill-fire|review)-|^safeguard-drill-sweeper$/;
+const TARGET_OF_ID = /^safeguard-(?:rotate-key|rotate-kms|drill-restore|drill-fire|review)-/;
 
 const WORKFLOW_TYPES: Record<ScheduledKind | 'drill-sweeper', string> = {
   ...ROTATION_WORKFLOW_TYPES,
   'restore-drill': RESTORE_DRILL_WORKFLOW,
   'break-glass-drill': FIRE_DRILL_WORKFLOW_TYPE,
   'drill-sweeper': DRILL_SWEEPER_WORKFLOW,
+  'access-review': ACCESS_REVIEW_WORKFLOW,
 };
 
 export interface DesiredSchedule {
@@ -84,6 +86,7 @@ export function desiredSchedules(policy: Policy, taskQueue: string = DEFAULT_TAS
     const input = fireDrillInput(policy, d.name, 'schedule');
     add('break-glass-drill', d.name, d.schedule, input.drill.role.accountId, [input]);
   }
+  for (const r of policy.reviews.access) if (r.schedule) add('access-review', r.name, r.schedule, r.accounts[0], [accessReviewInput(policy, r.name, 'schedule')]);
   const sweeper = policy.drills.sweeper.schedule;
   if (sweeper && policy.drills.restore.length > 0) add('drill-sweeper', 'sweeper', sweeper, undefined, [drillSweepInput(policy, 'schedule')]);
   return out;

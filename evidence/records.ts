@@ -71,6 +71,19 @@ export const EVIDENCE_SCHEMAS = {
       endedAt: iso,
     }),
   },
+  'access-review': {
+    1: z.looseObject({
+      ...runIds,
+      review: z.string().min(1),
+      outcome: z.string().min(1),
+      accounts: z.array(z.looseObject({ accountId: z.string(), principals: z.number().int(), inventory: z.looseObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }) })),
+      totals: z.looseObject({ principals: z.number().int(), flagged: z.number().int(), exempt: z.number().int() }).nullable(),
+      reviewers: z.array(z.looseObject({ workflowId: z.string().min(1), items: z.number().int() })),
+      report: z.looseObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }).nullable(),
+      startedAt: iso,
+      endedAt: iso,
+    }),
+  },
   'drill-sweep': {
     1: z.looseObject({ ...runIds, swept: z.array(z.looseObject({ name: z.string().min(1), deleted: z.boolean() })), startedAt: iso, endedAt: iso }),
   },

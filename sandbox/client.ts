@@ -3,6 +3,8 @@
 import type { CallFilter, CallRecord } from './call-log';
 import type { ConsumerMode, ConsumerView } from './consumers';
 import type { FaultRule } from './faults';
+import type { RootAccountState } from './iam-ages';
+import type { BulkPrincipals, BulkPrincipalsResult, MotoAgeView } from './moto-hooks';
 
 /** A simulated key consumer as the control API shows it (see consumers.ts). */
 export type SandboxConsumerView = ConsumerView;
@@ -18,6 +20,40 @@ export interface SandboxSessionView {
   /** Present (true) while the session refuses to terminate (setSessionStuck). */
   Stuck?: true;
 }
+
+/** A date for the time-travel endpoint: a Date, or ISO 8601 text with a zone. */
+export type IamDate = string | Date;
+
+/**
+ * One time-travel override (POST /_sandbox/iam/ages; rules in sandbox/iam-ages.ts). `createdAt` is
+ * the key's when accessKeyId is given, else the user's or role's; `null` for a last use: never used.
+ */
+export type IamAgeOverride =
+  | {
+      accountId: string;
+      userName: string;
+      accessKeyId: string;
+      createdAt?: IamDate;
+      lastUsedAt?: IamDate | null;
+      /** Default `sts`. */
+      lastUsedService?: string;
+      /** Default the sandbox's region. */
+      lastUsedRegion?: string;
+      passwordLastUsedAt?: IamDate | null;
+    }
+  | { accountId: string; userName: string; createdAt?: IamDate; passwordLastUsedAt?: IamDate | null }
+  | { accountId: string; roleName: string; createdAt?: IamDate; lastUsedAt?: IamDate | null; lastUsedRegion?: string }
+  | { accountId: string; root: { mfaActive?: boolean; accessKeysActive?: 0 | 1 | 2; passwordLastUsedAt?: IamDate | null } };
+
+/** The overrides in force (moto's, by attribute) and the root users changed from the default. */
+export interface IamAgesView {
+  overrides: MotoAgeView[];
+  root: (RootAccountState & { accountId: string })[];
+}
+
+/** What POST /_sandbox/iam/principals creates in one account (rules in sandbox/iam-principals.ts). */
+export type SandboxPrincipals = BulkPrincipals;
+export type SandboxPrincipalsResult = BulkPrincipalsResult;
 
 export interface SandboxControl {
   health(): Promise<boolean>;
@@ -42,6 +78,18 @@ export interface SandboxControl {
    * `switching`: it reads the store before every call again. Unknown user → SandboxControlError 404.
    */
   setConsumerMode(userName: string, mode: ConsumerMode): Promise<SandboxConsumerView>;
+  /**
+   * Time travel: sets when keys, users and roles were created and last used, and the root user's MFA,
+   * keys and sign-in, everywhere IAM shows them (ListAccessKeys, GetAccessKeyLastUsed, ListUsers,
+   * GetRole, GetAccountAuthorizationDetails, the credential report). All or nothing; bad input →
+   * SandboxControlError 400, a user, key or role that does not exist → 404.
+   */
+  setIamAges(overrides: IamAgeOverride | IamAgeOverride[]): Promise<{ applied: number }>;
+  /** Undoes the overrides (of one account, or all); a date a real use replaced since stays. */
+  clearIamAges(accountId?: string): Promise<number>;
+  iamAges(): Promise<IamAgesView>;
+  /** Creates many groups, users (with keys, MFA, login profiles, policies) and roles in one account at once. */
+  createPrincipals(body: SandboxPrincipals): Promise<SandboxPrincipalsResult>;
 }
 
 export class SandboxControlError extends Error {
@@ -99,5 +147,18 @@ export function sandboxControl(endpoint: string): SandboxControl {
     consumers: async () => (await call<{ consumers: SandboxConsumerView[] }>('GET', '/_sandbox/consumers')).consumers,
     setConsumerMode: async (userName, mode) =>
       (await call<{ consumer: SandboxConsumerView }>('POST', `/_sandbox/consumers/${encodeURIComponent(userName)}/mode`, { mode })).consumer,
+    setIamAges: (overrides) => call<{ applied: number }>('POST', '/_sandbox/iam/ages', Array.isArray(overrides) ? overrides.map(wireDates) : wireDates(overrides)),
+    clearIamAges: async (accountId) => (await call<{ cleared: number }>('DELETE', `/_sandbox/iam/ages${accountId !== undefined ? `?accountId=${encodeURIComponent(accountId)}` : ''}`)).cleared,
+    iamAges: () => call<IamAgesView>('GET', '/_sandbox/iam/ages'),
+    createPrincipals: (body) => call<SandboxPrincipalsResult>('POST', '/_sandbox/iam/principals', body),
   };
+}
+
+/** Dates as ISO text, at any depth (the root override nests one). */
+function wireDates<T>(value: T): T {
+  if (value instanceof Date) return value.toISOString() as T;
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, wireDates(v)])) as T;
+  }
+  return value;
 }

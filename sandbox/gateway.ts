@@ -4,7 +4,9 @@
 // seconds to propagate), injects faults on demand, records every call, and routes each call to the
 // module for its service under services/ (what moto lacks or gets wrong: SSM sessions, trust
 // policies, the role inline-policy quota, KMS rotation, Secrets Manager's AWSCURRENT, CloudTrail's
-// LookupEvents over the calls the gateway saw, …); a call no module takes goes to moto unchanged.
+// LookupEvents over the calls the gateway saw, IAM's credential report and listing pages, …); a
+// call no module takes goes to moto unchanged. A call the gateway answers itself still counts as a
+// use of its key (IAM's last-used date, region and service), as moto counts the calls it answers.
 // Control endpoints live under /_sandbox/ (see handleControl); they and the console federation
 // endpoint are not AWS calls and are not signed.
 
@@ -13,7 +15,7 @@ import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { parseAwsRequest, redactParams } from './aws-request';
+import { maskAccessKeyId, parseAwsRequest, redactParams } from './aws-request';
 import type { AwsProtocol, AwsRequestInfo } from './aws-request';
 import { authRefusalReply, protocolFamily } from './auth-refusal';
 import { CallLog } from './call-log';
@@ -25,6 +27,9 @@ import { FaultRules, FaultValidationError, awsErrorReply, faultReply, parseFault
 import type { FaultDecision } from './faults';
 import { KeyPropagation } from './key-propagation';
 import { KeyedLock } from './keyed-lock';
+import { IamAgesValidationError, RootAccounts, parseIamAges } from './iam-ages';
+import { IamPrincipalsValidationError, parseBulkPrincipals } from './iam-principals';
+import { MotoHookError, MotoHooks } from './moto-hooks';
 import { MotoDirectory } from './moto-directory';
 import { MotoForwarder } from './moto-forward';
 import { xmlText } from './moto-query';
@@ -37,6 +42,7 @@ import { iamService } from './services/iam';
 import { kmsService } from './services/kms';
 import { secretsManagerService } from './services/secretsmanager';
 import { ssmService } from './services/ssm';
+import { ssoAdminService } from './services/sso-admin';
 import { rdsService } from './services/rds';
 import { dynamoDbService } from './services/dynamodb';
 import type { DynamoServiceOptions, RegisterTableOptions } from './services/dynamodb';
@@ -86,6 +92,11 @@ export interface GatewayOptions {
   dynamodb?: DynamoServiceOptions;
   /** AWS Backup timings: restoreStartMs 500, how long a restore job stays PENDING (services/backup.ts). */
   backup?: BackupServiceOptions;
+  /**
+   * How long generating an account's first IAM credential report takes: GetCredentialReport answers
+   * ReportInProgress meanwhile, as in AWS. Default 0 (ready when GenerateCredentialReport answers).
+   */
+  credentialReportMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -115,6 +126,8 @@ export interface Gateway {
 const MAX_BODY = 16 * 1024 * 1024;
 const SESSION_PATH = /^\/_sandbox\/sessions\/([^/]+)\/stuck$/;
 const CONSUMER_PATH = /^\/_sandbox\/consumers\/([^/]+)\/mode$/;
+const AGES_PATH = '/_sandbox/iam/ages';
+const PRINCIPALS_PATH = '/_sandbox/iam/principals';
 const stuckBodySchema = z.object({ stuck: z.boolean() }).strict();
 const modeBodySchema = z.object({ mode: z.enum(CONSUMER_MODES as [ConsumerMode, ...ConsumerMode[]]) }).strict();
 
@@ -144,11 +157,20 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   const dynamodb = dynamoDbService(opts.dynamodb ?? {});
   const backup = backupService(opts.backup ?? {});
+  const hooks = new MotoHooks(opts.motoEndpoint);
+  const roots = new RootAccounts();
   let consumers: ConsumerRegistry | undefined;
 
   const services = new Map<string, ServiceHandler>(
     [
-      iamService({ directory, propagation, roleWrites: new KeyedLock() }),
+      iamService({
+        directory,
+        propagation,
+        roleWrites: new KeyedLock(),
+        hooks,
+        roots,
+        ...(opts.credentialReportMs !== undefined ? { credentialReportMs: opts.credentialReportMs } : {}),
+      }),
       stsService({ directory, enforceTrustPolicies: opts.enforceTrustPolicies !== false }),
       ssmService(sessions, commands),
       rds,
@@ -157,6 +179,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       kms,
       secretsManagerService(),
       cloudTrailService(trail),
+      ssoAdminService(),
     ].map((s) => [s.service, s]),
   );
 
@@ -214,6 +237,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           servedBy = 'fault';
         } else {
           ({ reply, servedBy } = await serve({ info, request, caller: auth.key }));
+          if (servedBy === 'gateway') await keyUsed(auth.key.accessKeyId, info.service, info.region ?? region);
         }
       }
     } catch (err) {
@@ -256,6 +280,73 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
     log(`#${rec.seq} ${info.service}:${info.action} → ${reply.status}${error ? ` ${error}` : ''}${rec.fault ? ` [fault ${rec.fault.kind}]` : ''}`);
     send(res, reply);
+  }
+
+  /**
+   * moto records a key's last use (date, service, region) for the calls it answers; a call the
+   * gateway answered itself must count too, or a key used only for, say, SSM sessions would look
+   * unused to an access review. Never fails the call: the use is lost, and logged.
+   */
+  async function keyUsed(accessKeyId: string, service: string, callRegion: string): Promise<void> {
+    try {
+      await hooks.keyUsed(accessKeyId, service, callRegion);
+    } catch (err) {
+      log(`could not record a use of ${maskAccessKeyId(accessKeyId)}: ${(err as Error).message}`);
+    }
+  }
+
+  /** A JSON body, or undefined after answering 400 with `error`. */
+  function jsonBody(res: ServerResponse, body: Buffer, error: string): { value: unknown } | undefined {
+    try {
+      return { value: JSON.parse(body.toString('utf8')) as unknown };
+    } catch {
+      sendJson(res, 400, { error });
+      return undefined;
+    }
+  }
+
+  /**
+   * POST /_sandbox/iam/ages: time travel (iam-ages.ts). Keys, users and roles are changed in moto,
+   * all or none (404 when one does not exist); root users here.
+   */
+  async function setIamAges(res: ServerResponse, body: Buffer): Promise<void> {
+    const json = jsonBody(res, body, 'the body must be JSON: an override object or an array of them');
+    if (!json) return;
+    try {
+      const parsed = parseIamAges(json.value, { now: Date.now(), defaultRegion: region });
+      if (parsed.overrides.length > 0) await hooks.applyAges(parsed.overrides);
+      const root = parsed.root.map((o) => ({ accountId: o.accountId, ...roots.apply(o, Date.now()) }));
+      log(`iam ages: ${parsed.overrides.length} override(s) in moto, ${root.length} root change(s)`);
+      return sendJson(res, 200, { applied: parsed.overrides.length + parsed.root.length, root });
+    } catch (err) {
+      if (err instanceof IamAgesValidationError) return sendJson(res, 400, { error: err.message });
+      if (err instanceof MotoHookError) return sendJson(res, err.status, { error: err.message });
+      throw err;
+    }
+  }
+
+  /** DELETE /_sandbox/iam/ages[?accountId=A]: every override undone (dates a real use replaced since are kept). */
+  async function clearIamAges(res: ServerResponse, accountId: string | null): Promise<void> {
+    if (accountId !== null && !/^\d{12}$/.test(accountId)) return sendJson(res, 400, { error: `accountId must be a 12-digit account id, got "${accountId}"` });
+    const cleared = (await hooks.clearAges(accountId ?? undefined)) + roots.clear(accountId ?? undefined);
+    return sendJson(res, 200, { cleared });
+  }
+
+  /** POST /_sandbox/iam/principals: bulk creation in one account (iam-principals.ts); not AWS calls, not logged. */
+  async function createPrincipals(res: ServerResponse, body: Buffer): Promise<void> {
+    const json = jsonBody(res, body, 'the body must be JSON: {"accountId", "groups", "users", "roles"}');
+    if (!json) return;
+    try {
+      const created = await hooks.createPrincipals(parseBulkPrincipals(json.value));
+      // New keys: the directory must read moto again before it refuses one as unknown.
+      directory.keyCreated();
+      log(`created ${created.users.length} user(s), ${created.roles.length} role(s), ${created.groups.length} group(s) in ${created.accountId}`);
+      return sendJson(res, 200, created);
+    } catch (err) {
+      if (err instanceof IamPrincipalsValidationError) return sendJson(res, 400, { error: err.message });
+      if (err instanceof MotoHookError) return sendJson(res, err.status, { error: err.message });
+      throw err;
+    }
   }
 
   /** A JSON control body, or undefined after answering 400 with `error`. */
@@ -365,6 +456,14 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return sendJson(res, 200, { sessions: sessions.all().map(controlView) });
       case 'GET /_sandbox/consumers':
         return sendJson(res, 200, { consumers: consumers?.list() ?? [] });
+      case `POST ${AGES_PATH}`:
+        return setIamAges(res, body);
+      case `GET ${AGES_PATH}`:
+        return sendJson(res, 200, { overrides: await hooks.listAges(), root: roots.list() });
+      case `DELETE ${AGES_PATH}`:
+        return clearIamAges(res, url.searchParams.get('accountId'));
+      case `POST ${PRINCIPALS_PATH}`:
+        return createPrincipals(res, body);
       default: {
         const rdsRoute = pathname.startsWith('/_sandbox/rds/') ? rds.control(req.method ?? 'GET', pathname, body) : undefined;
         if (rdsRoute) return sendJson(res, rdsRoute.status, rdsRoute.body);

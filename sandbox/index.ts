@@ -33,7 +33,9 @@ export type { ConsumerMode, ConsumerView, KeyStore } from './consumers';
 export type { FaultRule } from './faults';
 export type { Gateway } from './gateway';
 export { sandboxControl } from './client';
-export type { SandboxControl, SandboxConsumerView } from './client';
+export type { SandboxControl, SandboxConsumerView, IamAgeOverride, IamAgesView, SandboxPrincipals, SandboxPrincipalsResult } from './client';
+export { CREDENTIAL_REPORT_COLUMNS, parseCredentialReport } from './iam-credential-report';
+export type { CredentialReportRow } from './iam-credential-report';
 
 export interface StartSandboxOptions {
   /** Directory for `sandbox.json` (created if missing). */
@@ -80,6 +82,13 @@ export interface StartSandboxOptions {
    * control API lists the consumers either way.
    */
   consumers?: boolean | { intervalMs?: number };
+  /**
+   * How long generating an account's first IAM credential report takes (GetCredentialReport answers
+   * ReportInProgress meanwhile, as in AWS). Default 0.
+   */
+  credentialReportMs?: number;
+  /** Load AWS's managed policies into moto so they can be attached (MOTO_IAM_LOAD_MANAGED_POLICIES). Default true. */
+  loadManagedPolicies?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -122,7 +131,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox<S
   let gateway: Gateway | undefined;
   let consumers: Consumers | undefined;
   try {
-    moto = await startMoto({ log });
+    moto = await startMoto({ log, ...(opts.loadManagedPolicies !== undefined ? { loadManagedPolicies: opts.loadManagedPolicies } : {}) });
     // Seed moto directly so the seeding calls do not clutter the gateway's call log.
     const [seed, gw] = await Promise.all([
       seedSandbox(moto.endpoint, { authenticate: opts.authenticate === true, ...(opts.plan ? { plan: opts.plan } : {}), log }),
@@ -136,6 +145,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox<S
         ...(opts.ssmCommandMs !== undefined ? { ssmCommandMs: opts.ssmCommandMs } : {}),
         ...(opts.dynamodb !== undefined ? { dynamodb: opts.dynamodb } : {}),
         ...(opts.backup !== undefined ? { backup: opts.backup } : {}),
+        ...(opts.credentialReportMs !== undefined ? { credentialReportMs: opts.credentialReportMs } : {}),
         authenticate: opts.authenticate === true,
         log,
       }),

@@ -4,8 +4,11 @@
 // any), names callers (SSM session owners, AssumeRole trust checks, the call log) and judges
 // trust policies when moto authenticates requests.
 //
-// The source is `GET /moto-api/data.json` (an unauthenticated dashboard endpoint). It is large
-// (~6 MB: moto's EC2 catalogue) and slow (0.5-2 s), so it is read lazily and cached:
+// The source is `GET /moto-api/sandbox/directory` (moto_hooks.py: the same listing as moto's
+// unauthenticated dashboard endpoint /moto-api/data.json, but only the fields read here), else
+// data.json itself (moto started without the hooks). data.json is large (~6 MB: moto's EC2
+// catalogue; tens of MB with thousands of principals) and slow (0.5-2 s and more), and even the
+// hooks' listing grows with every principal, so it is read lazily and cached:
 // - a key the cache does not know triggers one re-read (concurrent misses share it), and a key
 //   still unknown after a read is not re-read for until something changes;
 // - credentials from the STS answers the gateway forwards are learned without reading moto;
@@ -47,6 +50,7 @@ interface DirectoryKey extends MotoKey {
 
 export interface DirectorySnapshot {
   keys: Map<string, DirectoryKey>;
+  /** By name, and by `<account>/<name>`: the sandbox serves several accounts. */
   roles: Map<string, MotoRole>;
 }
 
@@ -103,22 +107,25 @@ export class MotoDirectory {
     return k.arn;
   }
 
-  /** A role as moto holds it (re-read when unknown or after a role change). */
-  async role(roleName: string): Promise<MotoRole | undefined> {
+  /**
+   * A role as moto holds it (re-read when unknown or after a role change): the one in `accountId`
+   * when given (several accounts may each have a SafeguardExecution), else any of that name.
+   */
+  async role(roleName: string, accountId?: string): Promise<MotoRole | undefined> {
     if (this.deletedRoles.has(roleName)) return undefined;
-    const known = this.snapshot?.roles.get(roleName);
+    const known = this.snapshot && roleIn(this.snapshot, roleName, accountId);
     if (known) return known;
-    return (await this.refresh()).roles.get(roleName);
+    return roleIn(await this.refresh(), roleName, accountId);
   }
 
   /**
    * A role as moto holds it now, from a read begun after this call: inline policies change
    * without the cache knowing (PutRolePolicy does not invalidate it), so this always reads moto.
    */
-  async freshRole(roleName: string): Promise<MotoRole | undefined> {
+  async freshRole(roleName: string, accountId?: string): Promise<MotoRole | undefined> {
     this.generation++;
     const s = await this.refresh();
-    return this.deletedRoles.has(roleName) ? undefined : s.roles.get(roleName);
+    return this.deletedRoles.has(roleName) ? undefined : roleIn(s, roleName, accountId);
   }
 
   /**
@@ -208,8 +215,16 @@ export class MotoDirectory {
   }
 }
 
+/** `roles` holds each role by name and by `<account>/<name>` (parseMotoData). */
+function roleIn(s: DirectorySnapshot, roleName: string, accountId: string | undefined): MotoRole | undefined {
+  return accountId !== undefined ? s.roles.get(`${accountId}/${roleName}`) : s.roles.get(roleName);
+}
+
 async function fetchMotoData(motoEndpoint: string): Promise<unknown> {
-  const res = await fetch(new URL('/moto-api/data.json', motoEndpoint), { signal: AbortSignal.timeout(15_000) });
+  const hooked = await fetch(new URL('/moto-api/sandbox/directory', motoEndpoint), { signal: AbortSignal.timeout(30_000) });
+  if (hooked.ok) return hooked.json();
+  await hooked.arrayBuffer();
+  const res = await fetch(new URL('/moto-api/data.json', motoEndpoint), { signal: AbortSignal.timeout(30_000) });
   if (!res.ok) throw new Error(`moto /moto-api/data.json answered HTTP ${res.status}`);
   return res.json();
 }
@@ -221,17 +236,23 @@ export function parseMotoData(raw: unknown): DirectorySnapshot {
   const sts = data['sts'] ?? {};
   const keys = new Map<string, DirectoryKey>();
   const roles = new Map<string, MotoRole>();
+  // By name, and by account and name: the sandbox serves several accounts (moto keeps one IAM per
+  // account), and two accounts may each have a user `alice`. A key's account (moto_hooks.py records
+  // it) names the right one; without it (plain data.json) the name alone does, as before.
   const userArns = new Map<string, string>();
   for (const u of iam['User'] ?? []) {
     const name = str(u, 'name');
     const arn = str(u, 'arn');
-    if (name && arn) userArns.set(name, arn);
+    if (!name || !arn) continue;
+    userArns.set(name, arn);
+    userArns.set(`${arn.split(':')[4] ?? ''}/${name}`, arn);
   }
   for (const k of iam['AccessKey'] ?? []) {
     const id = str(k, 'access_key_id');
     const secret = str(k, 'secret_access_key');
     const userName = str(k, 'user_name');
-    const arn = userName ? userArns.get(userName) : undefined;
+    const account = str(k, 'account_id');
+    const arn = userName ? ((account !== undefined ? userArns.get(`${account}/${userName}`) : undefined) ?? userArns.get(userName)) : undefined;
     // moto keeps STS credentials as user-less AccessKeys too; those come from sts.AssumedRole.
     if (!id || !secret || !userName || !arn) continue;
     keys.set(id, { accessKeyId: id, secretAccessKey: secret, arn, userName, status: str(k, 'status') === 'Inactive' ? 'Inactive' : 'Active' });
@@ -255,7 +276,9 @@ export function parseMotoData(raw: unknown): DirectorySnapshot {
       for (const [policyName, doc] of Object.entries(policies as Rec)) if (typeof doc === 'string') inlinePolicies[policyName] = doc;
     }
     if (name && arn && trust !== undefined) {
-      roles.set(name, { arn, name, assumeRolePolicyDocument: trust, maxSessionDuration: Number.isFinite(max) ? max : 3600, inlinePolicies });
+      const role = { arn, name, assumeRolePolicyDocument: trust, maxSessionDuration: Number.isFinite(max) ? max : 3600, inlinePolicies };
+      roles.set(name, role);
+      roles.set(`${arn.split(':')[4] ?? ''}/${name}`, role);
     }
   }
   return { keys, roles };

@@ -19,6 +19,13 @@ export interface StartMotoOptions {
   readyTimeoutMs?: number;
   /** Override the moto_server binary (default `<repo>/.tools/venv/bin/moto_server`). */
   motoServerPath?: string;
+  /**
+   * Load AWS's managed policies (arn:aws:iam::aws:policy/AdministratorAccess, ReadOnlyAccess, …) into
+   * every account, so they can be attached as in AWS: moto's MOTO_IAM_LOAD_MANAGED_POLICIES. Default
+   * true. moto loads them lazily, once per account, on that account's first IAM call: that call
+   * takes about 0.45 s longer on this machine (moto's start-up itself is unchanged).
+   */
+  loadManagedPolicies?: boolean;
 }
 
 export class MotoStartError extends Error {
@@ -34,46 +41,27 @@ export const DEFAULT_MOTO_SERVER = path.join(REPO_ROOT, '.tools', 'venv', 'bin',
 
 // Runs moto_server via the venv's python after asking the kernel to SIGTERM it if its parent (this
 // Node process) dies, so a crashed test run does not leave moto listening. Linux only; elsewhere
-// the prctl call fails silently and moto starts anyway. The wrapper also patches a moto bug (below),
-// so it runs wherever the venv's python is.
+// the prctl call fails silently and moto starts anyway. The wrapper then installs the sandbox's
+// hooks (moto_hooks.py: a data.json that survives RDS instances, a lean listing for the gateway's
+// key directory, the endpoints time travel, the credential report and bulk seeding read and write
+// moto's IAM state through, and IAM behaviour fixes) before moto binds its routes; a hook that
+// cannot install stops moto from starting (the gateway relies on them). Runs wherever the venv's
+// python is.
+// argv: <parent pid> <hooks file> <moto_server> <moto args…>
 const DEATHSIG_WRAPPER = [
-  'import ctypes, os, signal, sys',
+  'import ctypes, os, runpy, signal, sys',
   'try:',
   '    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)',
   '    if os.getppid() != int(sys.argv[1]): sys.exit(1)',
   'except Exception: pass',
-  // moto 5.2.5 answers /moto-api/data.json (which the gateway reads to know keys and roles) with
-  // HTTP 500 once any RDS DB instance exists: data.json reads every public attribute of every model
-  // and catches only TypeError/AttributeError/ValueError, but DBInstance has write-only properties
-  // that raise NotImplementedError (db_subnet_group_name, master_user_password). The same listing,
-  // skipping any attribute that cannot be read. Patched before moto binds its routes.
-  'try:',
-  '    import json',
-  '    from moto.moto_api._internal.responses import MotoAPIResponse',
-  '    def model_data(self, request, full_url, headers):',
-  '        from moto.core.model_instances import model_data as registry',
-  '        results = {}',
-  '        for service in sorted(registry):',
-  '            results[service] = {}',
-  '            for name in sorted(registry[service]):',
-  '                listed = results[service][name] = []',
-  '                for instance in registry[service][name].instances_tracked:',
-  '                    fields = {}',
-  '                    for attr in dir(instance):',
-  '                        if attr.startswith("_"): continue',
-  '                        try:',
-  '                            value = getattr(instance, attr)',
-  '                            json.dumps(value)',
-  '                        except Exception: continue',
-  '                        fields[attr] = value',
-  '                    listed.append(fields)',
-  '        return 200, {"Content-Type": "application/javascript"}, json.dumps(results)',
-  '    MotoAPIResponse.model_data = model_data',
-  'except Exception as e: print("could not patch moto /moto-api/data.json:", e, file=sys.stderr)',
-  'sys.argv = sys.argv[2:]',
+  'runpy.run_path(sys.argv[2])["install"]()',
+  'sys.argv = sys.argv[3:]',
   'from moto.server import main',
   'sys.exit(main())',
 ].join('\n');
+
+/** The hooks the wrapper installs into moto (see the file's header). */
+export const MOTO_HOOKS_FILE = path.join(__dirname, 'moto_hooks.py');
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -100,7 +88,7 @@ export async function startMoto(opts: StartMotoOptions = {}): Promise<MotoServer
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
     try {
-      return await startOnce(bin, log, opts.readyTimeoutMs ?? 60_000);
+      return await startOnce(bin, log, opts.readyTimeoutMs ?? 60_000, motoEnv(opts));
     } catch (err) {
       lastError = err;
       log(`moto start attempt ${attempt} failed: ${(err as Error).message}`);
@@ -111,14 +99,19 @@ export async function startMoto(opts: StartMotoOptions = {}): Promise<MotoServer
   });
 }
 
-async function startOnce(bin: string, log: (msg: string) => void, readyTimeoutMs: number): Promise<MotoServer> {
+/** moto_server's environment: ours, with the sandbox's moto settings. */
+export function motoEnv(opts: Pick<StartMotoOptions, 'loadManagedPolicies'>, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...base, MOTO_IAM_LOAD_MANAGED_POLICIES: opts.loadManagedPolicies === false ? 'false' : 'true' };
+}
+
+async function startOnce(bin: string, log: (msg: string) => void, readyTimeoutMs: number, env: NodeJS.ProcessEnv): Promise<MotoServer> {
   const port = await freePort();
   const python = path.join(path.dirname(bin), 'python');
   const useWrapper = fs.existsSync(python);
   const args = ['-H', '127.0.0.1', '-p', String(port)];
   const child = useWrapper
-    ? spawn(python, ['-c', DEATHSIG_WRAPPER, String(process.pid), bin, ...args], { detached: false, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(bin, args, { detached: false, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn(python, ['-c', DEATHSIG_WRAPPER, String(process.pid), MOTO_HOOKS_FILE, bin, ...args], { detached: false, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(bin, args, { detached: false, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   installExitHook();
 

@@ -8,7 +8,7 @@
 import type { Policy, RestoreDrillPolicy } from '../config/policy/types';
 import type { ConsumerMode, KeyStore } from './consumers';
 
-/** moto's default account: every ARN the sandbox can create is in it. */
+/** moto's default account: the sandbox's people, keys and data are in it (roles may be in others too). */
 export const SANDBOX_ACCOUNT_ID = '123456789012';
 
 export interface SeedPlan {
@@ -69,7 +69,7 @@ export const DEFAULT_SEED_PLAN: SeedPlan = {
   backupVaults: [{ name: 'safeguard-drills', resources: ['patients-db', 'claims'] }],
 };
 
-/** Everything `policy` names that must exist in the sandbox (ARNs in other accounts included: the seed skips them). */
+/** Everything `policy` names that must exist in the sandbox (ARNs in other accounts included: the seed creates roles there and skips the rest). */
 export function seedPlanFromPolicy(policy: SeedPolicy): SeedPlan {
   const roles = policy.breakGlass.roles;
   const drills = policy.drills?.restore ?? [];

@@ -1,9 +1,9 @@
 // Seeds a fresh moto with the sandbox account from a SeedPlan (seed-plan.ts): the people, the
-// broker, the execution and break-glass roles, service users whose key sits in a store (SSM
-// SecureString parameter or Secrets Manager secret) with the reader identity their consumers use,
-// KMS keys, and two EC2 instances to open SSM sessions on. Talks to moto directly, so seeding
-// leaves no trace in the gateway's call log and seeded keys are usable at once. Keys are fake and
-// sandbox-only.
+// broker, the execution and break-glass roles (those the plan names in other accounts in their own
+// account), service users whose key sits in a store (SSM SecureString parameter or Secrets Manager
+// secret) with the reader identity their consumers use, KMS keys, and two EC2 instances to open SSM
+// sessions on. Talks to moto directly, so seeding leaves no trace in the gateway's call log and
+// seeded keys are usable at once. Keys are fake and sandbox-only.
 
 import {
   CreateAccessKeyCommand,
@@ -275,6 +275,8 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
   const ssm = new SSMClient(client);
   const secrets = new SecretsManagerClient(client);
   const rds = new RDSClient(client);
+  // IAM in the plan's other accounts (see iamFor below).
+  const otherAccounts = new Map<string, IAMClient>();
   try {
     const whoAmIPolicy = async (userName: string): Promise<void> => {
       if (opts.authenticate) await iam.send(new PutUserPolicyCommand({ UserName: userName, PolicyName: 'SandboxPerson', PolicyDocument: PERSON_POLICY }));
@@ -378,9 +380,31 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       }),
     );
 
+    // The plan's roles in other accounts are created there: moto keeps one IAM per account and picks
+    // it by the x-moto-account-id header, and a policy's other accounts have their execution and
+    // break-glass roles too (the worker assumes them across accounts; reviews inventory them).
+    const iamFor = (account: string | undefined): IAMClient => {
+      if (account === undefined || account === accountId) return iam;
+      let c = otherAccounts.get(account);
+      if (!c) {
+        c = new IAMClient(client);
+        c.middlewareStack.add(
+          (next) => (args) => {
+            const request = args.request as { headers?: Record<string, string> };
+            if (request.headers) request.headers['x-moto-account-id'] = account;
+            return next(args);
+          },
+          { step: 'build', name: 'sandboxMotoAccount' },
+        );
+        otherAccounts.set(account, c);
+      }
+      return c;
+    };
+
     const createRole = async (roleArnOrName: string, trust: string, policyName: string, policy: string | undefined, description: string): Promise<string> => {
       const parsed = parseRoleArn(roleArnOrName);
       const roleName = parsed?.name ?? roleArnOrName;
+      const iam = iamFor(parsed?.account);
       const role = await iam.send(
         new CreateRoleCommand({
           RoleName: roleName,
@@ -416,6 +440,7 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
     const rotation = rotationPolicy();
     const createExecutionRole = async (roleArnOrName: string): Promise<string> => {
       const arn = await createRole(roleArnOrName, executionTrust, 'SafeguardExecution', executionPolicy, 'Lets the Safeguard worker manage break-glass roles and sessions, and rotate keys, in this account');
+      const iam = iamFor(parseRoleArn(arn)?.account);
       await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardRotation', PolicyDocument: rotation }));
       await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardDrillsRds', PolicyDocument: rdsDrillPolicy() }));
       await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardDrillsDynamoBackup', PolicyDocument: dynamoBackupDrillPolicy() }));
@@ -446,7 +471,8 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
           log(`seed: skipping role ${a}: not an IAM role ARN`);
           return false;
         }
-        return inAccount(`role ${a}`, r.account) && !FIXED_ROLES.has(r.name);
+        // The fixed roles exist in the sandbox account only; other accounts get every role they name.
+        return r.account !== accountId || !FIXED_ROLES.has(r.name);
       });
     const extraExecution = extraRoleArns(plan.executionRoleArns);
     const extraBreakGlass = extraRoleArns(plan.roleArns).filter((a) => !extraExecution.includes(a));
@@ -518,6 +544,7 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
     };
   } finally {
     iam.destroy();
+    for (const c of otherAccounts.values()) c.destroy();
     kms.destroy();
     ssm.destroy();
     secrets.destroy();

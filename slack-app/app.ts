@@ -10,10 +10,11 @@ import { ephemeral } from '../shared/slack-blocks/messages';
 import { listenerContext, tellUser } from './context';
 import type { SlackAppDeps } from './context';
 import * as breakglass from './areas/breakglass';
+import * as reviews from './areas/reviews';
 import * as runbooks from './areas/runbooks';
 
 /** Every Slack area: each registers its listeners and says which action ids and views are its. */
-const SLACK_AREAS = [breakglass, runbooks];
+const SLACK_AREAS = [breakglass, runbooks, reviews];
 
 export interface SlackAppOptions {
   botToken: string;

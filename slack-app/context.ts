@@ -1,9 +1,10 @@
-// What every listener gets: the policy, the break-glass client, a logger, and helpers for the two
+// What every listener gets: the policy, the run clients, a logger, and helpers for the two
 // things every listener does — find the person behind a Slack user, and tell someone why not.
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { BreakGlassClient } from '../client/break-glass-client';
 import type { DecisionsClient } from '../client/decisions-client';
+import type { ReviewClient } from '../client/review-client';
 import { SafeguardError } from '../client/errors';
 import { findPersonById, findPersonBySlackId } from '../config/policy/lookup';
 import type { Person, Policy } from '../config/policy/types';
@@ -17,11 +18,16 @@ export type BreakGlassApi = Pick<BreakGlassClient, 'start' | 'approve' | 'deny' 
 
 export type DecisionsApi = Pick<DecisionsClient, 'approve' | 'deny'>;
 
+export type ReviewsApi = Pick<ReviewClient, 'decideOn' | 'reviewer' | 'pendingFor'>;
+
 export interface SlackAppDeps {
   policy: Policy;
   breakGlass: BreakGlassApi;
   /** Decisions on every other kind's runs. */
   decisions: DecisionsApi;
+  /** Access reviews (review messages, App Home). Optional so a Slack app wired without it still serves
+   * everything else; its review buttons then say so. */
+  reviews?: ReviewsApi;
   logger: Logger;
   /** When set, requests from other workspaces are refused. */
   teamId?: string;

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { DecisionsClient } from '../client/decisions-client';
 import { BreakGlassClient } from '../client/break-glass-client';
+import { ReviewClient } from '../client/review-client';
 import { keyRingFromEnv } from '../codec';
 import { parseEnv } from '../config/env';
 import { createLogger } from '../config/logger';
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
       ...(slack.SLACK_API_URL ? { slackApiUrl: slack.SLACK_API_URL } : {}),
       port: slack.PORT,
     },
-    { policy, breakGlass: new BreakGlassClient(temporal, env.SAFEGUARD_TASK_QUEUE), decisions: new DecisionsClient(temporal), logger, ...(slack.SLACK_TEAM_ID ? { teamId: slack.SLACK_TEAM_ID } : {}) },
+    { policy, breakGlass: new BreakGlassClient(temporal, env.SAFEGUARD_TASK_QUEUE), decisions: new DecisionsClient(temporal), reviews: new ReviewClient(temporal, env.SAFEGUARD_TASK_QUEUE), logger, ...(slack.SLACK_TEAM_ID ? { teamId: slack.SLACK_TEAM_ID } : {}) },
   );
   await app.start();
   logger.info({ mode: app.mode, port: app.mode === 'http' ? slack.PORT : undefined, taskQueue: env.SAFEGUARD_TASK_QUEUE }, 'slack-app started');

@@ -8,3 +8,5 @@ export { kmsRotationWorkflow } from './key-rotation/kms-rotation.workflow';
 export { restoreDrillWorkflow } from './restore-drill/restore-drill.workflow';
 export { drillSweeperWorkflow } from './restore-drill/sweeper.workflow';
 export { breakGlassDrillWorkflow } from './fire-drill/break-glass-drill.workflow';
+export { accessReviewWorkflow } from './access-review/access-review.workflow';
+export { accessReviewerWorkflow } from './access-review/reviewer.workflow';

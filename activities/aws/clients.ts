@@ -6,10 +6,12 @@ import { BackupClient } from '@aws-sdk/client-backup';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { awsCall } from './errors';
@@ -37,6 +39,9 @@ export interface AccountClients {
   rds: RDSClient;
   dynamodb: DynamoDBClient;
   backup: BackupClient;
+  /** Identity Center (where the account hosts the instance or is its delegated administrator). */
+  ssoAdmin: SSOAdminClient;
+  identityStore: IdentitystoreClient;
 }
 
 /** Re-assume this long before the cached execution-role credentials expire. */
@@ -87,6 +92,8 @@ export class AwsClients {
       rds: new RDSClient(options),
       dynamodb: new DynamoDBClient(options),
       backup: new BackupClient(options),
+      ssoAdmin: new SSOAdminClient(options),
+      identityStore: new IdentitystoreClient(options),
     };
     this.cache.set(key, { clients, expiresAt: c.Expiration?.getTime() ?? Date.now() + 15 * 60_000 });
     return clients;

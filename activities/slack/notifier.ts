@@ -8,15 +8,19 @@ import type { Logger } from 'pino';
 import { findPersonById, getRole } from '../../config/policy/lookup';
 import type { Policy } from '../../config/policy/types';
 import type { CardRef, Notifier, NotifyResult } from '../notify/notifier';
-import type { BreakGlassNotification, Notification, RunbookNotification } from '../../workflows/shared/notifications';
+import type { BreakGlassNotification, Notification, ReviewerNotification, RunbookNotification } from '../../workflows/shared/notifications';
 import { runbookCard, runbookAuditLine, runbookThreadReply } from '../../shared/slack-blocks/runbook-card';
 import { approvalCard } from '../../shared/slack-blocks/approval-card';
 import { auditLine, requesterDm, securityAlert, threadReply } from '../../shared/slack-blocks/messages';
+import { reviewChannelLine, reviewMessage, reviewReminder } from '../../shared/slack-blocks/review-message';
 import type { EventInfo } from '../../shared/slack-blocks/messages';
 import { personLabel } from '../../shared/slack-blocks/text';
 import type { PersonLabel } from '../../shared/slack-blocks/text';
 import type { Message, RequestView } from '../../shared/slack-blocks/types';
 import { slackFailure } from './errors';
+
+/** Review DMs in flight at once: a large escalation group must fit in the notify activity's timeout. */
+const DM_CONCURRENCY = 4;
 
 /** Events whose card post needs no thread reply (the card itself says it). */
 const CARD_EVENTS = new Set(['approval-needed', 'ratification-needed']);
@@ -42,7 +46,55 @@ export class SlackNotifier implements Notifier {
   }
 
   async notify(n: Notification): Promise<NotifyResult> {
-    return n.kind === 'break-glass' ? this.breakGlass(n) : this.runbook(n);
+    if (n.kind === 'break-glass') return this.breakGlass(n);
+    if (n.kind === 'access-reviewer') return this.accessReviewer(n);
+    return this.runbook(n);
+  }
+
+  /**
+   * One reviewer's part of an access review: the review message as a DM to each person who may decide
+   * (posting to a user id opens the DM), a short reminder DM, and one line in the review's channel for
+   * escalations and the end; pages also go to the security channel. No card ref is returned: every DM
+   * is its own message, re-rendered in place by the Slack app when its reader clicks.
+   */
+  private async accessReviewer(n: ReviewerNotification): Promise<NotifyResult> {
+    const key = activityKey();
+    if (n.severity === 'page') {
+      const security = this.policy.slack?.securityChannel;
+      if (security) await this.step(key, `alert:${security}`, () => this.post(security, reviewChannelLine(n, this.who, { alert: true })));
+    }
+    if (n.event === 'review-needed' || n.event === 'escalated') {
+      // Rendered per reader: their own access shows without buttons, and an escalation says it is theirs now.
+      await this.dmAudience(key, n, (viewer) => reviewMessage(n.view, this.who, { viewer }));
+      if (n.event === 'review-needed') return {};
+    } else if (n.event === 'reminder') {
+      await this.dmAudience(key, n, () => reviewReminder(n.view, this.who));
+      return {};
+    }
+    const channel = n.channel ?? this.policy.slack?.auditChannel ?? this.options.fallbackChannel;
+    if (channel) await this.step(key, 'channel', () => this.post(channel, reviewChannelLine(n, this.who)));
+    else this.logger.warn({ subjectId: n.subjectId, event: n.event }, 'no Slack channel configured for access reviews; line not posted');
+    return {};
+  }
+
+  /** DMs each person of the audience who has a Slack id; one step each, so a retry DMs only those not reached yet. */
+  private async dmAudience(key: string | undefined, n: ReviewerNotification, render: (personId: string) => Message): Promise<void> {
+    const targets = [...new Set(n.audience)].flatMap((id) => {
+      const slackId = findPersonById(this.policy, id)?.slackId;
+      return slackId ? [{ id, slackId }] : [];
+    });
+    if (targets.length === 0) {
+      this.logger.warn({ subjectId: n.subjectId, event: n.event, audience: n.audience.length }, 'nobody in the review audience has a Slack id; no DM sent');
+      return;
+    }
+    const failures: unknown[] = [];
+    for (let i = 0; i < targets.length; i += DM_CONCURRENCY) {
+      // allSettled, not all: a DM still in flight when another fails must finish and be remembered,
+      // or the retry would send it a second time.
+      const settled = await Promise.allSettled(targets.slice(i, i + DM_CONCURRENCY).map((t) => this.step(key, `dm:${t.id}`, () => this.post(t.slackId, render(t.id)))));
+      for (const r of settled) if (r.status === 'rejected') failures.push(r.reason);
+    }
+    if (failures.length > 0) throw failures[0];
   }
 
   /** Step-by-step runbooks (rotation, …): one card per run in the kind's channel, updated in place,

@@ -30,6 +30,9 @@ function summary(policy: Policy): string {
   if (accessKeys.length + kmsKeys.length > 0) {
     parts.push(`${count(accessKeys.length, 'access key')} and ${count(kmsKeys.length, 'KMS key')} to rotate`);
   }
+  const drills = policy.drills.restore.length + policy.drills.fire.length;
+  if (drills > 0) parts.push(count(drills, 'drill'));
+  if (policy.reviews.access.length > 0) parts.push(count(policy.reviews.access.length, 'access review'));
   return parts.join(', ');
 }
 

@@ -11,6 +11,7 @@ import { breakGlassSchema, checkBreakGlass } from './breakGlass';
 import { checkDrills, drillsSchema, EMPTY_DRILLS } from './drills';
 import { formatPath, LineFinder, PolicyError, schemaIssues, sortIssues, valueAt } from './issues';
 import type { Path, PolicyChecks, SectionCheck } from './issues';
+import { checkReviews, EMPTY_REVIEWS, reviewsSchema } from './reviews';
 import { checkRotation, rotationSchema } from './rotation';
 import { checkShared, sharedFields } from './shared';
 import type { Policy, PolicyIssue } from './types';
@@ -27,8 +28,9 @@ export const policyFileSchema = z
     breakGlass: breakGlassSchema.optional(),
     rotation: rotationSchema.optional(),
     drills: drillsSchema.optional(),
+    reviews: reviewsSchema.optional(),
   })
-  .meta({ title: 'Safeguard policy', description: 'People, accounts and one section per runbook kind (breakGlass, rotation, drills).' })
+  .meta({ title: 'Safeguard policy', description: 'People, accounts and one section per runbook kind (breakGlass, rotation, drills, reviews).' })
   .transform(
     (f): Policy => ({
       version: f.version,
@@ -40,11 +42,12 @@ export const policyFileSchema = z
       breakGlass: f.breakGlass ?? { roles: [] },
       rotation: f.rotation ?? { accessKeys: [], kmsKeys: [] },
       drills: f.drills ?? EMPTY_DRILLS,
+      reviews: f.reviews ?? EMPTY_REVIEWS,
     }),
   );
 
 /** Cross-checks, in the order their sections appear in the file. */
-const SECTION_CHECKS: readonly SectionCheck[] = [checkShared, checkBreakGlass, checkRotation, checkDrills];
+const SECTION_CHECKS: readonly SectionCheck[] = [checkShared, checkBreakGlass, checkRotation, checkDrills, checkReviews];
 
 /** The policy as written in YAML, before defaults and conversions. */
 export type PolicyFileInput = z.input<typeof policyFileSchema>;

@@ -194,6 +194,46 @@ export interface DrillSettings {
   sweeper: DrillSweeperPolicy;
 }
 
+// ---- reviews ----
+
+export type ReviewDefaultAction = 'report-only' | 'disable-keys' | 'remove-console' | 'detach-policies';
+
+export interface AccessReviewPolicy {
+  /** Review name, unique across reviews.access. */
+  name: string;
+  /** Ids of declared accounts whose principals are reviewed. */
+  accounts: string[];
+  owners: {
+    /** The tag on IAM users and roles whose value names the owner (a person id or email); default `owner`. */
+    tag: string;
+    /** account id → group id whose members review that account's principals without a known owner. */
+    fallback: Record<string, string>;
+  };
+  /** Group id: reviews items whose owner would review their own access, and is told when a reviewer is overdue. */
+  escalation: string;
+  /** How long reviewers have; at the deadline the default action applies to undecided items. */
+  deadlineMs: number;
+  remindEveryMs: number;
+  /** After this long, an unfinished reviewer is escalated (the escalation group may decide their items too). */
+  escalateAfterMs: number;
+  defaultAction: ReviewDefaultAction;
+  /** Principals listed as exempt and never sent to a reviewer: an ARN (glob `*` allowed) or an Identity Center key. */
+  exempt: { principal: string; reason: string }[];
+  /** A key older than this is a finding (default 90 days). */
+  keyMaxAgeMs: number;
+  /** A key, user or role unused for this long is a finding (default 90 days). */
+  unusedAfterMs: number;
+  /** Include Identity Center account assignments (the instance moto or AWS has). */
+  identityCenter: boolean;
+  schedule?: RotationSchedule;
+}
+
+export interface ReviewSettings {
+  /** Slack channel for the review's summary; default slack.auditChannel. */
+  channel?: string;
+  access: AccessReviewPolicy[];
+}
+
 // ---- the whole file ----
 
 export interface Policy {
@@ -209,6 +249,8 @@ export interface Policy {
   rotation: RotationSettings;
   /** Always present; the lists are empty when the file has no drills section. */
   drills: DrillSettings;
+  /** Always present; `access` is empty when the file has no reviews section. */
+  reviews: ReviewSettings;
 }
 
 /** One problem in a policy file; `field` is a dotted path like `breakGlass.roles[0].quorum`. */

@@ -1,14 +1,20 @@
-// IAM: the role inline-policy quota moto does not enforce (role-policy-quota.ts), and what the
-// gateway learns from IAM answers: key, user and role changes for the key directory, and the issue
-// time of new access keys, which are refused until they have propagated (key-propagation.ts).
+// IAM: the role inline-policy quota moto does not enforce (role-policy-quota.ts); the credential
+// report (iam-report.ts) and the listings moto does not page or encode as AWS does (iam-listing.ts);
+// and what the gateway learns from IAM answers: key, user and role changes for the key directory,
+// and the issue time of new access keys, which are refused until they have propagated
+// (key-propagation.ts).
 
 import { awsErrorReply } from '../faults';
 import type { KeyPropagation } from '../key-propagation';
 import type { KeyedLock } from '../keyed-lock';
+import type { RootAccounts } from '../iam-ages';
+import type { MotoHooks } from '../moto-hooks';
 import type { MotoDirectory } from '../moto-directory';
 import { xmlText } from '../moto-query';
 import { motoRoleInlinePolicies } from '../moto-role-policies';
 import { ROLE_INLINE_POLICY_QUOTA, inlinePolicyTotalAfter, rolePolicyQuotaMessage } from '../role-policy-quota';
+import { CREDENTIAL_REPORT_ACTIONS, accountOf, credentialReportService } from './iam-report';
+import { PAGED_IAM_ACTIONS, iamListing } from './iam-listing';
 import { errorToReply, param } from './types';
 import type { AwsCall, Handled, Reply, ServiceContext, ServiceHandler } from './types';
 
@@ -16,10 +22,17 @@ export interface IamServiceOptions {
   directory: MotoDirectory;
   propagation: KeyPropagation;
   roleWrites: KeyedLock;
+  hooks: MotoHooks;
+  /** The accounts' root users (the control endpoint /_sandbox/iam/ages sets them). */
+  roots: RootAccounts;
+  /** How long an account's first credential report takes to generate (ReportInProgress meanwhile). Default 0. */
+  credentialReportMs?: number;
 }
 
 export function iamService(opts: IamServiceOptions): ServiceHandler {
   const { directory, propagation, roleWrites } = opts;
+  const reports = credentialReportService({ hooks: opts.hooks, roots: opts.roots, ...(opts.credentialReportMs !== undefined ? { generationMs: opts.credentialReportMs } : {}) });
+  const listing = iamListing({ roots: opts.roots });
 
   /**
    * iam:PutRolePolicy with IAM's quota on the role's inline policies, which moto does not
@@ -39,7 +52,7 @@ export function iamService(opts: IamServiceOptions): ServiceHandler {
     // Role names are unique case-insensitively.
     return roleWrites.run(roleName.toLowerCase(), async () => {
       const existing = ctx.authenticate
-        ? (await directory.freshRole(roleName))?.inlinePolicies
+        ? (await directory.freshRole(roleName, accountOf(caller.arn)))?.inlinePolicies
         : await motoRoleInlinePolicies(ctx.motoEndpoint, caller.accessKeyId, roleName);
       // No such role: moto answers NoSuchEntity.
       if (existing !== undefined && inlinePolicyTotalAfter(existing, { roleName, policyName, document }) > ROLE_INLINE_POLICY_QUOTA) {
@@ -93,12 +106,17 @@ export function iamService(opts: IamServiceOptions): ServiceHandler {
   return {
     service: 'iam',
     async handle(ctx, call) {
-      if (call.info.action === 'PutRolePolicy' && call.info.protocol === 'query') return putRolePolicy(ctx, call);
+      if (call.info.protocol !== 'query') return undefined;
+      const action = call.info.action;
+      if (action === 'PutRolePolicy') return putRolePolicy(ctx, call);
+      if (CREDENTIAL_REPORT_ACTIONS.has(action)) return reports.handle(ctx, call);
+      if (PAGED_IAM_ACTIONS.has(action)) return listing.page(ctx, call);
       return undefined;
     },
     async afterMoto(_ctx, call, reply) {
-      if (reply.status === 200 && call.info.protocol === 'query') await observe(call.info, reply);
-      return reply;
+      if (call.info.protocol !== 'query') return reply;
+      if (reply.status === 200) await observe(call.info, reply);
+      return listing.afterMoto(call, reply);
     },
   };
 }

@@ -29,9 +29,9 @@ export function stsService(opts: StsServiceOptions): ServiceHandler {
   const { directory } = opts;
 
   /** A role's trust policy and maximum session duration, as moto holds them. */
-  async function lookupRole(ctx: ServiceContext, accessKeyId: string, roleName: string): Promise<{ trust: string; maxSessionDuration: number } | undefined> {
+  async function lookupRole(ctx: ServiceContext, accessKeyId: string, roleName: string, accountId: string): Promise<{ trust: string; maxSessionDuration: number } | undefined> {
     if (ctx.authenticate) {
-      const r = await directory.role(roleName);
+      const r = await directory.role(roleName, accountId);
       return r ? { trust: r.assumeRolePolicyDocument, maxSessionDuration: r.maxSessionDuration } : undefined;
     }
     const role = await motoQuery(ctx.motoEndpoint, 'iam', accessKeyId, { Action: 'GetRole', RoleName: roleName, Version: '2010-05-08' });
@@ -46,10 +46,11 @@ export function stsService(opts: StsServiceOptions): ServiceHandler {
       errorToReply(awsErrorReply('query', 403, 'AccessDenied', `User: ${who} is not authorized to perform: ${action} on resource: ${roleArn}`));
     const callerArn = caller.arn;
     const roleAccount = roleArn.split(':')[4];
-    // Other accounts' roles are outside the sandbox's model: let moto answer.
+    // A role in another account: moto answers (it issues credentials in the role's account, where
+    // the seed creates a policy's roles); the gateway judges trust within an account only.
     if (!/^arn:aws:iam::\d{12}:role\/.+/.test(roleArn) || roleAccount !== callerArn.split(':')[4]) return undefined;
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
-    const role = await lookupRole(ctx, caller.accessKeyId, roleName);
+    const role = await lookupRole(ctx, caller.accessKeyId, roleName, roleAccount ?? '');
     const trustRaw = role?.trust;
     if (trustRaw === undefined) return deny(callerArn);
     let trust = trustRaw;

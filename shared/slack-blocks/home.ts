@@ -1,4 +1,5 @@
-// App Home: my active grants, requests waiting for my decision, my recent history.
+// App Home: my active grants, requests waiting for my decision, my recent history, and the access
+// reviews waiting for me.
 import type { KnownBlock, View } from '@slack/types';
 import { ACTIONS } from './ids';
 import { decisionValue, quorumLine, statusLine } from './approval-card';
@@ -6,12 +7,18 @@ import { duration, mrkdwn, plain, plainPerson, safeText, slackDate } from './tex
 import type { PersonLabel } from './text';
 import type { RequestView } from './types';
 import type { ListedItem } from './messages';
+import { pendingReviewBlock } from './review-message';
+import type { PendingReview } from './review-message';
 
 export interface HomeData {
   personId: string;
   active: RequestView[];
   waiting: RequestView[];
   history: ListedItem[];
+  /** Reviewer runs waiting for my decisions; absent when this app has no review client. */
+  reviews?: PendingReview[];
+  /** The reviews could not be read just now: the rest of the home still shows. */
+  reviewsUnavailable?: boolean;
 }
 
 export function homeView(d: HomeData, who: PersonLabel = plainPerson): View {
@@ -48,5 +55,14 @@ export function homeView(d: HomeData, who: PersonLabel = plainPerson): View {
   blocks.push({ type: 'header', text: plain('My recent requests') });
   const hist = d.history.slice(0, 15).map((i) => `• \`${safeText(i.workflowId, 120)}\` · ${safeText(i.outcome ?? i.status.toLowerCase(), 30)} · ${slackDate(i.startTime)}`);
   blocks.push({ type: 'section', text: mrkdwn(hist.length > 0 ? hist.join('\n') : '_none_') });
+  if (d.reviews !== undefined || d.reviewsUnavailable) {
+    blocks.push({ type: 'header', text: plain('Access reviews waiting for me') });
+    if (d.reviewsUnavailable) blocks.push({ type: 'section', text: mrkdwn('_Pending reviews could not be read just now; reopen this tab, or use the `safeguard review` CLI._') });
+    else if (!d.reviews || d.reviews.length === 0) blocks.push({ type: 'section', text: mrkdwn('_none_') });
+    else {
+      for (const r of d.reviews.slice(0, 10)) blocks.push(pendingReviewBlock(r, d.personId, who));
+      if (d.reviews.length > 10) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${d.reviews.length - 10} more.`)] });
+    }
+  }
   return { type: 'home', blocks: blocks.slice(0, 100) };
 }

@@ -46,3 +46,47 @@ export const RUNBOOK_DECISION_ACTION = /^([a-z][a-z-]+):(approve|deny)$/;
 
 /** The generic deny-reason modal (callback id); its private_metadata carries `<workflowId>@<round>`. */
 export const RUNBOOK_DENY_VIEW = 'runbook:deny_reason';
+
+/**
+ * Access-review buttons. A button's value is `<reviewer run id>|<what>`: the item key, the bulk
+ * choice, or the page offset. Slack wants action ids unique within one actions block, so the two
+ * bulk buttons (and Previous / Next) that share a block carry a suffix (`review:bulk:revoke-flagged`,
+ * `review:page:next`); the value alone says what to do.
+ */
+export const REVIEW_ACTIONS = {
+  keep: 'review:keep',
+  revoke: 'review:revoke',
+  bulk: 'review:bulk',
+  page: 'review:page',
+  /** App Home and reminders: DM the current page of the review message. */
+  open: 'review:open',
+} as const;
+
+export type ReviewVerb = keyof typeof REVIEW_ACTIONS;
+
+/** Matches every access-review button; group 1 is the verb, group 2 the optional suffix. */
+export const REVIEW_ACTION = /^review:(keep|revoke|bulk|page|open)(?::([a-z][a-z-]{0,30}))?$/;
+
+/** The buttons of some verbs, suffixed or not: together, the listeners answer everything REVIEW_ACTION admits. */
+export function reviewActionPattern(...verbs: ReviewVerb[]): RegExp {
+  return new RegExp(`^review:(${verbs.join('|')})(?::([a-z][a-z-]{0,30}))?$`);
+}
+
+export function reviewActionId(verb: ReviewVerb, suffix?: string): string {
+  return suffix ? `${REVIEW_ACTIONS[verb]}:${suffix}` : REVIEW_ACTIONS[verb];
+}
+
+/** Slack's limit on a button's value; an item key can be a ~600-character ARN, a run id ~130. */
+export const MAX_ACTION_VALUE = 2000;
+
+export function reviewValue(runId: string, what: string | number): string {
+  return `${runId}|${what}`;
+}
+
+/** Splits at the first `|`: run ids never contain one, and whatever follows is the item key as it was. */
+export function parseReviewValue(value: string | undefined): { runId: string; what: string } | undefined {
+  if (!value) return undefined;
+  const bar = value.indexOf('|');
+  if (bar <= 0 || bar === value.length - 1) return undefined;
+  return { runId: value.slice(0, bar), what: value.slice(bar + 1) };
+}

@@ -22,6 +22,7 @@ const KIND_TITLE: Record<RunbookNotification['kind'], string> = {
   'kms-rotation': 'KMS key rotation',
   'restore-drill': 'Restore drill',
   'break-glass-drill': 'DRILL — break-glass fire drill',
+  'access-review': 'Access review',
 };
 
 /** The CLI command that shows a run of the kind. */
@@ -30,6 +31,7 @@ const KIND_STATUS: Record<RunbookNotification['kind'], string> = {
   'kms-rotation': 'safeguard rotation status',
   'restore-drill': 'safeguard drill status',
   'break-glass-drill': 'safeguard drill status',
+  'access-review': 'safeguard review status',
 };
 
 /** Button labels of rounds that are not approvals of an action (a drill's sign-off confirms results). */

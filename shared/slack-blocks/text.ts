@@ -13,6 +13,22 @@ export function safeText(text: string, max = 2900): string {
   return escapeText(cut);
 }
 
+/**
+ * Escapes and cuts so the escaped result is at most `max` characters: `safeText` bounds the text
+ * before escaping, and a name full of `&` grows fivefold, which a limit-sized field cannot absorb.
+ */
+export function fitText(text: string, max: number): string {
+  const escaped = escapeText(text);
+  if (escaped.length <= max) return escaped;
+  let out = '';
+  for (const ch of text) {
+    const e = escapeText(ch);
+    if (out.length + e.length > max - 1) break;
+    out += e;
+  }
+  return `${out}…`;
+}
+
 export function plain(text: string, max = 150): { type: 'plain_text'; text: string; emoji: true } {
   return { type: 'plain_text', text: text.length > max ? `${text.slice(0, max - 1)}…` : text, emoji: true };
 }

@@ -117,8 +117,13 @@ describe('schedules from the policy', () => {
       ['safeguard-drill-restore-patients-db-snapshot', 'restore-drill'],
       ['safeguard-drill-restore-claims-pitr', 'restore-drill'],
       ['safeguard-drill-fire-admin-fire', 'break-glass-drill'],
+      ['safeguard-review-quarterly-sandbox', 'access-review'],
       ['safeguard-drill-sweeper', 'drill-sweeper'],
     ]);
+    const review = d.find((x) => x.kind === 'access-review')!;
+    expect(review.spec).toEqual({ cronExpressions: ['0 9 1 */3 *'] });
+    expect(review.action).toMatchObject({ workflowType: 'accessReviewWorkflow', workflowId: 'review-quarterly-sandbox' });
+    expect((review.action.args as unknown[])[0]).toMatchObject({ requestedBy: 'schedule', review: { name: 'quarterly-sandbox', escalationMembers: ['bob', 'carol'], accountRefs: [{ accountId: '123456789012' }] } });
     const drill = d.find((x) => x.kind === 'restore-drill')!;
     expect(drill.spec).toEqual({ cronExpressions: ['0 4 * * 1'] });
     expect(drill.action).toMatchObject({ workflowType: 'restoreDrillWorkflow', workflowId: 'drill-restore-patients-db-snapshot' });

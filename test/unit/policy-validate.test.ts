@@ -39,7 +39,7 @@ describe('safeguard policy validate', () => {
     // The example without the second role on BreakGlassAdmin's IAM role, so nothing to warn about.
     writeFileSync(file, readFileSync(EXAMPLE, 'utf8').replace('PostHocAdmin\n      account: "123456789012"\n      roleArn: arn:aws:iam::123456789012:role/BreakGlassAdmin', 'PostHocAdmin\n      account: "123456789012"\n      roleArn: arn:aws:iam::123456789012:role/PostHocAdmin'));
     const r = run(file);
-    expect(r).toEqual({ code: 0, stdout: `${file}: valid (4 people, 3 break-glass roles, 2 access keys and 2 KMS keys to rotate)\n`, stderr: '' });
+    expect(r).toEqual({ code: 0, stdout: `${file}: valid (4 people, 3 break-glass roles, 2 access keys and 2 KMS keys to rotate, 3 drills, 1 access review)\n`, stderr: '' });
   });
 
   it('leaves rotation out of the summary when the policy has none', () => {
@@ -69,14 +69,14 @@ describe('safeguard policy validate', () => {
   it('lists every cross-reference issue, one per line', () => {
     const file = join(dir, 'refs.yaml');
     const text = readFileSync(EXAMPLE, 'utf8')
-      .replace('groups: [leads]', 'groups: [leads, sre]')
+      .replace('groups: [leads, auditors]', 'groups: [leads, auditors, sre]')
       .replace('quorum: 1               ', 'quorum: 5               ');
     writeFileSync(file, text);
     const r = run(file);
     expect(r.code).toBe(1);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(new RegExp(`^error: ${escape(file)}:\\d+: people\\[1\\]\\.groups\\[1\\]: unknown group "sre"`));
+    expect(lines[0]).toMatch(new RegExp(`^error: ${escape(file)}:\\d+: people\\[1\\]\\.groups\\[2\\]: unknown group "sre"`));
     expect(lines[1]).toMatch(new RegExp(`^error: ${escape(file)}:\\d+: breakGlass\\.roles\\[0\\]\\.quorum: quorum 5 is larger than the approver pool`));
     expect(lines[2]).toMatch(new RegExp(`^warning: ${escape(file)}:\\d+: breakGlass\\.roles\\[2\\]\\.roleArn: `));
     expect(lines[3]).toBe(`${file}: invalid (2 errors, 1 warning)`);
@@ -127,7 +127,7 @@ describe('safeguard policy validate', () => {
     expect(r.stderr).toBe(
       `warning: ${EXAMPLE}:${line}: breakGlass.roles[2].roleArn: breakGlass.roles[2] (PostHocAdmin) uses the same IAM role as breakGlass.roles[0] (BreakGlassAdmin): concurrent grants on it end together when either is revoked\n`,
     );
-    expect(r.stdout).toBe(`${EXAMPLE}: valid (4 people, 3 break-glass roles, 2 access keys and 2 KMS keys to rotate), 1 warning\n`);
+    expect(r.stdout).toBe(`${EXAMPLE}: valid (4 people, 3 break-glass roles, 2 access keys and 2 KMS keys to rotate, 3 drills, 1 access review), 1 warning\n`);
   });
 });
 

@@ -96,7 +96,7 @@ describe('policy: valid files', () => {
   it('parses examples/policy.yaml to the expected values', () => {
     const policy = example();
     expect(policy.version).toBe(2);
-    expect(policy.groups.map((g) => g.id)).toEqual(['oncall', 'security', 'leads']);
+    expect(policy.groups.map((g) => g.id)).toEqual(['oncall', 'security', 'leads', 'auditors']);
     expect(policy.people.map((p) => p.id)).toEqual(['alice', 'bob', 'carol', 'dave']);
     expect(findPersonById(policy, 'alice')).toEqual({
       id: 'alice',

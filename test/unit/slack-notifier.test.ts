@@ -1,11 +1,12 @@
 import path from 'node:path';
 import pino from 'pino';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { createWebClient } from '../../activities/slack/client';
 import { slackFailure } from '../../activities/slack/errors';
 import { SlackNotifier } from '../../activities/slack/notifier';
 import { toEnvelope } from '../../activities/notify/notifier';
-import type { BreakGlassNotification, RunbookNotification } from '../../workflows/shared/notifications';
+import type { BreakGlassNotification, ReviewerNotification, RunbookNotification } from '../../workflows/shared/notifications';
 import { loadPolicyFile } from '../../config/policy';
 import type { RequestView } from '../../shared/slack-blocks/types';
 import { FakeSlack } from '../support/fake-slack';
@@ -127,6 +128,106 @@ describe('SlackNotifier', () => {
       const alert = fake.ok('chat.postMessage', (c) => c.body['channel'] === 'C00SECURITY');
       expect(alert).toHaveLength(1);
       expect(String(alert[0]!.body['text'])).toContain('<@U000CAROL>');
+    });
+  });
+
+  describe('access reviewers', () => {
+    const RUN = 'review-quarterly-prod-1a2b3c4d--group-leads';
+    const reviewer = (extra: Partial<ReviewerNotification> = {}): ReviewerNotification => ({
+      kind: 'access-reviewer',
+      subjectId: RUN,
+      event: 'review-needed',
+      // bob and carol have Slack ids; "nobody" is not in the policy.
+      audience: ['bob', 'carol', 'nobody'],
+      severity: 'info',
+      security: ['carol'],
+      channel: 'C0REVIEWS',
+      view: {
+        workflowId: RUN,
+        kind: 'access-reviewer',
+        escalationGroup: 'security',
+        cancelled: false,
+        reviewId: 'review-quarterly-prod-1a2b3c4d',
+        reviewName: 'quarterly-prod',
+        reviewer: { type: 'group', id: 'leads' },
+        deciders: ['bob', 'carol'],
+        mayDecide: ['bob', 'carol'],
+        phase: 'reviewing',
+        deadlineAt: '2026-12-15T00:00:00.000Z',
+        escalateAt: '2026-12-10T00:00:00.000Z',
+        escalated: false,
+        defaultAction: 'disable-keys',
+        counts: { items: 2, flagged: 1, decided: 0, kept: 0, revoked: 0, defaulted: 0, applied: 0, verified: 0, failed: 0 },
+        page: [
+          { key: 'arn:aws:iam::123456789012:user/bob', type: 'user', accountId: '123456789012', name: 'bob', findings: ['console-without-mfa'], holder: 'bob', route: 'self-review-escalated' },
+          { key: 'arn:aws:iam::123456789012:user/svc-ci', type: 'user', accountId: '123456789012', name: 'svc-ci', findings: [], route: 'account-group' },
+        ],
+        undecided: 2,
+      },
+      ...extra,
+    });
+    const dms = () => fake.ok('chat.postMessage', (c) => /^U/.test(String(c.body['channel'])));
+    const blocksOf = (c: { body: Record<string, unknown> }) => JSON.stringify(c.body['blocks']);
+
+    it('DMs the review message to each person of the audience with a Slack id, rendered for that reader', async () => {
+      const r = await notifier.notify(reviewer());
+      expect(r).toEqual({});
+      expect(dms().map((c) => c.body['channel']).sort()).toEqual(['U00000BOB', 'U000CAROL']);
+      expect(fake.ok('chat.postMessage')).toHaveLength(2);
+      const bob = blocksOf(dms().find((c) => c.body['channel'] === 'U00000BOB')!);
+      const carol = blocksOf(dms().find((c) => c.body['channel'] === 'U000CAROL')!);
+      expect(bob).toContain('Access review: quarterly-prod');
+      expect(bob).toContain('0 of 2 decided, 1 flagged');
+      // bob's own access has no buttons in his copy; carol may decide it.
+      expect(bob).toContain('Your own access: someone else decides it.');
+      expect(bob).not.toContain(`"${RUN}|arn:aws:iam::123456789012:user/bob"`);
+      expect(carol).toContain(`"${RUN}|arn:aws:iam::123456789012:user/bob"`);
+      expect(carol).toContain('review:bulk:revoke-flagged');
+    });
+
+    it('on escalation DMs everyone who may decide now, saying so, and tells the review channel', async () => {
+      await notifier.notify(reviewer({ event: 'escalated', audience: ['bob', 'dave'], detail: '2 item(s) undecided; security may decide them now', view: { ...reviewer().view, escalated: true, mayDecide: ['bob', 'carol', 'dave'] } }));
+      expect(dms().map((c) => c.body['channel']).sort()).toEqual(['U00000BOB', 'U0000DAVE']);
+      expect(blocksOf(dms().find((c) => c.body['channel'] === 'U0000DAVE')!)).toContain('Escalated to you:');
+      expect(blocksOf(dms().find((c) => c.body['channel'] === 'U00000BOB')!)).toContain('Overdue: escalated.');
+      const line = fake.ok('chat.postMessage', (c) => c.body['channel'] === 'C0REVIEWS');
+      expect(line).toHaveLength(1);
+      expect(String(line[0]!.body['text'])).toContain('is overdue: 2 of 2 undecided');
+    });
+
+    it('reminds with a short DM and nothing else', async () => {
+      await notifier.notify(reviewer({ event: 'reminder' }));
+      expect(dms()).toHaveLength(2);
+      expect(fake.ok('chat.postMessage')).toHaveLength(2);
+      expect(String(dms()[0]!.body['text'])).toContain('Reminder: 2 items in access review quarterly-prod');
+      expect(blocksOf(dms()[0]!)).toContain('review:open');
+    });
+
+    it('puts the default, the end and unverified revocations in the review channel (else the audit channel); pages go to security too', async () => {
+      await notifier.notify(reviewer({ event: 'finished', view: { ...reviewer().view, phase: 'ended', counts: { ...reviewer().view.counts, decided: 2, kept: 2 } } }));
+      expect(fake.ok('chat.postMessage').map((c) => c.body['channel'])).toEqual(['C0REVIEWS']);
+      fake.reset();
+      const { channel: _channel, ...noChannel } = reviewer({ event: 'defaulted', severity: 'page', view: { ...reviewer().view, phase: 'applying', counts: { ...reviewer().view.counts, defaulted: 2 } } });
+      await notifier.notify(noChannel);
+      expect(fake.ok('chat.postMessage').map((c) => c.body['channel']).sort()).toEqual(['C0000AUDIT', 'C00SECURITY']);
+      const alert = fake.ok('chat.postMessage', (c) => c.body['channel'] === 'C00SECURITY')[0]!;
+      expect(String(alert.body['text'])).toContain(':rotating_light:');
+      expect(String(alert.body['text'])).toContain('<@U000CAROL>');
+      expect(dms()).toEqual([]);
+    });
+
+    it('a retried activity DMs only those it had not reached', async () => {
+      const env = new MockActivityEnvironment({ activityId: 'notify-review-retry' });
+      fake.failNext(1, { status: 500, methods: ['chat.postMessage'] });
+      const n = reviewer({ audience: ['alice', 'bob', 'carol'] });
+      await expect(env.run(() => notifier.notify(n))).rejects.toBeInstanceOf(ApplicationFailure);
+      expect(fake.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(3);
+      await env.run(() => notifier.notify(n));
+      expect(fake.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(4);
+      expect(dms().map((c) => String(c.body['channel'])).sort()).toEqual(['U0000ALICE', 'U00000BOB', 'U000CAROL'].sort());
+      // A third attempt (the workflow's own retry after a lost response) sends nothing new.
+      await env.run(() => notifier.notify(n));
+      expect(fake.calls.filter((c) => c.method === 'chat.postMessage')).toHaveLength(4);
     });
   });
 

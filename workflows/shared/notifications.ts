@@ -1,6 +1,7 @@
 // The one envelope every runbook kind notifies people with. The workflow says what happened
 // (a typed event), to whom and how loudly, plus a view of the run without secrets; one renderer
 // per kind (shared/slack-blocks) turns it into messages. Type-only: safe in workflow code.
+import type { AccessReviewerStatus } from '../access-review/definitions';
 import type { BreakGlassStatus } from '../break-glass/definitions';
 import type { ApprovalSnapshot } from './approval/gate';
 import type { RunbookKind } from './search-attributes';
@@ -71,7 +72,17 @@ export interface RunbookNotification extends Envelope {
   view: RunView;
 }
 
-export type Notification = BreakGlassNotification | RunbookNotification;
+/** A reviewer's message: their items (one page of them, the most urgent first), counts and deadline. */
+export type ReviewerView = Omit<AccessReviewerStatus, 'items' | 'timeline'> & { page: AccessReviewerStatus['items']; undecided: number };
+
+export interface ReviewerNotification extends Envelope {
+  kind: 'access-reviewer';
+  /** The review's channel, for escalation notices and the summary. */
+  channel?: string;
+  view: ReviewerView;
+}
+
+export type Notification = BreakGlassNotification | RunbookNotification | ReviewerNotification;
 
 export interface NotifyResult {
   cardRef?: CardRef;

@@ -27,6 +27,10 @@ export const Refusals = {
   alreadyRevoking: 'AlreadyRevoking',
   vendingLimit: 'VendingLimitReached',
   tooManyLeases: 'TooManyLeases',
+  // Access reviews
+  unknownItem: 'UnknownReviewItem',
+  /** Nobody reviews their own access (the item goes to someone else). */
+  ownAccess: 'OwnAccess',
   // Anything a person types
   secretInText: 'SecretInText',
   malformed: 'MalformedRequest',
@@ -67,6 +71,8 @@ export const REFUSAL_INFO: Record<RefusalCode, RefusalInfo> = {
   AlreadyRevoking: { http: 409, apiCode: 'ALREADY_REVOKING', label: 'already being revoked' },
   VendingLimitReached: { http: 429, apiCode: 'VENDING_LIMIT_REACHED', label: 'too many credentials for this grant' },
   TooManyLeases: { http: 429, apiCode: 'TOO_MANY_REQUESTS', label: 'too many credential requests at once' },
+  OwnAccess: { http: 403, apiCode: 'OWN_ACCESS', label: 'you cannot review your own access' },
+  UnknownReviewItem: { http: 404, apiCode: 'UNKNOWN_REVIEW_ITEM', label: 'not one of your review items' },
   SecretInText: { http: 400, apiCode: 'SECRET_IN_TEXT', label: 'the text looks like a secret' },
   MalformedRequest: { http: 400, apiCode: 'BAD_REQUEST', label: 'malformed request' },
   RequestRejected: { http: 409, apiCode: 'REQUEST_REJECTED', label: 'the request does not match the policy' },

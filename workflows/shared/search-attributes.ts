@@ -11,9 +11,9 @@ export const SEARCH_ATTRIBUTES = {
   outcome: 'SafeguardOutcome',
 } as const;
 
-export const RUNBOOK_KINDS = ['break-glass', 'access-key-rotation', 'kms-rotation', 'restore-drill', 'break-glass-drill'] as const;
+export const RUNBOOK_KINDS = ['break-glass', 'access-key-rotation', 'kms-rotation', 'restore-drill', 'break-glass-drill', 'access-review'] as const;
 export type RunbookKind = (typeof RUNBOOK_KINDS)[number];
 
 /** Safeguard's own housekeeping runs carry a kind too, so "every execution has SafeguardKind" holds. */
-export type InternalKind = 'reconciler' | 'revocation-writer' | 'drill-sweeper';
+export type InternalKind = 'reconciler' | 'revocation-writer' | 'drill-sweeper' | 'access-reviewer';
 export type SafeguardKind = RunbookKind | InternalKind;

@@ -1,8 +1,10 @@
-// App Home: my active grants, requests waiting for my decision, my recent history — read from the
-// workflows (search attributes + status Queries), never from anything Slack stored.
+// App Home: my active grants, requests waiting for my decision, my recent history, and the access
+// reviews waiting for me — read from the workflows (search attributes + status Queries), never from
+// anything Slack stored.
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { homeView } from '../../../shared/slack-blocks/home';
+import type { HomeData } from '../../../shared/slack-blocks/home';
 import type { RequestView } from '../../../shared/slack-blocks/types';
 import type { ListenerContext } from '../../context';
 
@@ -10,6 +12,9 @@ const eventSchema = z.object({ user: z.string().min(1).max(32), tab: z.string().
 
 /** Status Queries per Home render: each is a round trip to a worker. */
 const MAX_STATUS_QUERIES = 25;
+
+/** How long App Home waits for the pending reviews (a status Query per open reviewer run) before showing the rest without them. */
+export const PENDING_REVIEWS_TIMEOUT_MS = 4000;
 
 export async function loadHome(ctx: ListenerContext, personId: string): Promise<{ active: RequestView[]; waiting: RequestView[]; history: Awaited<ReturnType<ListenerContext['breakGlass']['list']>> }> {
   const [running, recent] = await Promise.all([ctx.breakGlass.list({ active: true, limit: 200 }), ctx.breakGlass.list({ limit: 100 })]);
@@ -21,6 +26,27 @@ export async function loadHome(ctx: ListenerContext, personId: string): Promise<
     waiting: views.filter((s) => s.requester !== personId && s.approval?.state === 'open' && s.approval.eligible.includes(personId) && !s.approval.approvals.some((d) => d.by === personId)),
     history: recent.filter((i) => i.requester === personId).slice(0, 15),
   };
+}
+
+/**
+ * The access reviews waiting for the person. A failed or slow read leaves the rest of the home as it
+ * is, with a line saying the reviews could not be read; an app without a review client shows no section.
+ */
+export async function loadPendingReviews(ctx: ListenerContext, personId: string, timeoutMs = PENDING_REVIEWS_TIMEOUT_MS): Promise<Pick<HomeData, 'reviews' | 'reviewsUnavailable'>> {
+  const reviews = ctx.reviews;
+  if (!reviews) return {};
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`pending reviews not read within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return { reviews: await Promise.race([reviews.pendingFor(personId), timeout]) };
+  } catch (err) {
+    ctx.logger.warn({ personId, err: err instanceof Error ? err.message : String(err) }, 'App Home: pending reviews not read');
+    return { reviewsUnavailable: true };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function register(app: App, ctx: ListenerContext): void {
@@ -35,7 +61,7 @@ export function register(app: App, ctx: ListenerContext): void {
       });
       return;
     }
-    const data = await loadHome(ctx, person.id);
-    await client.views.publish({ user_id: e.data.user, view: homeView({ personId: person.id, ...data }, ctx.who) });
+    const [data, reviews] = await Promise.all([loadHome(ctx, person.id), loadPendingReviews(ctx, person.id)]);
+    await client.views.publish({ user_id: e.data.user, view: homeView({ personId: person.id, ...data, ...reviews }, ctx.who) });
   });
 }
