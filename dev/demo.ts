@@ -1,7 +1,7 @@
 // `npm run demo`: starts its own embedded stack (separate ports and data under .data/demo, so it
 // runs beside `npm run dev`) and plays every runbook kind through the CLI's code paths, one after
 // another (`--only <kind>` plays one). The last line is one JSON object for scripts:
-// {"runbooks":[{"kind":"break-glass",…},{"kind":"access-key-rotation",…},…,{"kind":"break-glass-drill",…}]}.
+// {"runbooks":[{"kind":"break-glass",…},{"kind":"access-key-rotation",…},…,{"kind":"access-review",…}]}.
 import fs from 'node:fs';
 import path from 'node:path';
 import { SafeguardError } from '../client/errors';
@@ -15,6 +15,14 @@ import { drillReport, formatFireDrill } from '../cli/drill-report';
 import { FireDrillClient } from '../client/fire-drill-client';
 import { resolveCaller } from '../cli/identity';
 import { EvidenceStore } from '../evidence/store';
+import { CreateLoginProfileCommand, IAMClient, TagUserCommand } from '@aws-sdk/client-iam';
+import { randomBytes } from 'node:crypto';
+import { ReviewClient } from '../client/review-client';
+import { reviewReport } from '../client/review-report';
+import { formatReviewStatus } from '../cli/review-view';
+import { BlobStore } from '../evidence/blobs';
+import { renderReportMarkdown } from '../reports/access-review';
+import type { SandboxFile } from '../sandbox';
 import { startStack } from './stack';
 import { parseDemoArgs } from './demo-args';
 import type { DemoKind } from './demo-args';
@@ -201,6 +209,79 @@ async function playFireDrill(ctx: CliContext, n: (m: string) => void): Promise<P
   };
 }
 
+/**
+ * A small access review of the sandbox account: bob owns the service users (an `owner` tag) and
+ * revokes one, carol's own user goes to the auditors, carol keeps the rest of the account but one,
+ * which gets the default action at the deadline.
+ */
+async function playAccessReview(ctx: CliContext, n: (m: string) => void): Promise<Played | undefined> {
+  const review = ctx.policy.reviews.access[0];
+  const stackInfo = ctx.sandbox?.stack;
+  if (!review || !stackInfo) {
+    n('the policy has no reviews.access entry (or this is not the sandbox); skipped');
+    return undefined;
+  }
+  const broker = (JSON.parse(fs.readFileSync(stackInfo.sandboxFile, 'utf8')) as SandboxFile).broker;
+  const iam = new IAMClient({ region: stackInfo.region, endpoint: stackInfo.awsEndpoint, credentials: { accessKeyId: broker.accessKeyId, secretAccessKey: broker.secretAccessKey } });
+  const owned = ctx.policy.rotation.accessKeys.map((k) => k.user);
+  for (const user of owned) await iam.send(new TagUserCommand({ UserName: user, Tags: [{ Key: review.owners.tag, Value: 'bob' }] }));
+  // dave once signed in to the console: the default action (remove-console) will have something to remove.
+  await iam.send(new CreateLoginProfileCommand({ UserName: 'dave', Password: `Demo-${randomBytes(12).toString('base64url')}!9a` }));
+  n(`the team tagged its service users (${owned.join(', ')}) ${review.owners.tag}=bob; everything else goes to the ${review.owners.fallback[review.accounts[0]!] ?? '?'} group`);
+  const reviews = new ReviewClient(ctx.temporal, ctx.taskQueue);
+  const { workflowId } = await reviews.start(ctx.policy, review.name, (await resolveCaller(ctx, 'alice')).person);
+  n(`alice started access review ${review.name}: ${workflowId}`);
+  let st = await reviews.status(workflowId);
+  while (st.reviewers.length === 0 && st.execution.status === 'RUNNING') {
+    await new Promise((r) => setTimeout(r, 300));
+    st = await reviews.status(workflowId);
+  }
+  n(`inventory and findings: ${st.totals?.principals ?? 0} principals, ${st.totals?.flagged ?? 0} flagged, ${st.totals?.exempt ?? 0} exempt; ${st.reviewers.length} reviewer run(s)`);
+  let runs = await reviews.reviewers(workflowId);
+  while (runs.some((r) => r.phase !== 'reviewing')) {
+    await new Promise((r) => setTimeout(r, 300));
+    runs = await reviews.reviewers(workflowId);
+  }
+  const [keepOwned, ...revokeOwned] = owned;
+  if (keepOwned) await reviews.decide(workflowId, 'bob', { items: [{ item: keepOwned, decision: 'keep' }], via: 'cli' });
+  if (revokeOwned.length > 0) await reviews.decide(workflowId, 'bob', { items: revokeOwned.map((item) => ({ item, decision: 'revoke' as const, reason: 'replaced by the new exporter' })), via: 'cli' });
+  n(`bob kept ${keepOwned ?? '-'} and revoked ${revokeOwned.join(', ') || '-'}`);
+  try {
+    await reviews.decide(workflowId, 'carol', { items: [{ item: 'carol', decision: 'keep' }], via: 'cli' });
+  } catch (err) {
+    if (!(err instanceof SafeguardError) || err.refusal !== 'OwnAccess') throw err;
+    n(`carol tried to keep her own user: refused (${err.message})`);
+  }
+  await reviews.decide(workflowId, 'bob', { items: [{ item: 'carol', decision: 'keep', reason: 'security engineer, MFA on' }], via: 'cli' });
+  n('bob (auditors) kept carol’s user');
+  const security = runs.filter((r) => r.mayDecide.includes('carol') && r.reviewer.id !== review.escalation);
+  const left = 'dave';
+  const carolKeeps = security.flatMap((r) => r.items.filter((i) => i.holder !== 'carol' && i.name !== left && !i.decision).map((i) => ({ item: i.key, decision: 'keep' as const })));
+  if (carolKeeps.length > 0) await reviews.decide(workflowId, 'carol', { items: carolKeeps, via: 'cli' });
+  n(`carol kept ${carolKeeps.length} principal(s) and left ${left}'s user undecided: at the deadline it gets ${review.defaultAction}`);
+  n('waiting for the deadline, the default action and the verified revocations…');
+  const res = await reviews.result(workflowId);
+  say('');
+  say(formatReviewStatus(await reviews.status(workflowId)));
+  const report = await reviewReport({ reviews, blobs: new BlobStore(stackInfo.evidenceDir), evidence: new EvidenceStore(stackInfo.evidenceDir) }, workflowId);
+  say('');
+  say(renderReportMarkdown(report).trimEnd());
+  const sum = (k: 'kept' | 'revoked' | 'defaulted' | 'verified' | 'applied') => res.status.reviewers.reduce((t, r) => t + (r.result?.counts[k] ?? 0), 0);
+  return {
+    kind: 'access-review',
+    workflowId,
+    review: review.name,
+    outcome: res.outcome,
+    principals: res.status.totals?.principals ?? 0,
+    flagged: res.status.totals?.flagged ?? 0,
+    kept: sum('kept'),
+    revoked: sum('revoked'),
+    defaulted: sum('defaulted'),
+    revocationsVerified: `${sum('verified')}/${sum('applied')}`,
+    ok: res.outcome === 'completed' && res.evidenceWritten && sum('defaulted') >= 1 && sum('verified') === sum('applied'),
+  };
+}
+
 function play(ctx: CliContext, kind: DemoKind, n: (m: string) => void): Promise<Played | undefined> {
   switch (kind) {
     case 'break-glass':
@@ -212,6 +293,8 @@ function play(ctx: CliContext, kind: DemoKind, n: (m: string) => void): Promise<
       return playRestoreDrill(ctx, n);
     case 'break-glass-drill':
       return playFireDrill(ctx, n);
+    case 'access-review':
+      return playAccessReview(ctx, n);
   }
 }
 

@@ -228,6 +228,54 @@ export function rdsDrillPolicy(): string {
 }
 
 /**
+ * What the worker needs in an account for access reviews (SafeguardExecution's inline policy
+ * `SafeguardAccessReviews`): two paged reads for the inventory, and each revocation's reads, writes and
+ * read-back. Identity Center's calls go to the account holding the instance (here, every account).
+ */
+export function accessReviewPolicy(): string {
+  return doc([
+    { Sid: 'ReviewInventory', Effect: 'Allow', Action: ['iam:GenerateCredentialReport', 'iam:GetCredentialReport', 'iam:GetAccountAuthorizationDetails'], Resource: '*' },
+    {
+      Sid: 'ReviewRevocations',
+      Effect: 'Allow',
+      Action: [
+        'iam:ListAccessKeys',
+        'iam:UpdateAccessKey',
+        'iam:GetLoginProfile',
+        'iam:DeleteLoginProfile',
+        'iam:ListAttachedUserPolicies',
+        'iam:DetachUserPolicy',
+        'iam:ListUserPolicies',
+        'iam:DeleteUserPolicy',
+        'iam:ListGroupsForUser',
+        'iam:RemoveUserFromGroup',
+        'iam:ListAttachedRolePolicies',
+        'iam:DetachRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:DeleteRolePolicy',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'ReviewIdentityCenter',
+      Effect: 'Allow',
+      Action: [
+        'sso:ListInstances',
+        'sso:ListPermissionSets',
+        'sso:DescribePermissionSet',
+        'sso:ListManagedPoliciesInPermissionSet',
+        'sso:ListAccountAssignments',
+        'sso:DeleteAccountAssignment',
+        'sso:DescribeAccountAssignmentDeletionStatus',
+        'identitystore:DescribeUser',
+        'identitystore:DescribeGroup',
+      ],
+      Resource: '*',
+    },
+  ]);
+}
+
+/**
  * What the worker needs in an account for DynamoDB and AWS Backup restore drills (SafeguardExecution's
  * inline policy `SafeguardDrillsDynamoBackup`); Resource "*" for the reason rdsDrillPolicy gives. The
  * gateway's restores act as the caller, so the restore's own reads and writes are here too.
@@ -444,6 +492,7 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardRotation', PolicyDocument: rotation }));
       await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardDrillsRds', PolicyDocument: rdsDrillPolicy() }));
       await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardDrillsDynamoBackup', PolicyDocument: dynamoBackupDrillPolicy() }));
+      await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardAccessReviews', PolicyDocument: accessReviewPolicy() }));
       return arn;
     };
     const createBreakGlassRole = (roleArnOrName: string): Promise<string> => {

@@ -132,8 +132,12 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
         rootFound[a.accountId] = rf.map((f) => f.code);
         rootDetails[a.accountId] = rf;
       }
-      // Safeguard's own execution roles are how it revokes anything: never offered for revocation.
-      const own = input.review.accountRefs.map((r) => ({ principal: r.executionRoleArn, reason: "Safeguard's execution role in this account: revoking it would stop every runbook" }));
+      // Safeguard's own identities (the broker, each account's execution role) are how it revokes
+      // anything: never offered for revocation.
+      const own = [
+        ...input.review.accountRefs.map((r) => ({ principal: r.executionRoleArn, reason: "Safeguard's execution role in this account: revoking it would stop every runbook" })),
+        { principal: brokerArnNow, reason: "Safeguard's broker identity: every runbook starts from it" },
+      ];
       const routing = routeReview({ review: { ...review, exempt: [...review.exempt, ...own] }, policy, principals, findings });
       heartbeat();
 

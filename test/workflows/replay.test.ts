@@ -1,7 +1,8 @@
 // Recorded histories (test/replay/histories, written by test/replay/record.ts for break-glass,
-// record-rotation.ts for rotations and record-drills.ts for restore drills, the sweeper and fire
-// drills) must replay against today's workflow code: a change that would break running workflows
-// fails here, not in production. The workflow type comes from each history's first event.
+// record-rotation.ts for rotations, record-drills.ts for restore drills, the sweeper and fire drills,
+// and record-reviews.ts for an access review and its reviewers) must replay against today's
+// workflow code: a change that would break running workflows fails here, not in production. The
+// workflow type comes from each history's first event.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -15,7 +16,7 @@ test('there are recorded histories to replay', () => {
 });
 
 /** Runbook workflows a person or a Schedule starts, and the break-glass request a fire drill starts as its child. */
-const RECORDED_TYPES = ['breakGlassWorkflow', 'accessKeyRotationWorkflow', 'kmsRotationWorkflow', 'restoreDrillWorkflow', 'drillSweeperWorkflow', 'breakGlassDrillWorkflow'];
+const RECORDED_TYPES = ['breakGlassWorkflow', 'accessKeyRotationWorkflow', 'kmsRotationWorkflow', 'restoreDrillWorkflow', 'drillSweeperWorkflow', 'breakGlassDrillWorkflow', 'accessReviewWorkflow', 'accessReviewerWorkflow'];
 
 test('every runbook kind has a recorded history', () => {
   const typeOf = (file: string): string | undefined => {
