@@ -3,7 +3,6 @@
 // changes a drill in flight; Schedules carry the same input (client/schedules.ts).
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { getAccount, securityPeople } from '../config/policy/lookup';
 import type { Policy } from '../config/policy/types';
 import type { AccountRef } from '../workflows/restore-drill/targets';
@@ -13,7 +12,7 @@ import type { DrillSweepInput, DrillSweepResult } from '../workflows/restore-dri
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared/task-queues';
 import { restoreDrillTargetFor } from './drill-targets';
 import { restoreDrillId } from './ids';
-import { listRuns, queryRun, runResult } from './runs';
+import { listRuns, queryRun, runResult, startRun } from './runs';
 import type { ExecutionState, ListedRun } from './runs';
 import { searchAttributeKeys } from './search-attributes';
 
@@ -61,18 +60,7 @@ export class DrillClient {
   async start(policy: Policy, name: string, requestedBy: string, opts: { pollMs?: number; workflowId?: string } = {}): Promise<{ workflowId: string }> {
     const input = restoreDrillInput(policy, name, requestedBy, opts);
     const workflowId = opts.workflowId ?? restoreDrillId(name, randomBytes(4).toString('hex'));
-    await this.client.workflow.start(RESTORE_DRILL_WORKFLOW, {
-      taskQueue: this.taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      typedSearchAttributes: [
-        { key: searchAttributeKeys.kind, value: 'restore-drill' },
-        { key: searchAttributeKeys.role, value: name },
-        { key: searchAttributeKeys.account, value: input.drill.accountId },
-        { key: searchAttributeKeys.requester, value: requestedBy },
-      ],
-    });
+    await startRun(this.client, { workflowType: RESTORE_DRILL_WORKFLOW, taskQueue: this.taskQueue, workflowId, input, kind: 'restore-drill', target: name, accountId: input.drill.accountId, requestedBy });
     return { workflowId };
   }
 

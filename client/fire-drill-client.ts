@@ -3,7 +3,6 @@
 // place of the real one), so a policy edit never changes a drill in flight; the worker checks the
 // same resolution (activities/policy/*-check.ts). Schedules carry the same input.
 import type { Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { securityPeople } from '../config/policy/lookup';
 import type { FireDrillPolicy, Policy } from '../config/policy/types';
 import type { RoleSnapshot } from '../workflows/break-glass/definitions';
@@ -12,9 +11,8 @@ import type { FireDrillInput, FireDrillResult, FireDrillStatus } from '../workfl
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared/task-queues';
 import { SafeguardError } from './errors';
 import { fireDrillId } from './ids';
-import { onRun, runResult } from './runs';
+import { onRun, runResult, startRun } from './runs';
 import { newShortId, roleSnapshotFor } from './request';
-import { searchAttributeKeys } from './search-attributes';
 
 export const FIRE_DRILL_WORKFLOW_TYPE = 'breakGlassDrillWorkflow';
 
@@ -57,20 +55,7 @@ export class FireDrillClient {
   /** Starts drill `name` now; returns its workflow id (`drill-fire-<name>-<hex>`). */
   async start(name: string, requestedBy: string): Promise<string> {
     const input = fireDrillInput(this.policy(), name, requestedBy);
-    const handle = await this.client.workflow.start(FIRE_DRILL_WORKFLOW_TYPE, {
-      taskQueue: this.taskQueue,
-      workflowId: fireDrillId(name, newShortId()),
-      args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      typedSearchAttributes: [
-        { key: searchAttributeKeys.kind, value: 'break-glass-drill' },
-        { key: searchAttributeKeys.requester, value: requestedBy },
-        { key: searchAttributeKeys.role, value: name },
-        { key: searchAttributeKeys.account, value: input.drill.role.accountId },
-      ],
-    });
-    return handle.workflowId;
+    return startRun(this.client, { workflowType: FIRE_DRILL_WORKFLOW_TYPE, taskQueue: this.taskQueue, workflowId: fireDrillId(name, newShortId()), input, kind: 'break-glass-drill', target: name, accountId: input.drill.role.accountId, requestedBy, rejectDuplicate: true });
   }
 
   status(id: string): Promise<FireDrillStatus> {

@@ -4,7 +4,6 @@
 // holds the item; `decide` finds it from the review's id, so people never need the child's id.
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { securityPeople } from '../config/policy/lookup';
 import type { Policy } from '../config/policy/types';
@@ -25,9 +24,8 @@ import { SafeguardError } from './errors';
 import { accessReviewId } from './ids';
 import { assertNoSecretText } from './request';
 import { accessReviewTargetFor } from './review-targets';
-import { listRuns, onRun, queryRun, runResult } from './runs';
+import { listRuns, onRun, queryRun, runResult, startRun } from './runs';
 import type { ExecutionState, ListedRun } from './runs';
-import { searchAttributeKeys } from './search-attributes';
 
 export const ACCESS_REVIEW_WORKFLOW = 'accessReviewWorkflow';
 const KINDS = ['access-review'] as const;
@@ -71,18 +69,7 @@ export class ReviewClient {
   async start(policy: Policy, name: string, requestedBy: string, opts: { workflowId?: string } = {}): Promise<{ workflowId: string }> {
     const input = accessReviewInput(policy, name, requestedBy);
     const workflowId = opts.workflowId ?? accessReviewId(name, randomBytes(4).toString('hex'));
-    await this.client.workflow.start(ACCESS_REVIEW_WORKFLOW, {
-      taskQueue: this.taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      typedSearchAttributes: [
-        { key: searchAttributeKeys.kind, value: 'access-review' },
-        { key: searchAttributeKeys.role, value: name },
-        { key: searchAttributeKeys.account, value: input.review.accounts[0]! },
-        { key: searchAttributeKeys.requester, value: requestedBy },
-      ],
-    });
+    await startRun(this.client, { workflowType: ACCESS_REVIEW_WORKFLOW, taskQueue: this.taskQueue, workflowId, input, kind: 'access-review', target: name, accountId: input.review.accounts[0]!, requestedBy });
     return { workflowId };
   }
 

@@ -3,7 +3,6 @@
 // changes a run in flight; Schedules carry the same input (client/schedules.ts).
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { accessKeyTargetFor, kmsKeyTargetFor, RotationTargetError } from './rotation-targets';
 import { securityPeople } from '../config/policy/lookup';
 import type { Policy } from '../config/policy/types';
@@ -12,9 +11,8 @@ import { rotationStatusQuery } from '../workflows/key-rotation/definitions';
 import type { AccessKeyRotationInput, KmsRotationInput, RotationResult, RotationStatus } from '../workflows/key-rotation/definitions';
 import { SafeguardError } from './errors';
 import { accessKeyRotationId, kmsRotationId } from './ids';
-import { listRuns, queryRun, runResult } from './runs';
+import { listRuns, queryRun, runResult, startRun } from './runs';
 import type { ExecutionState, ListedRun } from './runs';
-import { searchAttributeKeys } from './search-attributes';
 
 export type RotationKind = 'access-key-rotation' | 'kms-rotation';
 
@@ -76,18 +74,7 @@ export class RotationClient {
     const shortId = randomBytes(4).toString('hex');
     const input = kind === 'access-key-rotation' ? accessKeyRotationInput(policy, name, requestedBy, opts) : kmsRotationInput(policy, name, requestedBy);
     const workflowId = kind === 'access-key-rotation' ? accessKeyRotationId(name, shortId) : kmsRotationId(name, shortId);
-    await this.client.workflow.start(ROTATION_WORKFLOW_TYPES[kind], {
-      taskQueue: this.taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      typedSearchAttributes: [
-        { key: searchAttributeKeys.kind, value: kind },
-        { key: searchAttributeKeys.role, value: name },
-        { key: searchAttributeKeys.account, value: input.target.accountId },
-        { key: searchAttributeKeys.requester, value: requestedBy },
-      ],
-    });
+    await startRun(this.client, { workflowType: ROTATION_WORKFLOW_TYPES[kind], taskQueue: this.taskQueue, workflowId, input, kind, target: name, accountId: input.target.accountId, requestedBy });
     return { workflowId, kind };
   }
 

@@ -1,5 +1,6 @@
 // Reading runbook runs of any kind: a status Query joined with Temporal's own execution status,
 // and recent runs listed by kind (and target) from the search attributes.
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { Client, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { RunbookKind } from '../workflows/shared/search-attributes';
@@ -21,6 +22,41 @@ export interface ListedRun {
 export interface ExecutionState {
   status: string;
   closeTime?: string;
+}
+
+export interface StartRunOptions {
+  workflowType: string;
+  taskQueue: string;
+  workflowId: string;
+  input: unknown;
+  /** SafeguardKind, and the policy target, account and requester the run is listed under. */
+  kind: string;
+  target: string;
+  accountId: string;
+  requestedBy: string;
+  /** Refuse the id even after an earlier run of it has closed (default: only while one runs). */
+  rejectDuplicate?: boolean;
+}
+
+/**
+ * Starts one runbook run: one input, an id no running run has (a second start fails rather than
+ * attaching to the first), and the search attributes every run carries from its start.
+ */
+export async function startRun(client: Client, o: StartRunOptions): Promise<string> {
+  const handle = await client.workflow.start(o.workflowType, {
+    taskQueue: o.taskQueue,
+    workflowId: o.workflowId,
+    args: [o.input],
+    ...(o.rejectDuplicate ? { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE } : {}),
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    typedSearchAttributes: [
+      { key: searchAttributeKeys.kind, value: o.kind },
+      { key: searchAttributeKeys.role, value: o.target },
+      { key: searchAttributeKeys.account, value: o.accountId },
+      { key: searchAttributeKeys.requester, value: o.requestedBy },
+    ],
+  });
+  return handle.workflowId;
 }
 
 /** Runs `fn` on the run's handle, refusing ids that are not of `kinds` and explaining Temporal's errors. */

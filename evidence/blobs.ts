@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { redactSecretShapes } from '../config/redact';
-import type { BlobRef } from '../workflows/access-review/inventory';
+import type { BlobRef } from './blob-ref';
 
 const gz = promisify(gzip);
 const gunz = promisify(gunzip);

@@ -11,7 +11,9 @@ import { parseCredentialReport } from './credential-report';
 
 /** How long to wait for AWS to generate a credential report (it is usually seconds). */
 const REPORT_WAIT_MS = 120_000;
-const REPORT_POLL_MS = 2_000;
+/** Poll the report's generation quickly at first (it is usually ready in well under a second), then back off. */
+const REPORT_POLL_FIRST_MS = 200;
+const REPORT_POLL_MAX_MS = 2_000;
 const PAGE = 1000;
 const NOT_READY = new Set(['ReportInProgress', 'CredentialReportNotReadyException', 'ReportInProgressException']);
 
@@ -20,11 +22,17 @@ export type Progress = (what: string, count: number) => void;
 /** Generates (or reuses, AWS keeps it 4 hours) the credential report and returns its CSV and time. */
 export async function credentialReport(iam: IAMClient): Promise<{ csv: string; generatedAt?: string }> {
   const until = Date.now() + REPORT_WAIT_MS;
+  let wait = REPORT_POLL_FIRST_MS;
+  const next = (): number => {
+    const w = wait;
+    wait = Math.min(wait * 2, REPORT_POLL_MAX_MS);
+    return w;
+  };
   for (;;) {
     const gen = await awsCall('GenerateCredentialReport', () => iam.send(new GenerateCredentialReportCommand({})));
     if (gen.State === 'COMPLETE') break;
     if (Date.now() > until) throw new Error(`the credential report was not ready after ${REPORT_WAIT_MS / 1000}s (state ${gen.State ?? 'unknown'})`);
-    await pause(REPORT_POLL_MS);
+    await pause(next());
   }
   for (;;) {
     try {
@@ -36,7 +44,7 @@ export async function credentialReport(iam: IAMClient): Promise<{ csv: string; g
       // The SDK names AWS's ReportInProgress CredentialReportNotReadyException.
       const name = awsErrorName(err) ?? '';
       if (!NOT_READY.has(name) || Date.now() > until) return awsCall('GetCredentialReport', () => Promise.reject(err));
-      await pause(REPORT_POLL_MS);
+      await pause(next());
     }
   }
 }

@@ -13,6 +13,7 @@ import { reviewerWorkflowId } from '../../workflows/access-review/definitions';
 import type { AccessReviewInput, AccessReviewStatus, AccessReviewerStatus, ReviewerCounts, ReviewerItemView } from '../../workflows/access-review/definitions';
 import { reviewInputProblems } from '../../workflows/access-review/input-shape';
 import { validPolicy } from '../support/policy-text';
+import { reviewItem, reviewerStatus } from '../support/review-fixtures';
 
 const D = 86_400_000;
 const PROD = '111111111111';
@@ -234,30 +235,18 @@ describe('parseDecideArgs', () => {
 
 const ITEM_ARN = (name: string, account = PROD) => `arn:aws:iam::${account}:user/${name}`;
 const counts = (over: Partial<ReviewerCounts> = {}): ReviewerCounts => ({ items: 3, flagged: 1, decided: 1, kept: 1, revoked: 0, defaulted: 0, applied: 0, verified: 0, failed: 0, ...over });
-const view = (name: string, over: Partial<ReviewerItemView> = {}): ReviewerItemView => ({ key: ITEM_ARN(name), type: 'user', accountId: PROD, name, findings: [], route: 'account-group', ...over });
+const view = (name: string, over: Partial<ReviewerItemView> = {}): ReviewerItemView => reviewItem(name, { accountId: PROD, route: 'account-group', ...over });
 
-function run(workflowId: string, items: ReviewerItemView[], over: Partial<AccessReviewerStatus> = {}): AccessReviewerStatus {
-  return {
+const run = (workflowId: string, items: ReviewerItemView[], over: Partial<AccessReviewerStatus> = {}): AccessReviewerStatus =>
+  reviewerStatus(items, {
     workflowId,
-    kind: 'access-reviewer',
-    reviewId: 'review-quarterly-prod-1a2b3c4d',
-    reviewName: 'quarterly-prod',
     reviewer: { type: 'group', id: 'platform' },
     deciders: ['alice', 'dave'],
     mayDecide: ['alice', 'dave'],
-    phase: 'reviewing',
     deadlineAt: '2026-03-15T09:00:00.000Z',
     escalateAt: '2026-03-08T09:00:00.000Z',
-    escalated: false,
-    escalationGroup: 'security',
-    cancelled: false,
-    defaultAction: 'disable-keys',
-    counts: counts(),
-    items,
-    timeline: [],
     ...over,
-  };
-}
+  });
 
 const PLATFORM = 'review-quarterly-prod-1a2b3c4d--group-platform';
 const DATA = 'review-quarterly-prod-1a2b3c4d--group-data';

@@ -1,33 +1,12 @@
 // The IAM credential report parser: columns by header name, AWS's "absent" sentinels, the root row,
-// key slots only when they hold a key, and errors a person can act on.
+// key slots only when they hold a key, errors a person can act on, and the report the sandbox writes.
 import { CredentialReportError, parseCredentialReport, parseCsv } from '../../activities/reviews/credential-report';
+import { CREDENTIAL_REPORT_COLUMNS, buildCredentialReport } from '../../sandbox/iam-credential-report';
+import type { CredentialReportRow } from '../../sandbox/iam-credential-report';
 
-const HEADER = [
-  'user',
-  'arn',
-  'user_creation_time',
-  'password_enabled',
-  'password_last_used',
-  'password_last_changed',
-  'password_next_rotation',
-  'mfa_active',
-  'access_key_1_active',
-  'access_key_1_last_rotated',
-  'access_key_1_last_used_date',
-  'access_key_1_last_used_region',
-  'access_key_1_last_used_service',
-  'access_key_2_active',
-  'access_key_2_last_rotated',
-  'access_key_2_last_used_date',
-  'access_key_2_last_used_region',
-  'access_key_2_last_used_service',
-  'cert_1_active',
-  'cert_1_last_rotated',
-  'cert_2_active',
-  'cert_2_last_rotated',
-];
+const HEADER = CREDENTIAL_REPORT_COLUMNS;
 
-type Row = Partial<Record<(typeof HEADER)[number], string>>;
+type Row = Partial<CredentialReportRow>;
 
 const EMPTY_KEY = { active: 'false', last_rotated: 'N/A', last_used_date: 'N/A', last_used_region: 'N/A', last_used_service: 'N/A' };
 
@@ -51,7 +30,7 @@ function row(user: string, over: Row = {}): string[] {
   return HEADER.map((h) => base[h] ?? '');
 }
 
-const csv = (rows: string[][], header = HEADER): string => [header, ...rows].map((r) => r.join(',')).join('\n') + '\n';
+const csv = (rows: string[][], header: readonly string[] = HEADER): string => [header, ...rows].map((r) => r.join(',')).join('\n') + '\n';
 
 describe('parseCredentialReport', () => {
   it('reads a console user with MFA, a used key in slot 1 and an empty slot 2', () => {
@@ -169,6 +148,51 @@ describe('parseCredentialReport', () => {
     const started = Date.now();
     expect(parseCredentialReport(csv(rows)).users.size).toBe(5000);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('the sandbox report, read back', () => {
+  it("reads what the sandbox's gateway writes: the root, a quoted name, console, MFA, a used key and a deactivated one", () => {
+    const text = buildCredentialReport(
+      {
+        accountId: '123456789012',
+        accountCreated: '2022-01-01T00:00:00Z',
+        passwordMaxAgeDays: 90,
+        users: [
+          {
+            name: 'ops,east',
+            arn: 'arn:aws:iam::123456789012:user/ops,east',
+            created: '2023-01-02T03:04:05Z',
+            passwordEnabled: true,
+            passwordLastUsed: '2024-04-30T10:00:00Z',
+            passwordLastChanged: '2024-01-01T00:00:00Z',
+            mfaActive: true,
+            accessKeys: [
+              { accessKeyId: 'AKIA1', active: true, created: '2024-01-01T00:00:00Z', lastUsed: { at: '2024-04-29T08:00:00Z', service: 's3', region: 'eu-west-1' } },
+              { accessKeyId: 'AKIA2', active: false, created: '2022-06-01T00:00:00Z', lastUsed: null },
+            ],
+            certificates: [],
+          },
+          { name: 'svc', arn: 'arn:aws:iam::123456789012:user/svc', created: '2023-02-01T00:00:00Z', passwordEnabled: false, passwordLastUsed: null, passwordLastChanged: null, mfaActive: false, accessKeys: [], certificates: [] },
+        ],
+      },
+      { mfaActive: false, accessKeysActive: 1, keysSince: '2019-01-01T00:00:00Z', passwordLastUsedAt: '2024-03-03T00:00:00Z' },
+    );
+    const report = parseCredentialReport(text);
+    expect(report.root).toEqual({ mfaActive: false, accessKeysActive: 1, passwordLastUsedAt: '2024-03-03T00:00:00.000Z' });
+    expect([...report.users.keys()]).toEqual(['ops,east', 'svc']);
+    expect(report.users.get('ops,east')).toEqual({
+      user: 'ops,east',
+      arn: 'arn:aws:iam::123456789012:user/ops,east',
+      createdAt: '2023-01-02T03:04:05.000Z',
+      console: { enabled: true, lastUsedAt: '2024-04-30T10:00:00.000Z' },
+      mfaActive: true,
+      accessKeys: [
+        { slot: 1, active: true, createdAt: '2024-01-01T00:00:00.000Z', lastUsedAt: '2024-04-29T08:00:00.000Z', lastUsedRegion: 'eu-west-1', lastUsedService: 's3' },
+        { slot: 2, active: false, createdAt: '2022-06-01T00:00:00.000Z' },
+      ],
+    });
+    expect(report.users.get('svc')).toEqual({ user: 'svc', arn: 'arn:aws:iam::123456789012:user/svc', createdAt: '2023-02-01T00:00:00.000Z', console: { enabled: false }, mfaActive: false, accessKeys: [] });
   });
 });
 

@@ -18,48 +18,14 @@ import {
 } from '../../shared/slack-blocks/review-message';
 import { fitText } from '../../shared/slack-blocks/text';
 import type { AccessReviewerStatus, ReviewerItemView } from '../../workflows/access-review/definitions';
-import type { ReviewerNotification, ReviewerView } from '../../workflows/shared/notifications';
+import type { ReviewerNotification } from '../../workflows/shared/notifications';
+import { reviewItem, reviewerStatus, reviewerView } from '../support/review-fixtures';
 
 const RUN = 'review-quarterly-prod-1a2b3c4d--person-bob';
 const mention = (id: string): string => `<@U-${id}>`;
 
-function item(i: number, over: Partial<ReviewerItemView> = {}): ReviewerItemView {
-  return { key: `arn:aws:iam::111111111111:user/u${i}`, type: 'user', accountId: '111111111111', name: `u${i}`, findings: [], route: 'owner-tag', ...over };
-}
-
-function status(items: ReviewerItemView[], over: Partial<AccessReviewerStatus> = {}): AccessReviewerStatus {
-  const decided = items.filter((i) => i.decision);
-  return {
-    workflowId: RUN,
-    kind: 'access-reviewer',
-    escalationGroup: 'security',
-    cancelled: false,
-    reviewId: 'review-quarterly-prod-1a2b3c4d',
-    reviewName: 'quarterly-prod',
-    reviewer: { type: 'person', id: 'bob' },
-    deciders: ['bob'],
-    mayDecide: ['bob'],
-    phase: 'reviewing',
-    deadlineAt: '2026-12-15T00:00:00.000Z',
-    escalateAt: '2026-12-10T00:00:00.000Z',
-    escalated: false,
-    defaultAction: 'disable-keys',
-    counts: {
-      items: items.length,
-      flagged: items.filter((i) => i.findings.length > 0).length,
-      decided: decided.length,
-      kept: decided.filter((i) => i.decision!.decision === 'keep').length,
-      revoked: decided.filter((i) => i.decision!.decision === 'revoke').length,
-      defaulted: 0,
-      applied: 0,
-      verified: 0,
-      failed: 0,
-    },
-    items,
-    timeline: [],
-    ...over,
-  };
-}
+const item = (i: number, over: Partial<ReviewerItemView> = {}): ReviewerItemView => reviewItem(`u${i}`, over);
+const status = (items: ReviewerItemView[], over: Partial<AccessReviewerStatus> = {}): AccessReviewerStatus => reviewerStatus(items, { workflowId: RUN, ...over });
 
 /** 40 items, 7 flagged (at the end of the list), the first 12 decided. */
 function forty(): AccessReviewerStatus {
@@ -210,9 +176,8 @@ describe('review message', () => {
 
   it('renders the notification view and the status Query page alike', () => {
     const s = forty();
-    const { items: _items, timeline: _timeline, ...rest } = s;
-    const undecided = undecidedItems(s.items);
-    const notified: ReviewerView = { ...rest, page: undecided.slice(0, REVIEW_PAGE_SIZE), undecided: undecided.length };
+    const notified = reviewerView(s, REVIEW_PAGE_SIZE);
+    expect(notified.page).toEqual(undecidedItems(s.items).slice(0, REVIEW_PAGE_SIZE));
     expect(reviewMessage(notified, mention)).toEqual(reviewMessage(reviewerPage(s).view, mention));
   });
 

@@ -12,9 +12,10 @@ import { freePort } from '../../sandbox/net';
 import { createSlackApp } from '../../slack-app/app';
 import type { SlackApp } from '../../slack-app/app';
 import type { BreakGlassApi, DecisionsApi, ReviewsApi } from '../../slack-app/context';
-import type { AccessReviewerStatus, DecideItemsResult, ReviewerItemView } from '../../workflows/access-review/definitions';
+import type { AccessReviewerStatus, DecideItemsResult } from '../../workflows/access-review/definitions';
 import { FakeSlack, buttonPayload, interactionBody, sendSigned } from '../support/fake-slack';
 import type { FakeSlackCall } from '../support/fake-slack';
+import { reviewItem, reviewerStatus } from '../support/review-fixtures';
 
 const SECRET = 'unit-test-signing-secret';
 const policy = loadPolicyFile(path.join(__dirname, '../../examples/policy.yaml'));
@@ -25,41 +26,13 @@ const DM = 'D00000BOB';
 
 type Status = AccessReviewerStatus & { execution: ExecutionState };
 
-const arn = (i: number): string => `arn:aws:iam::123456789012:user/team/u${i}`;
+const ACCOUNT = '123456789012';
+const arn = (i: number): string => `arn:aws:iam::${ACCOUNT}:user/team/u${i}`;
 
-function reviewerStatus(over: Partial<AccessReviewerStatus> = {}): Status {
+function status(over: Partial<AccessReviewerStatus> = {}): Status {
   // 25 items, the last 5 flagged; bob's own access is u3.
-  const items: ReviewerItemView[] = Array.from({ length: 25 }, (_, i) => ({
-    key: arn(i),
-    type: 'user',
-    accountId: '123456789012',
-    name: `u${i}`,
-    findings: i >= 20 ? ['access-key-old'] : [],
-    route: 'owner-tag',
-    ...(i === 3 ? { holder: 'bob' } : {}),
-  }));
-  const s: Status = {
-    workflowId: RUN,
-    kind: 'access-reviewer',
-    escalationGroup: 'security',
-    cancelled: false,
-    reviewId: 'review-quarterly-prod-1a2b3c4d',
-    reviewName: 'quarterly-prod',
-    reviewer: { type: 'person', id: 'bob' },
-    deciders: ['bob'],
-    mayDecide: ['bob'],
-    phase: 'reviewing',
-    deadlineAt: '2026-12-15T00:00:00.000Z',
-    escalateAt: '2026-12-10T00:00:00.000Z',
-    escalated: false,
-    defaultAction: 'report-only',
-    counts: { items: 25, flagged: 5, decided: 0, kept: 0, revoked: 0, defaulted: 0, applied: 0, verified: 0, failed: 0 },
-    items,
-    timeline: [],
-    execution: { status: 'RUNNING' },
-    ...over,
-  };
-  return s;
+  const items = Array.from({ length: 25 }, (_, i) => reviewItem(`u${i}`, { key: arn(i), accountId: ACCOUNT, findings: i >= 20 ? ['access-key-old'] : [], ...(i === 3 ? { holder: 'bob' } : {}) }));
+  return { ...reviewerStatus(items, { workflowId: RUN, defaultAction: 'report-only', ...over }), execution: { status: 'RUNNING' } };
 }
 
 /** Records every call and decides on an in-memory status the way the workflow would (minus validation). */
@@ -156,7 +129,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   fake.reset();
-  reviews.runs = new Map([[RUN, reviewerStatus()]]);
+  reviews.runs = new Map([[RUN, status()]]);
   reviews.calls = [];
   reviews.pendingCalls = [];
   delete reviews.decideError;
@@ -201,7 +174,7 @@ describe('Keep / Revoke', () => {
 
   it('revokes an item whose key is a long ARN, exactly as the button carries it', async () => {
     const key = `arn:aws:iam::123456789012:user/${'p/'.repeat(250)}long`;
-    reviews.runs.get(RUN)!.items.push({ key, type: 'user', accountId: '123456789012', name: 'long', findings: [], route: 'owner-tag' });
+    reviews.runs.get(RUN)!.items.push(reviewItem('long', { key, accountId: ACCOUNT }));
     await sendSigned(url, click(BOB, 'review:revoke', `${RUN}|${key}`), { secret: SECRET });
     const up = await updated();
     expect(reviews.calls[0]!.input.items).toEqual([{ key, decision: 'revoke' }]);
@@ -231,7 +204,7 @@ describe('Keep / Revoke', () => {
   });
 
   it('after a refusal because the review closed, shows the closed message without buttons', async () => {
-    reviews.runs.set(RUN, reviewerStatus({ phase: 'ended' }));
+    reviews.runs.set(RUN, status({ phase: 'ended' }));
     reviews.decideError = new SafeguardError('REFUSED', 'this review is no longer taking decisions', { refusal: 'NoDecisionPending' });
     await sendSigned(url, click(BOB, 'review:keep', `${RUN}|${arn(1)}`), { secret: SECRET });
     await ephemeral('Refused (NoDecisionPending): this review is no longer taking decisions');

@@ -10,6 +10,7 @@ import type { BreakGlassNotification, ReviewerNotification, RunbookNotification 
 import { loadPolicyFile } from '../../config/policy';
 import type { RequestView } from '../../shared/slack-blocks/types';
 import { FakeSlack } from '../support/fake-slack';
+import { reviewItem, reviewerStatus, reviewerView } from '../support/review-fixtures';
 
 const policy = loadPolicyFile(path.join(__dirname, '../../examples/policy.yaml'));
 let fake: FakeSlack;
@@ -133,6 +134,7 @@ describe('SlackNotifier', () => {
 
   describe('access reviewers', () => {
     const RUN = 'review-quarterly-prod-1a2b3c4d--group-leads';
+    const ACCOUNT = '123456789012';
     const reviewer = (extra: Partial<ReviewerNotification> = {}): ReviewerNotification => ({
       kind: 'access-reviewer',
       subjectId: RUN,
@@ -142,28 +144,15 @@ describe('SlackNotifier', () => {
       severity: 'info',
       security: ['carol'],
       channel: 'C0REVIEWS',
-      view: {
-        workflowId: RUN,
-        kind: 'access-reviewer',
-        escalationGroup: 'security',
-        cancelled: false,
-        reviewId: 'review-quarterly-prod-1a2b3c4d',
-        reviewName: 'quarterly-prod',
-        reviewer: { type: 'group', id: 'leads' },
-        deciders: ['bob', 'carol'],
-        mayDecide: ['bob', 'carol'],
-        phase: 'reviewing',
-        deadlineAt: '2026-12-15T00:00:00.000Z',
-        escalateAt: '2026-12-10T00:00:00.000Z',
-        escalated: false,
-        defaultAction: 'disable-keys',
-        counts: { items: 2, flagged: 1, decided: 0, kept: 0, revoked: 0, defaulted: 0, applied: 0, verified: 0, failed: 0 },
-        page: [
-          { key: 'arn:aws:iam::123456789012:user/bob', type: 'user', accountId: '123456789012', name: 'bob', findings: ['console-without-mfa'], holder: 'bob', route: 'self-review-escalated' },
-          { key: 'arn:aws:iam::123456789012:user/svc-ci', type: 'user', accountId: '123456789012', name: 'svc-ci', findings: [], route: 'account-group' },
-        ],
-        undecided: 2,
-      },
+      view: reviewerView(
+        reviewerStatus(
+          [
+            reviewItem('bob', { accountId: ACCOUNT, findings: ['console-without-mfa'], holder: 'bob', route: 'self-review-escalated' }),
+            reviewItem('svc-ci', { accountId: ACCOUNT, route: 'account-group' }),
+          ],
+          { workflowId: RUN, reviewer: { type: 'group', id: 'leads' }, deciders: ['bob', 'carol'], mayDecide: ['bob', 'carol'], deadlineAt: '2026-12-15T00:00:00.000Z', escalateAt: '2026-12-10T00:00:00.000Z' },
+        ),
+      ),
       ...extra,
     });
     const dms = () => fake.ok('chat.postMessage', (c) => /^U/.test(String(c.body['channel'])));

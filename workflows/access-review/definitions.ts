@@ -6,7 +6,7 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { AccessReviewPolicy } from '../../config/policy/types';
 import type { AccountRef } from '../key-rotation/targets';
 import type { DecisionChannel } from '../shared/approval/definitions';
-import type { RunView } from '../shared/notifications';
+import type { RunView } from '../shared/run-view';
 import type { RunEvent } from '../shared/run-record';
 import type { BlobRef, BulkChoice, DecisionRecord, DefaultAction, FindingCode, ItemDecision, Reviewer, ReviewItem, RevocationReceipt } from './inventory';
 

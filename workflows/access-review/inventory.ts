@@ -5,13 +5,7 @@
 // The whole inventory never passes through workflow history: activities store it as a
 // content-addressed blob (BlobRef) and workflows carry only references and compact ReviewItems.
 
-/** A content-addressed blob in the evidence store: the sha256 of its bytes names it. */
-export interface BlobRef {
-  sha256: string;
-  bytes: number;
-  /** What it holds, for people reading evidence ("inventory 111111111111"). */
-  label: string;
-}
+export type { BlobRef } from '../../evidence/blob-ref';
 
 export type PrincipalType = 'user' | 'role' | 'sso-assignment';
 

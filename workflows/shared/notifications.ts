@@ -3,7 +3,6 @@
 // per kind (shared/slack-blocks) turns it into messages. Type-only: safe in workflow code.
 import type { AccessReviewerStatus } from '../access-review/definitions';
 import type { BreakGlassStatus } from '../break-glass/definitions';
-import type { ApprovalSnapshot } from './approval/gate';
 import type { RunbookKind } from './search-attributes';
 
 /** Where a run's card lives in a chat channel, so later events update it in place. */
@@ -41,29 +40,8 @@ export interface BreakGlassNotification extends Envelope {
   view?: BreakGlassView;
 }
 
-/** One step of a runbook as a checklist line. */
-export interface StepView {
-  name: string;
-  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
-  at?: string;
-  detail?: string;
-}
-
-/** What a step-by-step runbook (rotation, drills, …) shows on its card. */
-export interface RunView {
-  title: string;
-  /** The policy target the run is about (`reporting-exporter`, `phi-data`). */
-  target: string;
-  phase: string;
-  outcome?: string;
-  startedAt: string;
-  endedAt?: string;
-  steps: StepView[];
-  /** Short label/value lines (key ids, dates): never a secret. */
-  facts: Array<{ label: string; value: string }>;
-  /** Decisions the run asks for; open ones render as buttons. */
-  rounds?: ApprovalSnapshot[];
-}
+export type { RunView, StepView } from './run-view';
+import type { RunView } from './run-view';
 
 export interface RunbookNotification extends Envelope {
   kind: Exclude<RunbookKind, 'break-glass'>;

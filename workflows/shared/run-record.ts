@@ -1,7 +1,7 @@
 // The record of a step-by-step runbook run (rotation, and later drills): its steps as a checklist,
 // short facts, a bounded timeline, and the view its card and status Query show. Plain and
 // deterministic: time is passed in (workflow time).
-import type { RunView, StepView } from './notifications';
+import type { RunView, StepView } from './run-view';
 import type { ApprovalSnapshot } from './approval/gate';
 import { MAX_TIMELINE_EVENTS } from '../break-glass/definitions';
 
