@@ -189,3 +189,24 @@ describe('access review, crash during revocations', () => {
     }
   }, 180_000);
 });
+
+describe('access review, progress', () => {
+  test('the status shows how far a running inventory got (from its heartbeats, through the codec), and a cancelled review revokes nothing', async () => {
+    // Slow the authorization details down so the inventory is still running when we look.
+    await control().addFault({ service: 'iam', action: 'GetAccountAuthorizationDetails', kind: 'latency', rate: 1, latencyMs: 4_000 });
+    const reviews = new ReviewClient(stack.ctx.temporal, stack.ctx.taskQueue);
+    try {
+      const { workflowId } = await reviews.start(stack.ctx.policy, 'it-review-crash', 'bob');
+      const st = await until('inventory progress', () => reviews.status(workflowId), (s) => s.progress.length > 0, 30_000);
+      expect(st.progress[0]).toEqual({ accountId: CRASH_ACCOUNT, what: expect.any(String), count: expect.any(Number) });
+      expect(st.reviewers).toEqual([]);
+      await stack.ctx.temporal.workflow.getHandle(workflowId).cancel();
+      const res = await reviews.result(workflowId);
+      expect(res.outcome).toBe('cancelled');
+      expect(res.evidenceWritten).toBe(true);
+    } finally {
+      await control().clearFaults();
+    }
+  }, 120_000);
+});
+
