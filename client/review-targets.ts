@@ -14,11 +14,17 @@ export function accessReviewTargetFor(policy: Policy, name: string): AccessRevie
     const known = policy.reviews.access.map((x) => x.name);
     throw new SafeguardError('UNKNOWN_TARGET', `"${name.slice(0, 64)}" is not an access review in the policy (reviews: ${known.join(', ') || 'none'})`);
   }
-  const accountRefs = r.accounts.map((id) => {
+  const refOf = (id: string) => {
     const a = getAccount(policy, id);
     if (!a) throw new SafeguardError('UNKNOWN_TARGET', `access review "${r.name}" names unknown account ${id}`);
     return { accountId: a.id, executionRoleArn: a.executionRoleArn, externalId: a.externalId };
-  });
-  const { schedule: _schedule, ...review } = r;
-  return { ...review, accountRefs, escalationMembers: peopleInGroups(policy, [r.escalation]).map((p) => p.id) };
+  };
+  const accountRefs = r.accounts.map(refOf);
+  const { schedule: _schedule, identityCenterAccount, ...review } = r;
+  return {
+    ...review,
+    accountRefs,
+    escalationMembers: peopleInGroups(policy, [r.escalation]).map((p) => p.id),
+    ...(identityCenterAccount !== undefined ? { identityCenterRef: refOf(identityCenterAccount) } : {}),
+  };
 }

@@ -81,7 +81,7 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
     },
 
     /** One account's inventory, stored as a blob; heartbeats say how far it got. */
-    async collectInventory(input: { reviewId: string; account: AccountRef; identityCenter: boolean }): Promise<AccountSummary> {
+    async collectInventory(input: { reviewId: string; account: AccountRef; identityCenter: boolean; identityCenterAccount?: AccountRef }): Promise<AccountSummary> {
       const { accountId } = input.account;
       const progress = (what: string, count: number): void => {
         try {
@@ -93,7 +93,9 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
       const c = await accountClients(deps.aws, input.account);
       const inv = await iamInventory(c.iam, accountId, progress);
       if (input.identityCenter) {
-        const assignments = await identityCenterPrincipals(c.ssoAdmin, c.identityStore, accountId);
+        // The instance lives in the management or delegated-administrator account; it lists assignments for this one.
+        const ic = input.identityCenterAccount ? await accountClients(deps.aws, input.identityCenterAccount) : c;
+        const assignments = await identityCenterPrincipals(ic.ssoAdmin, ic.identityStore, accountId);
         inv.principals.push(...assignments);
         progress('Identity Center assignments', assignments.length);
       }
@@ -175,12 +177,13 @@ export function createReviewActivities(deps: ReviewActivityDeps) {
     },
 
     /** Revokes a batch with receipts, each verified by reading the principal back; the receipts are also stored as a blob. */
-    async applyRevocations(input: { reviewId: string; accounts: AccountRef[]; items: RevokeItem[] }): Promise<{ receipts: RevocationReceipt[]; ref: BlobRef }> {
+    async applyRevocations(input: { reviewId: string; accounts: AccountRef[]; identityCenterAccount?: AccountRef; items: RevokeItem[] }): Promise<{ receipts: RevocationReceipt[]; ref: BlobRef }> {
       const receipts: RevocationReceipt[] = [];
       for (const item of input.items) {
         const account = input.accounts.find((a) => a.accountId === item.accountId);
         if (!account) throw new Error(`item ${item.key} is in account ${item.accountId}, which is not one of the review's accounts`);
-        const c = await accountClients(deps.aws, account);
+        const own = await accountClients(deps.aws, account);
+        const c = item.type === 'sso-assignment' && input.identityCenterAccount ? { iam: own.iam, ssoAdmin: (await accountClients(deps.aws, input.identityCenterAccount)).ssoAdmin } : own;
         let receipt = await revokePrincipal(c, item);
         for (let i = 1; i < VERIFY_READS && !receipt.verified && !receipt.steps.some((s) => s.result === 'failed'); i++) {
           await pause(VERIFY_INTERVAL_MS);

@@ -46,6 +46,7 @@ export const accessReviewSchema = z
     keyMaxAge: duration('keyMaxAge').default(90 * DAY_MS),
     unusedAfter: duration('unusedAfter').default(90 * DAY_MS),
     identityCenter: bool('identityCenter').default(false).describe('Review Identity Center account assignments too.'),
+    identityCenterAccount: accountId.optional().describe('The account holding the Identity Center instance (management or delegated administrator); default: each reviewed account.'),
     schedule: scheduleSchema.optional(),
   })
   .transform((r): AccessReviewPolicy => {
@@ -63,6 +64,7 @@ export const accessReviewSchema = z
       unusedAfterMs: r.unusedAfter,
       identityCenter: r.identityCenter,
     };
+    if (r.identityCenterAccount !== undefined) out.identityCenterAccount = r.identityCenterAccount;
     if (r.schedule) out.schedule = r.schedule;
     return out;
   });
@@ -123,6 +125,10 @@ export const checkReviews = (policy: Policy, issues: PolicyChecks): void => {
       issues.error([...path, 'escalateAfter'], `escalateAfter ${shown([...path, 'escalateAfter'], r.escalateAfterMs)} must be shorter than deadline ${shown([...path, 'deadline'], r.deadlineMs)}: escalation is what happens before the default action`);
     }
     if (r.remindEveryMs >= r.deadlineMs) issues.warn([...path, 'remindEvery'], `remindEvery ${shown([...path, 'remindEvery'], r.remindEveryMs)} is not shorter than the deadline: nobody is reminded`);
+    if (r.identityCenterAccount !== undefined) {
+      checkAccountRef(policy, r.identityCenterAccount, [...path, 'identityCenterAccount'], issues);
+      if (!r.identityCenter) issues.warn([...path, 'identityCenterAccount'], 'identityCenterAccount is set but identityCenter is false: assignments are not reviewed');
+    }
     r.exempt.forEach((e, j) => {
       const account = e.principal.startsWith('sso:') ? e.principal.split(':')[1] : e.principal.split(':')[4];
       if (account !== '*' && account !== undefined && !seen.has(account)) issues.warn([...path, 'exempt', j, 'principal'], `${e.principal} is not in one of this review's accounts; the exemption never applies`);

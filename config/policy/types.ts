@@ -223,8 +223,10 @@ export interface AccessReviewPolicy {
   keyMaxAgeMs: number;
   /** A key, user or role unused for this long is a finding (default 90 days). */
   unusedAfterMs: number;
-  /** Include Identity Center account assignments (the instance moto or AWS has). */
+  /** Include Identity Center account assignments. */
   identityCenter: boolean;
+  /** The declared account that holds the Identity Center instance (management or delegated administrator); default: each reviewed account. */
+  identityCenterAccount?: string;
   schedule?: RotationSchedule;
 }
 

@@ -3,8 +3,11 @@
 // real inventory; keep, revoke and bulk decisions through the client the CLI uses; a self-review
 // refused and routed to the escalation group; an overdue reviewer escalated and defaulted; every
 // revocation read back from IAM; the report and the evidence record. Then a worker SIGKILLed in the
-// middle of applying revocations (its own account 310987654321): nothing applied twice, nothing lost.
+// middle of applying revocations (its own account 310987654321): nothing applied twice, nothing lost;
+// inventory progress while it runs; and Identity Center assignments (410987654321) reviewed and revoked.
 import { GetLoginProfileCommand, ListAccessKeysCommand, ListAttachedUserPoliciesCommand, ListGroupsForUserCommand } from '@aws-sdk/client-iam';
+import { CreateGroupCommand, CreateUserCommand } from '@aws-sdk/client-identitystore';
+import { AttachManagedPolicyToPermissionSetCommand, CreateAccountAssignmentCommand, CreatePermissionSetCommand, ListAccountAssignmentsCommand, ListInstancesCommand } from '@aws-sdk/client-sso-admin';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { AwsClients } from '../../activities/aws/clients';
 import { SafeguardError } from '../../client/errors';
@@ -22,17 +25,20 @@ import { failure } from '../support/aws-calls';
 const stack = useStackSession();
 const REVIEW_ACCOUNT = '210987654321';
 const CRASH_ACCOUNT = '310987654321';
+const SSO_ACCOUNT = '410987654321';
+const MANAGEMENT_ACCOUNT = '123456789012';
 const DAY = 86_400_000;
 const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 
 const control = () => sandboxControl(stack.info.awsEndpoint);
-const iamIn = async (accountId: string): Promise<IAMClient> => {
+const clientsIn = async (accountId: string) => {
   const seed = sandboxSeed(stack.info);
   const clients = new AwsClients({ region: stack.info.region, endpoint: stack.info.awsEndpoint, brokerCredentials: { accessKeyId: seed.broker.accessKeyId, secretAccessKey: seed.broker.secretAccessKey } });
-  return (await clients.forAccount({ accountId, executionRoleArn: `arn:aws:iam::${accountId}:role/SafeguardExecution`, externalId: 'safeguard-sandbox' })).iam;
+  return clients.forAccount({ accountId, executionRoleArn: `arn:aws:iam::${accountId}:role/SafeguardExecution`, externalId: 'safeguard-sandbox' });
 };
+const iamIn = async (accountId: string): Promise<IAMClient> => (await clientsIn(accountId)).iam;
 const arn = (account: string, name: string, kind: 'user' | 'role' = 'user') => `arn:aws:iam::${account}:${kind}/${name}`;
 
 async function until<T>(what: string, read: () => Promise<T>, pred: (v: T) => boolean, timeoutMs = 90_000): Promise<T> {
@@ -207,6 +213,41 @@ describe('access review, progress', () => {
     } finally {
       await control().clearFaults();
     }
+  }, 120_000);
+});
+
+describe('access review, Identity Center', () => {
+  test('account assignments are reviewed like principals: a person’s administrator assignment flagged and revoked, the assignment deleted', async () => {
+    // The instance lives in the management account (the sandbox's main one) and assigns into the reviewed account.
+    const { ssoAdmin, identityStore } = await clientsIn(MANAGEMENT_ACCOUNT);
+    const instance = (await ssoAdmin.send(new ListInstancesCommand({}))).Instances![0]!;
+    const instanceArn = instance.InstanceArn!;
+    const storeId = instance.IdentityStoreId!;
+    const ps = (await ssoAdmin.send(new CreatePermissionSetCommand({ InstanceArn: instanceArn, Name: 'ItReviewAdmin' }))).PermissionSet!.PermissionSetArn!;
+    await ssoAdmin.send(new AttachManagedPolicyToPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: ps, ManagedPolicyArn: ADMIN }));
+    const daveId = (await identityStore.send(new CreateUserCommand({ IdentityStoreId: storeId, UserName: 'dave', DisplayName: 'Dave Example', Name: { GivenName: 'Dave', FamilyName: 'Example' }, Emails: [{ Value: 'dave@example.com', Primary: true }] }))).UserId!;
+    const groupId = (await identityStore.send(new CreateGroupCommand({ IdentityStoreId: storeId, DisplayName: 'oncall-engineers' }))).GroupId!;
+    for (const [type, id] of [['USER', daveId], ['GROUP', groupId]] as const) {
+      await ssoAdmin.send(new CreateAccountAssignmentCommand({ InstanceArn: instanceArn, TargetId: SSO_ACCOUNT, TargetType: 'AWS_ACCOUNT', PermissionSetArn: ps, PrincipalType: type, PrincipalId: id }));
+    }
+    const assigned = async () => ((await ssoAdmin.send(new ListAccountAssignmentsCommand({ InstanceArn: instanceArn, AccountId: SSO_ACCOUNT, PermissionSetArn: ps }))).AccountAssignments ?? []).map((a) => `${a.PrincipalType}:${a.PrincipalId}`).sort();
+    expect(await assigned()).toEqual([`GROUP:${groupId}`, `USER:${daveId}`].sort());
+
+    const reviews = new ReviewClient(stack.ctx.temporal, stack.ctx.taskQueue);
+    const { workflowId } = await reviews.start(stack.ctx.policy, 'it-review-sso', 'alice');
+    await until('reviewers', () => reviews.status(workflowId), (s: AccessReviewStatus) => s.reviewers.length > 0);
+    const items = itemsOf(await reviews.reviewers(workflowId));
+    const daveKey = `sso:${SSO_ACCOUNT}:ItReviewAdmin:USER:${daveId}`;
+    expect(items.get('Dave Example → ItReviewAdmin')).toMatchObject({ key: daveKey, type: 'sso-assignment', holder: 'dave', findings: ['admin-on-human'], run: expect.stringMatching(/--group-security$/) });
+    expect(items.get('oncall-engineers → ItReviewAdmin')).toMatchObject({ type: 'sso-assignment', findings: [] });
+    // dave may not keep his own assignment (he is no reviewer here anyway); carol revokes it and keeps the group's.
+    await reviews.decide(workflowId, 'carol', { items: [{ item: daveKey, decision: 'revoke', reason: 'admin through Identity Center needs break-glass instead' }], via: 'cli' });
+    await reviews.decide(workflowId, 'carol', { bulk: 'keep-all', via: 'cli' });
+    const res = await reviews.result(workflowId);
+    expect(res.outcome).toBe('completed');
+    const sec = res.status.reviewers.find((r) => r.reviewer.id === 'security')!.result!;
+    expect(sec.counts).toMatchObject({ revoked: 1, applied: 1, verified: 1, failed: 0 });
+    expect(await assigned()).toEqual([`GROUP:${groupId}`]);
   }, 120_000);
 });
 

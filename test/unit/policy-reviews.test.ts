@@ -255,3 +255,20 @@ describe('policy reviews.access: warnings', () => {
     expect(result.warnings).toEqual([issue(45, 'reviews.access[1].owners.fallback.111111111111', "account 111111111111 is not one of this review's accounts; its fallback group is never used")]);
   });
 });
+
+describe('policy reviews.access: identityCenterAccount', () => {
+  it('names the declared account holding the instance', () => {
+    const review = validPolicy(policyText({ line: 41, text: `      identityCenter: true\n      identityCenterAccount: "${STAGING}"` })).reviews.access[0]!;
+    expect(review).toMatchObject({ identityCenter: true, identityCenterAccount: STAGING });
+  });
+
+  it('rejects an undeclared account, at the field', () => {
+    expect(issueAt(policyText({ line: 41, text: '      identityCenter: true\n      identityCenterAccount: "999999999999"' }), 'reviews.access[0].identityCenterAccount').message).toBe('unknown account "999999999999" (declare it under accounts)');
+  });
+
+  it('warns when set without identityCenter: nothing would read it', () => {
+    const result = parsePolicy(policyText({ line: 41, text: `      identityCenter: false\n      identityCenterAccount: "${PROD}"` }), 'p.yaml');
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual([issue(42, 'reviews.access[0].identityCenterAccount', 'identityCenterAccount is set but identityCenter is false: assignments are not reviewed')]);
+  });
+});

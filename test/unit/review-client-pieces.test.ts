@@ -91,6 +91,13 @@ describe('accessReviewTargetFor', () => {
     expect(target.accountRefs[0]?.executionRoleArn).toBe(`arn:aws:iam::${STAGING}:role/SafeguardExecution`);
   });
 
+  it("freezes the Identity Center account's execution role, not its id", () => {
+    const p = validPolicy(POLICY_TEXT.replace('      schedule: { every: 90d }', `      identityCenter: true\n      identityCenterAccount: "${PROD}"\n      schedule: { every: 90d }`));
+    const target = accessReviewTargetFor(p, 'quarterly-prod');
+    expect(target.identityCenterRef).toEqual({ accountId: PROD, executionRoleArn: `arn:aws:iam::${PROD}:role/SafeguardExecution`, externalId: 'safeguard-prod' });
+    expect(target).not.toHaveProperty('identityCenterAccount');
+  });
+
   it('refuses a review the policy does not have with UNKNOWN_TARGET, listing the ones it has', () => {
     const err = safeguardError(() => accessReviewTargetFor(policy(), 'yearly'));
     expect(err.code).toBe('UNKNOWN_TARGET');

@@ -83,7 +83,7 @@ export async function accessReviewWorkflow(input: AccessReviewInput): Promise<Ac
     step('check review', 'done');
 
     step('inventory', 'running', `${r.accounts.length} account(s)`);
-    state.accounts = await Promise.all(r.accountRefs.map((account) => inventory.collectInventory({ reviewId, account, identityCenter: r.identityCenter })));
+    state.accounts = await Promise.all(r.accountRefs.map((account) => inventory.collectInventory({ reviewId, account, identityCenter: r.identityCenter, ...(r.identityCenterRef ? { identityCenterAccount: r.identityCenterRef } : {}) })));
     const principals = state.accounts.reduce((n, a) => n + a.principals, 0);
     step('inventory', 'done', `${principals} principals in ${state.accounts.length} account(s)`);
 
@@ -115,6 +115,7 @@ export async function accessReviewWorkflow(input: AccessReviewInput): Promise<Ac
               deciders: p.deciders,
               escalation: { group: r.escalation, members: r.escalationMembers },
               accountRefs: r.accountRefs,
+              ...(r.identityCenterRef ? { identityCenterRef: r.identityCenterRef } : {}),
               items: p.items,
               itemCount: p.itemCount,
               flaggedCount: p.flaggedCount,

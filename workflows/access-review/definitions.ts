@@ -17,9 +17,11 @@ export type * from './inventory';
  * and the escalation group's members): a policy edit never changes a review in flight, and the worker
  * checks it is still the policy's review before reading anything.
  */
-export interface AccessReviewTarget extends Omit<AccessReviewPolicy, 'schedule'> {
+export interface AccessReviewTarget extends Omit<AccessReviewPolicy, 'schedule' | 'identityCenterAccount'> {
   accountRefs: AccountRef[];
   escalationMembers: string[];
+  /** The account holding the Identity Center instance, when it is not each reviewed account. */
+  identityCenterRef?: AccountRef;
 }
 
 export interface AccessReviewInput {
@@ -108,6 +110,8 @@ export interface AccessReviewerInput {
   escalation: { group: string; members: string[] };
   /** The accounts of the review, for the revocations. */
   accountRefs: AccountRef[];
+  /** Where Identity Center assignments are deleted, when not in the item's own account. */
+  identityCenterRef?: AccountRef;
   items: BlobRef;
   itemCount: number;
   flaggedCount: number;

@@ -194,7 +194,7 @@ export async function accessReviewerWorkflow(input: AccessReviewerInput): Promis
       const todo = b.toRevoke(input.defaultAction);
       for (let i = 0; i < todo.length; i += APPLY_BATCH) {
         const batch = todo.slice(i, i + APPLY_BATCH);
-        const out = await revoke.applyRevocations({ reviewId: input.reviewId, accounts: input.accountRefs, items: batch.map((b) => ({ key: b.item.key, type: b.item.type, name: b.item.name, accountId: b.item.accountId, actions: b.actions })) });
+        const out = await revoke.applyRevocations({ reviewId: input.reviewId, accounts: input.accountRefs, ...(input.identityCenterRef ? { identityCenterAccount: input.identityCenterRef } : {}), items: batch.map((b) => ({ key: b.item.key, type: b.item.type, name: b.item.name, accountId: b.item.accountId, actions: b.actions })) });
         for (const r of out.receipts) b.receipts[r.key] = r;
         receiptRefs.push(out.ref);
       }
