@@ -1,7 +1,6 @@
 // How the CLI prints access reviews: the review's steps and totals, each reviewer's progress, and one
 // reviewer's items with their findings and decisions. Pure.
-import type { InventoryProgress } from '../client/review-client';
-import type { AccessReviewStatus, AccessReviewerStatus, ReviewerItemView } from '../workflows/access-review/definitions';
+import type { AccessReviewStatus, AccessReviewerStatus, InventoryProgress, ReviewerItemView } from '../workflows/access-review/definitions';
 import { executionNote, runViewLines } from './run-view';
 
 export function formatReviewStatus(st: AccessReviewStatus & { execution: { status: string }; progress: InventoryProgress[] }): string {

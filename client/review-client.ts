@@ -16,6 +16,7 @@ import type {
   BulkChoice,
   DecideItemsInput,
   DecideItemsResult,
+  InventoryProgress,
   ItemDecision,
 } from '../workflows/access-review/definitions';
 import type { DecisionChannel } from '../workflows/shared/approval/definitions';
@@ -35,12 +36,6 @@ export function accessReviewInput(policy: Policy, name: string, requestedBy: str
   return { review: accessReviewTargetFor(policy, name), requestedBy, security: securityPeople(policy), ...(channel ? { channel } : {}) };
 }
 
-/** How far a running inventory got, from its activities' heartbeats. */
-export interface InventoryProgress {
-  accountId: string;
-  what: string;
-  count: number;
-}
 
 export interface ReviewDecision {
   /** Per-item decisions (principal ARN, Identity Center key, or a name unique among the person's items)… */

@@ -117,14 +117,8 @@ export interface ReviewerSummary {
   totals: ReportTotals;
 }
 
-export interface ReviewReport {
-  reviewId: string;
-  reviewName: string;
-  startedAt: string;
-  endedAt?: string;
-  outcome?: string;
-  defaultAction: DefaultAction;
-  accounts: string[];
+/** The review as its input names it, then the totals, per-reviewer summaries and one row per item. */
+export interface ReviewReport extends Pick<ReviewReportInput, 'reviewId' | 'reviewName' | 'startedAt' | 'endedAt' | 'outcome' | 'defaultAction' | 'accounts'> {
   totals: ReportTotals;
   reviewers: ReviewerSummary[];
   /** Sorted by reviewer, then principal key; exempt items (reviewer "") first. */

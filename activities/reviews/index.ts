@@ -12,7 +12,7 @@ import type { BlobStore } from '../../evidence/blobs';
 import { buildReviewReport } from '../../reports/access-review';
 import type { ReviewerReportInput } from '../../reports/access-review';
 import { reviewerWorkflowId } from '../../workflows/access-review/definitions';
-import type { AccessReviewStatus, AccessReviewTarget, AccountSummary, ReviewerOutcome, ReviewerSummary, ReviewTotals } from '../../workflows/access-review/definitions';
+import type { AccessReviewTarget, AccountSummary, InventoryProgress, ReviewerOutcome, ReviewerSummary, ReviewTotals } from '../../workflows/access-review/definitions';
 import type { AccountInventory, BlobRef, DecisionRecord, DefaultAction, Finding, FindingCode, Principal, Reviewer, ReviewItem, RevocationReceipt } from '../../workflows/access-review/inventory';
 import type { AccountRef } from '../../workflows/key-rotation/targets';
 import type { AwsClients } from '../aws/clients';
@@ -58,12 +58,6 @@ export interface ReviewPlan {
   rootFindings: Record<string, FindingCode[]>;
 }
 
-/** The heartbeat details a front end reads to show inventory progress. */
-export interface InventoryProgress {
-  accountId: string;
-  what: string;
-  count: number;
-}
 
 export function createReviewActivities(deps: ReviewActivityDeps) {
   let brokerArn: string | undefined;
@@ -268,4 +262,3 @@ export function roleArnOfCaller(arn: string): string {
 }
 
 export type ReviewActivities = ReturnType<typeof createReviewActivities>;
-export type { AccessReviewStatus };

@@ -5,10 +5,6 @@
 // original id: scratch names and the fire drill's grant id derive from it). Re-record only on
 // purpose, when a change is meant to be incompatible (and then version the workflow with patched()).
 //   npx tsx test/replay/record-drills.ts
-import fs from 'node:fs';
-import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { fireDrillInput } from '../../client/fire-drill-client';
 import { statusQuery } from '../../workflows/break-glass/definitions';
@@ -22,11 +18,11 @@ import type { RestoreDrillTarget } from '../../workflows/restore-drill/targets';
 import { fakeDrill } from '../support/fake-drill';
 import { FIRE_DRILL_POLICY, fakeFireDrill } from '../support/fake-fire-drill';
 import { createTestWorker, startTimeSkipping } from '../support/time-skipping';
+import { runRecorder, saveHistory, until } from './recorder';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const account = { accountId: '123456789012', executionRoleArn: 'arn:aws:iam::123456789012:role/SafeguardExecution', externalId: 'safeguard-sandbox' };
-const out = path.join(__dirname, 'histories');
 
 /** Runs `fn` with a worker on its own task queue serving `activities`. */
 async function withWorker<T>(env: TestWorkflowEnvironment, taskQueue: string, activities: object, fn: () => Promise<T>): Promise<T> {
@@ -34,25 +30,12 @@ async function withWorker<T>(env: TestWorkflowEnvironment, taskQueue: string, ac
   return worker.runUntil(fn);
 }
 
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`never got there: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 function expectOutcome(id: string, got: string, want: string): void {
   if (got !== want) throw new Error(`${id} ended ${got}, not ${want}: not recorded`);
 }
 
-async function save(handle: WorkflowHandle, scenario: string): Promise<void> {
-  fs.writeFileSync(path.join(out, `${handle.workflowId}.${scenario}.json`), historyToJSON(await handle.fetchHistory()));
-}
-
 async function main(): Promise<void> {
   const env = await startTimeSkipping();
-  fs.mkdirSync(out, { recursive: true });
 
   // 1. An RDS snapshot restored, validated, scored within target, torn down, then signed off.
   {
@@ -79,7 +62,7 @@ async function main(): Promise<void> {
       await h.executeUpdate(approveUpdate, { args: [{ approver: 'bob', round: SIGN_OFF_ROUND, comment: 'row counts look right', via: 'cli' }] });
       const res = (await h.result()) as RestoreDrillResult;
       expectOutcome(h.workflowId, `${res.outcome}/${res.status.signOff}`, 'passed/signed');
-      await save(h, 'passed-signed-off');
+      await saveHistory(h, 'passed-signed-off');
     });
   }
 
@@ -104,7 +87,7 @@ async function main(): Promise<void> {
       const res = (await h.result()) as RestoreDrillResult;
       expectOutcome(h.workflowId, res.outcome, 'validation-failed');
       if (!state.calls.some((c) => c.activity === 'reportBackupValidation') || !res.status.teardown) throw new Error('validation-failed run did not report to AWS Backup and tear down');
-      await save(h, 'validation-failed');
+      await saveHistory(h, 'validation-failed');
     });
   }
 
@@ -118,7 +101,7 @@ async function main(): Promise<void> {
       const h = await env.client.workflow.start('drillSweeperWorkflow', { taskQueue: 'replay-record-drill-3', workflowId: 'safeguard-drill-sweeper-0000d003', args: [input] });
       const res = (await h.result()) as DrillSweepResult;
       expectOutcome(h.workflowId, res.swept.map((s) => `${s.name}:${s.deleted}`).join(','), 'sg-drill-patients-db-0badf00d:true');
-      await save(h, 'swept');
+      await saveHistory(h, 'swept');
     });
   }
 
@@ -139,18 +122,12 @@ async function main(): Promise<void> {
       expectOutcome(id, res.outcome, 'passed');
       const grant = await child.describe();
       if (grant.status.name !== 'COMPLETED') throw new Error(`${grantId} is ${grant.status.name}, not COMPLETED`);
-      await save(h, 'passed');
-      await save(child, 'fire-drill-child');
+      await saveHistory(h, 'passed');
+      await saveHistory(child, 'fire-drill-child');
     });
   }
 
   await env.teardown();
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runRecorder(main);

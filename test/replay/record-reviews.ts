@@ -5,36 +5,20 @@
 // both reviewer runs are saved. Workflow ids are fixed (reviewer ids derive from the review's).
 // Re-record only on purpose, when a change is meant to be incompatible (then version with patched()).
 //   npx tsx test/replay/record-reviews.ts
-import fs from 'node:fs';
-import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { REVIEW_ROUND, decideItemsUpdate, reviewerStatusQuery, reviewerWorkflowId } from '../../workflows/access-review/definitions';
 import type { AccessReviewInput, AccessReviewResult } from '../../workflows/access-review/definitions';
 import type { ReviewItem } from '../../workflows/access-review/inventory';
 import { fakeReview } from '../support/fake-review';
 import { createTestWorker, startTimeSkipping } from '../support/time-skipping';
+import { runRecorder, saveHistory, until } from './recorder';
 
 const DAY = 86_400_000;
 const ACCOUNT = '123456789012';
-const out = path.join(__dirname, 'histories');
 const user = (name: string, over: Partial<ReviewItem> = {}): ReviewItem => ({ key: `arn:aws:iam::${ACCOUNT}:user/${name}`, type: 'user', accountId: ACCOUNT, name, findings: [], route: 'owner-tag', ...over });
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`never got there: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function save(handle: WorkflowHandle, scenario: string): Promise<void> {
-  fs.writeFileSync(path.join(out, `${handle.workflowId}.${scenario}.json`), historyToJSON(await handle.fetchHistory()));
-}
 
 async function main(): Promise<void> {
   const env = await startTimeSkipping();
-  fs.mkdirSync(out, { recursive: true });
   const { activities, state } = fakeReview();
   state.plan = [
     { reviewer: { type: 'person', id: 'bob' }, deciders: ['bob'], items: [user('svc-a'), user('svc-b', { findings: ['access-key-old'] }), user('svc-c')] },
@@ -77,17 +61,11 @@ async function main(): Promise<void> {
     if (res.outcome !== 'completed') throw new Error(`${id} ended ${res.outcome}, not completed: not recorded`);
     const secResult = res.status.reviewers.find((r) => r.reviewer.id === 'security')?.result;
     if (secResult?.counts.defaulted !== 1 || !secResult.escalated) throw new Error('the security run did not default one item after escalating: not recorded');
-    await save(h, 'completed');
-    await save(bob, 'decided');
-    await save(sec, 'escalated-defaulted');
+    await saveHistory(h, 'completed');
+    await saveHistory(bob, 'decided');
+    await saveHistory(sec, 'escalated-defaulted');
   });
   await env.teardown();
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runRecorder(main);

@@ -59,6 +59,13 @@ export interface ReviewerSummary {
   result?: ReviewerResult;
 }
 
+/** What a running inventory activity heartbeats: front ends read it to show progress. */
+export interface InventoryProgress {
+  accountId: string;
+  what: string;
+  count: number;
+}
+
 export interface ReviewTotals {
   principals: number;
   flagged: number;
