@@ -173,7 +173,9 @@ export async function restoreDrillWorkflow(input: RestoreDrillInput): Promise<Re
       outcome = 'rejected-invalid';
       step('check drill', 'failed', `not the policy's drill: ${err.message}`);
       run.notify('rejected-invalid', { page: true, detail: `drill input does not match the policy: ${err.message.slice(0, 500)}` });
-    } else if (isCancellation(err) && timedOut) {
+    } else if (timedOut) {
+      // maxDuration cancels the steps; an AWS call in flight may still end in its own failure (a
+      // throttled poll) rather than a cancel, and the drill ran out of time either way.
       outcome = 'timed-out';
       failRunning(current, `stopped at maxDuration ${fmt(d.maxDurationMs)}`);
       run.notify('timed-out', { page: true, detail: `${current} had not finished after ${fmt(d.maxDurationMs)}` });
