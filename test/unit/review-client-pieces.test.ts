@@ -126,6 +126,11 @@ describe('reviewInputProblems', () => {
     expect(reviewInputProblems(inp)).toEqual(problems);
   });
 
+  it('names a reviewer history limit that is not a whole number of at least 20', () => {
+    expect(reviewInputProblems({ ...good(), reviewerHistoryLimit: 40 })).toEqual([]);
+    for (const bad of [5, 40.5, '40']) expect(reviewInputProblems({ ...good(), reviewerHistoryLimit: bad })).toEqual(['reviewerHistoryLimit is not a whole number of at least 20']);
+  });
+
   it('says when the review is not an object at all', () => {
     expect(reviewInputProblems({ ...good(), review: 'quarterly-prod' })).toEqual(['review is not an object']);
   });

@@ -249,52 +249,62 @@ describe('accessReview', () => {
 describe('accessReviewer', () => {
   test('continues as new when its history grows, carrying every decision', async () => {
     const items = Array.from({ length: 40 }, (_, i) => user(`u${String(i).padStart(2, '0')}`));
-    const { activities, state } = fakeReview();
-    const reviewId = `review-can-${Math.random().toString(16).slice(2, 10)}`;
-    const workflowId = reviewerWorkflowId(reviewId, { type: 'person', id: 'bob' });
-    state.plan = [{ reviewer: { type: 'person', id: 'bob' }, deciders: ['bob'], items }];
-    const plan = await activities.planReview({ reviewId } as never);
-    const child: AccessReviewerInput = {
+    await run(
+      'accessReviewWorkflow',
+      input({ reviewerHistoryLimit: 40 }, review({ deadlineMs: 30 * DAY, escalateAfterMs: 20 * DAY, remindEveryMs: 10 * DAY, defaultAction: 'report-only' })),
+      async ({ handle, workflowId }) => {
+        const bob = reviewerHandle(workflowId, 'person', 'bob');
+        // Time stands still while decisions arrive (the deadline is a month away in virtual time).
+        await env.connection.testService?.lockTimeSkipping({});
+        try {
+          await reviewerReady(workflowId, 'person', 'bob');
+          const first = (await bob.describe()).runId;
+          for (const it of items.slice(0, 39)) await decide(env.client.workflow.getHandle(bob.workflowId), { reviewer: 'bob', items: [{ key: it.key, decision: 'keep' }] });
+          const st = await waitFor(() => env.client.workflow.getHandle(bob.workflowId).query(reviewerStatusQuery), (s) => s.counts.decided === 39, 'decisions carried');
+          expect(st.items.filter((i) => i.decision?.decision === 'keep')).toHaveLength(39);
+          expect((await env.client.workflow.getHandle(bob.workflowId).describe()).runId).not.toBe(first);
+          await decide(env.client.workflow.getHandle(bob.workflowId), { reviewer: 'bob', items: [{ key: items[39]!.key, decision: 'revoke' }] });
+        } finally {
+          await env.connection.testService?.unlockTimeSkipping({});
+        }
+        const res = (await handle.result()) as AccessReviewResult;
+        expect(res.status.reviewers[0]!.result!.counts).toMatchObject({ items: 40, kept: 39, revoked: 1, applied: 1 });
+      },
+      (s) => (s.plan = [{ reviewer: { type: 'person', id: 'bob' }, deciders: ['bob'], items }]),
+    );
+  });
+
+  test('a reviewer started on its own, not by its access review, is refused before it reads or changes anything', async () => {
+    const reviewId = `review-forged-${Math.random().toString(16).slice(2, 10)}`;
+    const forged: AccessReviewerInput = {
       reviewId,
       reviewName: 'quarterly-prod',
       reviewer: { type: 'person', id: 'bob' },
       deciders: ['bob'],
       escalation: { group: 'security', members: ['carol', 'erin'] },
       accountRefs: [REF],
-      items: plan.reviewers[0]!.items,
-      itemCount: 40,
+      items: { sha256: 'a'.repeat(64), bytes: 10, label: 'a past review’s items' },
+      itemCount: 1,
       flaggedCount: 0,
-      deadlineAt: new Date((await env.currentTimeMs()) + 30 * DAY).toISOString(),
-      escalateAt: new Date((await env.currentTimeMs()) + 20 * DAY).toISOString(),
-      remindEveryMs: 10 * DAY,
-      defaultAction: 'report-only',
+      deadlineAt: new Date(0).toISOString(),
+      escalateAt: new Date(0).toISOString(),
+      remindEveryMs: DAY,
+      defaultAction: 'detach-policies',
       security: ['carol'],
-      historyLimit: 40,
     };
-    const taskQueue = `tq-${workflowId}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, workflowBundle: await workflowBundle(), activities });
-    // Time stands still while decisions arrive (the deadline is a month away in virtual time).
-    await env.connection.testService?.lockTimeSkipping({});
-    try {
-      await worker.runUntil(async () => {
-        const h = await env.client.workflow.start('accessReviewerWorkflow', { taskQueue, workflowId, args: [child] });
-        const first = (await h.describe()).runId;
-        await waitFor(() => h.query(reviewerStatusQuery), (s) => s.phase === 'reviewing', 'reviewing');
-        for (const it of items.slice(0, 39)) {
-          const handle = env.client.workflow.getHandle(workflowId);
-          await decide(handle, { reviewer: 'bob', items: [{ key: it.key, decision: 'keep' }] });
-        }
-        const st = await waitFor(() => env.client.workflow.getHandle(workflowId).query(reviewerStatusQuery), (s) => s.counts.decided === 39, 'decisions carried');
-        expect(st.items.filter((i) => i.decision?.decision === 'keep')).toHaveLength(39);
-        expect((await env.client.workflow.getHandle(workflowId).describe()).runId).not.toBe(first);
-        await decide(env.client.workflow.getHandle(workflowId), { reviewer: 'bob', items: [{ key: items[39]!.key, decision: 'revoke' }] });
-        const res = (await env.client.workflow.getHandle(workflowId).result()) as ReviewerResult;
-        expect(res.counts).toMatchObject({ items: 40, kept: 39, revoked: 1, applied: 1 });
-      });
-    } finally {
-      await env.connection.testService?.unlockTimeSkipping({});
-      await env.client.workflow.getHandle(workflowId).terminate('test over').catch(() => undefined);
-      await healTimeSkipping(env);
-    }
+    await run(
+      'accessReviewerWorkflow',
+      forged,
+      async ({ handle, state }) => {
+        const err = await handle.result().then(
+          () => undefined,
+          (e: unknown) => e as { cause?: { type?: string } },
+        );
+        expect(err?.cause?.type).toBe('RequestRejected');
+        expect(state.calls).toEqual([]);
+      },
+      undefined,
+      reviewerWorkflowId(reviewId, { type: 'person', id: 'bob' }),
+    );
   });
 });

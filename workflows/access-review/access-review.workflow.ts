@@ -125,6 +125,7 @@ export async function accessReviewWorkflow(input: AccessReviewInput): Promise<Ac
               defaultAction: r.defaultAction,
               security: input.security,
               ...(input.channel ? { channel: input.channel } : {}),
+              ...(input.reviewerHistoryLimit !== undefined ? { historyLimit: input.reviewerHistoryLimit } : {}),
             },
           ],
         }),

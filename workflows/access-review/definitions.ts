@@ -32,6 +32,8 @@ export interface AccessReviewInput {
   security: string[];
   /** Slack channel for the review's card (`reviews.channel`). */
   channel?: string;
+  /** Reviewers continue as new past this many history events (default 4,000; tests go lower). */
+  reviewerHistoryLimit?: number;
 }
 
 /**

@@ -12,6 +12,8 @@ const isPositiveMs = (v: unknown): boolean => isMs(v) && (v as number) > 0;
 export function reviewInputProblems(raw: unknown): string[] {
   const { input, problems: p } = commonInputProblems(raw);
   if (!input) return p;
+  const limit = input['reviewerHistoryLimit'];
+  if (limit !== undefined && (!Number.isInteger(limit) || (limit as number) < 20)) p.push('reviewerHistoryLimit is not a whole number of at least 20');
   const r = input['review'];
   if (!isRec(r)) return [...p, 'review is not an object'];
   if (!isStr(r['name'], 32) || !REVIEW.test(r['name'])) p.push('review.name is not a review name');

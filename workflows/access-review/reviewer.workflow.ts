@@ -8,6 +8,7 @@
 // History stays bounded however many items and clicks there are: the items come from a blob (loaded
 // once per run), and when the history grows long the run continues as new, carrying its decisions.
 import {
+  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -27,6 +28,8 @@ import { decideItemsUpdate, reviewerStatusQuery } from './definitions';
 import type { AccessReviewerInput, AccessReviewerStatus, ReviewerItemView, ReviewerPhase, ReviewerResult } from './definitions';
 import type { BlobRef, RevocationReceipt } from './inventory';
 import { ReviewBook, isFlagged } from './review-book';
+import { Refusals } from '../shared/refusals';
+import { isRec } from '../shared/shape';
 
 const quick = proxyActivities<Activities>({
   startToCloseTimeout: '2m',
@@ -51,6 +54,13 @@ const NOTIFY_DRAIN_MS = 30_000;
 
 export async function accessReviewerWorkflow(input: AccessReviewerInput): Promise<ReviewerResult> {
   const id = workflowInfo().workflowId;
+  // Only an access review starts reviewers, after checking its review against the worker's policy:
+  // a reviewer started on its own (by anyone who can reach Temporal) could otherwise apply a default
+  // action of its choosing to a stored item list. Nothing is read or changed before this check.
+  const parent = workflowInfo().parent;
+  if (!parent || !id.startsWith(`${parent.workflowId}--`) || !isRec(input) || input.reviewId !== parent.workflowId) {
+    throw ApplicationFailure.nonRetryable(`${id.slice(0, 120)} was not started by its access review: refused before reading or changing anything`, Refusals.requestRejected);
+  }
   const carry = input.carry;
   if (!carry) {
     upsertSearchAttributes({
