@@ -266,6 +266,13 @@ describe('other kinds: rotations, schedules, decisions on any run', () => {
     [['drill', 'report', 'drill-restore-it-rds-snap-00000000', '--as', 'carol'], /no Safeguard run with id drill-restore-it-rds-snap-00000000/],
     [['drill', 'sweep', '--older-than', '5 minutes', '--as', 'carol'], /--older-than: "5 minutes" is not a duration/],
     [['approve', 'drill-restore-it-signed-00000000', '--round', 'Sign Off', '--as', 'bob'], /"Sign Off" is not a round id/],
+    [['review', 'start', 'yearly', '--as', 'carol'], /"yearly" is not an access review in the policy \(reviews: it-review, it-review-crash, it-review-sso\)/],
+    [['review', 'status', 'review--x', '--as', 'carol'], /"review--x" is not an access-review run id/],
+    [['review', 'report', 'review-it-review-00000000', '--format', 'pdf', '--as', 'carol'], /--format must be csv, json or md, not "pdf"/],
+    [['review', 'decide', 'review-it-review-00000000', 'maybe', '--item', 'svc-a', '--as', 'bob'], /the decision must be keep or revoke, not "maybe"/],
+    [['review', 'decide', 'review-it-review-00000000', '--bulk', 'revoke-everything', '--as', 'bob'], /--bulk must be one of keep-unflagged, revoke-flagged, keep-all, revoke-all/],
+    [['review', 'decide', 'review-it-review-00000000', 'keep', '--as', 'bob'], /name the item with --item/],
+    [['review', 'decide', 'review-it-review-00000000', '--item', 'svc-a', 'keep', '--as', 'bob'], /no Safeguard run with id review-it-review-00000000/],
   ])('%j is refused', async (argv, message) => {
     const before = await workflowIds();
     const r = await cli(...argv);
