@@ -12,6 +12,15 @@ export const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TLS: bool,
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** mTLS (self-hosted with client certificates, or Temporal Cloud with certificates): PEM files. Either both or neither. */
+  TEMPORAL_TLS_CERT_FILE: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** A private CA that signed the Temporal frontend's certificate (default: the system's roots). */
+  TEMPORAL_TLS_CA_FILE: z.string().min(1).optional(),
+  /** The name in the frontend's certificate, when it differs from TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** The Temporal SDK's own Prometheus exporter (worker only): host:port to bind, unset to turn it off. */
+  TEMPORAL_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'must be host:port').optional(),
   SAFEGUARD_TASK_QUEUE: z.string().min(1).default('safeguard'),
   /** Shared by every worker of a deployment: the per-role deny-policy writers run here. */
   SAFEGUARD_REVOCATION_TASK_QUEUE: z.string().min(1).default('safeguard-revocations'),
@@ -55,10 +64,60 @@ export const envSchema = z.object({
     .enum(['on', 'off', ''], { error: 'must be on or off' })
     .optional()
     .transform((v): 'on' | 'off' => (v === 'off' ? 'off' : 'on')),
+  /**
+   * The operations endpoint of every process (worker, api, Slack app): /metrics (Prometheus),
+   * /healthz (alive) and /readyz (connected and serving). `off` turns it off; 0 picks a free port.
+   */
+  SAFEGUARD_OPS_PORT: z
+    .string()
+    .regex(/^(off|\d{1,5})$/, 'must be a port number or off')
+    .default('off')
+    .transform((v): number | 'off' => (v === 'off' ? 'off' : Number(v)))
+    .refine((v) => v === 'off' || v <= 65535, 'must be a port number (0–65535) or off'),
+  /** Address the operations endpoint binds (0.0.0.0 in a container, so the scraper and the health check reach it). */
+  SAFEGUARD_OPS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/**
+ * Variables a Safeguard process reads that are validated where they are used (Slack, the codec key
+ * ring) or read by a library (the AWS SDK's default credential chain, Node). With envSchema's keys
+ * this is the one list of every variable: docker-compose.yml, .env.example and the dev stack may set
+ * nothing else (test/unit/deploy-compose.test.ts).
+ */
+export const ENV_READ_ELSEWHERE: Readonly<Record<string, string>> = {
+  SLACK_BOT_TOKEN: 'Slack bot token (xoxb-…): the Slack app, and the worker posts to Slack when set (slack-app/config.ts, activities/slack/client.ts)',
+  SLACK_SIGNING_SECRET: "the Slack app's signing secret (HTTP mode)",
+  SLACK_APP_TOKEN: 'app-level token (xapp-…): Socket Mode instead of the HTTP endpoint',
+  SLACK_API_URL: 'Slack Web API base URL (tests point it at a fake Slack)',
+  SLACK_TEAM_ID: 'refuse requests from any other workspace',
+  SLACK_APPROVERS_CHANNEL: "the worker's default approvers channel when the policy names none",
+  SLACK_TIMEOUT_MS: "the worker's Slack Web API timeout",
+  PORT: "the Slack app's HTTP port (Bolt)",
+  SAFEGUARD_CODEC_KEY_FILE: 'payload codec key file (JSON, mode 0600; codec/keyring.ts)',
+  SAFEGUARD_CODEC_KEYS: 'payload codec keys inline (id:base64,…), instead of the key file',
+  SAFEGUARD_CODEC_ACTIVE_KEY: 'the key id new payloads are encrypted with (default: the first)',
+  AWS_ACCESS_KEY_ID: "AWS SDK default chain: the broker's credentials (prefer a role: instance, task or web identity)",
+  AWS_SECRET_ACCESS_KEY: 'AWS SDK default chain',
+  AWS_SESSION_TOKEN: 'AWS SDK default chain',
+  AWS_PROFILE: 'AWS SDK default chain',
+  AWS_ROLE_ARN: 'AWS SDK default chain (web identity, e.g. EKS IRSA)',
+  AWS_WEB_IDENTITY_TOKEN_FILE: 'AWS SDK default chain (web identity)',
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: 'AWS SDK default chain (ECS task role)',
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: 'AWS SDK default chain (container credentials endpoint)',
+  AWS_CONTAINER_AUTHORIZATION_TOKEN: 'AWS SDK default chain (container credentials endpoint)',
+  NODE_ENV: 'Node (the image sets production)',
+  NODE_OPTIONS: 'Node runtime flags (e.g. --max-old-space-size)',
+  PATH: 'the process search path',
+  HOME: "the user's home directory",
+};
+
+/** Every environment variable some Safeguard process reads: envSchema's keys and ENV_READ_ELSEWHERE's. */
+export function knownEnvVariables(): string[] {
+  return [...Object.keys(envSchema.shape), ...Object.keys(ENV_READ_ELSEWHERE)];
+}
 
 export class ConfigError extends Error {
   readonly code = 'INVALID_ENVIRONMENT';
