@@ -11,6 +11,7 @@ import { createSafeguardWorker } from './worker';
 import { loadPolicyFile } from '../config/policy';
 import { slackNotifierFromEnv } from '../activities/slack/client';
 import { ensureReconcilerSchedule } from './schedules';
+import { ensureSearchAttributes } from './search-attributes';
 import { connectTemporal } from '../client/temporal';
 import { ScheduleClient } from '../client/schedules';
 
@@ -33,6 +34,9 @@ async function main(): Promise<void> {
   const dataConverter = dataConverterWithCodec(keyring);
   const connection = await NativeConnection.connect(connectionOptions(target));
   const { client, connection: clientConnection } = await connectTemporal(target, keyring);
+  // Before any run starts: every run sets Safeguard's search attributes, which must exist.
+  const attributes = await ensureSearchAttributes(clientConnection, target.namespace);
+  if (attributes.added.length > 0) logger.info({ namespace: target.namespace, added: attributes.added }, 'search attributes added');
   const worker = await createSafeguardWorker({
     connection,
     namespace: target.namespace,
