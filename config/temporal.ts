@@ -58,7 +58,8 @@ function readPem(file: string, variable: string): Buffer {
     if (!pem.includes('-----BEGIN ')) throw new Error('not a PEM file (no -----BEGIN line)');
     return pem;
   } catch (err) {
-    throw new ConfigError(`${variable}=${file}: ${err instanceof Error ? err.message : String(err)}`);
+    // `message` rather than instanceof: fs errors may come from another realm (jest, vm contexts).
+    throw new ConfigError(`${variable}=${file}: ${(err as { message?: string }).message ?? String(err)}`);
   }
 }
 
