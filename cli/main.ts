@@ -5,9 +5,11 @@ import { SafeguardError } from '../client/errors';
 import { ConfigError } from '../config/env';
 import { PolicyError } from '../config/policy';
 import { out } from './program';
+import { nodeVersionNotice } from '../config/node-version';
 import * as access from './areas/access';
 import * as audit from './areas/audit';
 import * as breakglass from './areas/breakglass';
+import * as codec from './areas/codec';
 import * as decisions from './areas/decisions';
 import * as drills from './areas/drills';
 import * as policy from './areas/policy';
@@ -16,7 +18,7 @@ import * as rotation from './areas/rotation';
 import * as schedules from './areas/schedules';
 
 /** Every area of the CLI, in the order `--help` lists them. */
-const AREAS = [breakglass, rotation, drills, reviews, schedules, decisions, access, policy, audit];
+const AREAS = [breakglass, rotation, drills, reviews, schedules, decisions, access, policy, audit, codec];
 
 export function buildProgram(): Command {
   const program = new Command('safeguard').description('Break-glass access and runbook automation on Temporal').exitOverride().showHelpAfterError();
@@ -45,6 +47,8 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // The CLI says nothing about the Node version: its output feeds scripts and credential_process.
+  nodeVersionNotice();
   void runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
