@@ -13,7 +13,8 @@ import { BreakGlassClient } from '../client/break-glass-client';
 import { REPO_ROOT } from '../config/stack-file';
 import type { StackInfo } from '../config/stack-file';
 import type { ApiTarget } from './api-client';
-import { keyRingFromEnv, loadKeyFile } from '../codec';
+import { loadKeyFile } from '../codec';
+import { keyRingForProcess } from '../codec/kms-keyring';
 import { connectTemporal } from '../client/temporal';
 
 export interface CliContext {
@@ -50,7 +51,7 @@ export async function openContext(stack: StackInfo | undefined = process.env.TEM
   const policy = loadPolicyFile(policyFile);
   // An api configured by SAFEGUARD_API_URL needs its server id: fail before connecting anywhere.
   if (!stack?.apiUrl && env.SAFEGUARD_API_URL) requireApiServerId(env);
-  const keyring = stack?.codecKeyFile ? loadKeyFile(stack.codecKeyFile) : keyRingFromEnv();
+  const keyring = stack?.codecKeyFile ? loadKeyFile(stack.codecKeyFile) : await keyRingForProcess();
   const { client: temporal, connection } = await connectTemporal(target, keyring, { connectTimeoutMs: 5000 });
   const endpoint = stack?.awsEndpoint ?? env.SAFEGUARD_AWS_ENDPOINT;
   const region = stack?.region ?? env.AWS_REGION;

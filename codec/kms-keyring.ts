@@ -6,8 +6,7 @@
 // `SAFEGUARD_CODEC_KMS_KEYS=k2:<base64 CiphertextBlob>,k1:<…>` (active: SAFEGUARD_CODEC_ACTIVE_KEY,
 // default the first). Every wrap and unwrap carries the encryption context below, so a blob wrapped
 // for another purpose, or under another key id, does not unwrap here.
-import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
-import type { KMSClient } from '@aws-sdk/client-kms';
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { ENV_ACTIVE_KEY, ENV_KEY_FILE, ENV_KEYS, KeyRingError, createKeyRing, keyRingFromEnv } from './keyring';
 import type { KeyRing } from './keyring';
 
@@ -78,4 +77,20 @@ export async function newWrappedDataKey(kms: KMSClient, kmsKeyId: string, keyId:
   out.Plaintext?.fill(0);
   if (!out.CiphertextBlob) throw new Error(`KMS returned no CiphertextBlob for ${kmsKeyId}`);
   return { entry: `${keyId}:${Buffer.from(out.CiphertextBlob).toString('base64')}`, kmsKeyArn: out.KeyId ?? kmsKeyId };
+}
+
+/**
+ * loadKeyRing with a KMS client configured the way the process's other AWS clients are (AWS_REGION,
+ * SAFEGUARD_AWS_ENDPOINT, the SDK's default credential chain): what every process's main calls.
+ */
+export async function keyRingForProcess(env: NodeJS.ProcessEnv = process.env): Promise<KeyRing> {
+  let client: KMSClient | undefined;
+  try {
+    return await loadKeyRing(env, () => {
+      client = new KMSClient({ region: env.AWS_REGION ?? 'us-east-1', ...(env.SAFEGUARD_AWS_ENDPOINT ? { endpoint: env.SAFEGUARD_AWS_ENDPOINT } : {}) });
+      return client;
+    });
+  } finally {
+    client?.destroy();
+  }
 }
