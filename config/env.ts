@@ -41,6 +41,8 @@ export const envSchema = z.object({
     .regex(/^[\x21-\x7e]{1,256}$/, 'must be 1–256 printable ASCII characters without spaces, e.g. the api\'s public URL')
     .optional(),
   SAFEGUARD_API_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  /** Address the api binds: 127.0.0.1 by default; 0.0.0.0 in a container, behind the TLS proxy. */
+  SAFEGUARD_API_HOST: z.string().min(1).default('127.0.0.1'),
   /** STS hosts the api accepts presigned identity requests for (comma-separated host[:port]). */
   SAFEGUARD_STS_HOSTS: z.string().optional(),
   /** Console federation endpoint. */
@@ -110,6 +112,8 @@ export const ENV_READ_ELSEWHERE: Readonly<Record<string, string>> = {
   AWS_CONTAINER_CREDENTIALS_FULL_URI: 'AWS SDK default chain (container credentials endpoint)',
   AWS_CONTAINER_AUTHORIZATION_TOKEN: 'AWS SDK default chain (container credentials endpoint)',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "the AWS SDK's Node-version notice; set to true by every process unless given (config/node-version.ts)",
+  SAFEGUARD_STACK_FILE: "the CLI: the running dev stack's file (default .data/stack.json)",
+  XDG_CACHE_HOME: "the CLI: where `creds` keeps a grant's last credentials (default ~/.cache)",
   NODE_ENV: 'Node (the image sets production)',
   NODE_OPTIONS: 'Node runtime flags (e.g. --max-old-space-size)',
   PATH: 'the process search path',
