@@ -1,6 +1,7 @@
 // The policy's schedules as Temporal Schedules: one per rotation target, drill or access review that declares
 // `schedule`, and the drill sweeper's, created, updated and deleted to match the policy,
-// idempotently (`safeguard schedules sync`, and the worker at start-up). Runs carry SafeguardKind; overlapping runs are skipped. Schedules
+// idempotently (`safeguard schedules sync`, and the worker at start-up); `plan` reports the same changes
+// without making them (`safeguard doctor`). Runs carry SafeguardKind; overlapping runs are skipped. Schedules
 // Safeguard did not create (no `managedBy` memo) are never touched.
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client, ScheduleDescription, ScheduleOptionsStartWorkflowAction, ScheduleSpec } from '@temporalio/client';
@@ -41,6 +42,13 @@ export interface ScheduleChange {
   scheduleId: string;
   target: string;
   change: 'created' | 'updated' | 'unchanged' | 'deleted';
+}
+
+/** One step of bringing Temporal in line with the policy, with what applying it needs. */
+interface PlannedStep extends ScheduleChange {
+  desired?: DesiredSchedule;
+  /** For `updated`: the Schedule being replaced (its paused state is kept). */
+  current?: ScheduleDescription;
 }
 
 export interface ListedSchedule {
@@ -102,20 +110,86 @@ export class ScheduleClient {
 
   /** Makes Temporal's Schedules match the policy; returns what changed. */
   async sync(policy: Policy): Promise<ScheduleChange[]> {
-    const desired = desiredSchedules(policy, this.taskQueue);
     const changes: ScheduleChange[] = [];
-    for (const d of desired) changes.push({ scheduleId: d.scheduleId, target: d.target, change: await this.upsert(d) });
+    for (const step of await this.steps(policy)) {
+      const change = await this.apply(step);
+      if (change) changes.push({ scheduleId: step.scheduleId, target: step.target, change });
+    }
+    return changes;
+  }
+
+  /**
+   * What `sync` would change, without writing anything (`safeguard doctor`): the same list, from
+   * the same comparison. A Schedule created, changed or deleted between `plan` and `sync` is
+   * handled by `sync` itself.
+   */
+  async plan(policy: Policy): Promise<ScheduleChange[]> {
+    return (await this.steps(policy)).map(({ scheduleId, target, change }) => ({ scheduleId, target, change }));
+  }
+
+  /** The policy's Schedules compared with Temporal's, one step each: sync applies them, plan reports them. */
+  private async steps(policy: Policy): Promise<PlannedStep[]> {
+    const desired = desiredSchedules(policy, this.taskQueue);
+    const steps: PlannedStep[] = [];
+    for (const d of desired) steps.push(await this.compare(d));
     const wanted = new Set(desired.map((d) => d.scheduleId));
     for (const id of await this.managedIds()) {
       if (wanted.has(id)) continue;
+      // The list is eventually consistent: a Schedule deleted a moment ago may still be listed.
+      if (!(await this.current(id))) continue;
+      steps.push({ scheduleId: id, target: id.replace(TARGET_OF_ID, ''), change: 'deleted' });
+    }
+    return steps;
+  }
+
+  private async compare(d: DesiredSchedule): Promise<PlannedStep> {
+    const base = { scheduleId: d.scheduleId, target: d.target, desired: d };
+    const current = await this.current(d.scheduleId);
+    if (!current) return { ...base, change: 'created' };
+    return current.memo?.['fingerprint'] === fingerprint(d) ? { ...base, change: 'unchanged' } : { ...base, change: 'updated', current };
+  }
+
+  private async current(id: string): Promise<ScheduleDescription | undefined> {
+    try {
+      return await this.client.schedule.getHandle(id).describe();
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  /** Carries out one step; returns what changed (undefined: a Schedule to delete was already gone). */
+  private async apply(step: PlannedStep, retried = false): Promise<ScheduleChange['change'] | undefined> {
+    if (step.change === 'unchanged') return 'unchanged';
+    if (step.change === 'deleted') {
       try {
-        await this.client.schedule.getHandle(id).delete();
-        changes.push({ scheduleId: id, target: id.replace(TARGET_OF_ID, ''), change: 'deleted' });
+        await this.client.schedule.getHandle(step.scheduleId).delete();
+        return 'deleted';
       } catch (err) {
-        if (!(err instanceof ScheduleNotFoundError)) throw err;
+        if (err instanceof ScheduleNotFoundError) return undefined;
+        throw err;
       }
     }
-    return changes;
+    const d = step.desired;
+    if (!d) throw new Error(`schedule ${step.scheduleId}: no desired state to ${step.change === 'created' ? 'create' : 'update'} it from`);
+    const memo = scheduleMemo(d);
+    if (step.change === 'created') {
+      try {
+        await this.client.schedule.create({ scheduleId: d.scheduleId, spec: d.spec, action: d.action, policies: POLICIES, memo });
+        return 'created';
+      } catch (err) {
+        // Created by someone else since the comparison (another worker starting): compare again, once.
+        if (!(err instanceof ScheduleAlreadyRunning) || retried) throw err;
+        return this.apply(await this.compare(d), true);
+      }
+    }
+    const current = step.current;
+    if (!current) throw new Error(`schedule ${step.scheduleId}: no current state to update`);
+    // A Schedule's memo cannot be updated, and the memo is where the fingerprint lives: replace the
+    // Schedule, keeping whether it was paused (and why).
+    await this.client.schedule.getHandle(d.scheduleId).delete();
+    await this.client.schedule.create({ scheduleId: d.scheduleId, spec: d.spec, action: d.action, policies: POLICIES, memo, state: { paused: current.state.paused, ...(current.state.note ? { note: current.state.note } : {}) } });
+    return 'updated';
   }
 
   async list(): Promise<ListedSchedule[]> {
@@ -174,24 +248,6 @@ export class ScheduleClient {
     }
   }
 
-  private async upsert(d: DesiredSchedule): Promise<ScheduleChange['change']> {
-    const memo = { managedBy: MANAGED_BY, fingerprint: fingerprint(d), spec: specText(d.spec) };
-    try {
-      await this.client.schedule.create({ scheduleId: d.scheduleId, spec: d.spec, action: d.action, policies: POLICIES, memo });
-      return 'created';
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    }
-    const h = this.client.schedule.getHandle(d.scheduleId);
-    const current = await h.describe();
-    if (current.memo?.['fingerprint'] === memo.fingerprint) return 'unchanged';
-    // A Schedule's memo cannot be updated, and the memo is where the fingerprint lives: replace the
-    // Schedule, keeping whether it was paused (and why).
-    await h.delete();
-    await this.client.schedule.create({ scheduleId: d.scheduleId, spec: d.spec, action: d.action, policies: POLICIES, memo, state: { paused: current.state.paused, ...(current.state.note ? { note: current.state.note } : {}) } });
-    return 'updated';
-  }
-
   /** Schedules this policy sync owns, from Temporal's (eventually consistent) list. */
   private async managedIds(): Promise<string[]> {
     const ids: string[] = [];
@@ -206,6 +262,10 @@ function specText(spec: ScheduleSpec): string {
   const every = spec.intervals?.[0]?.every;
   if (spec.cronExpressions?.[0]) return `cron ${spec.cronExpressions[0]}`;
   return every !== undefined ? `every ${typeof every === 'number' ? `${Math.round(every / 1000)}s` : String(every)}` : 'calendar';
+}
+
+function scheduleMemo(d: DesiredSchedule): Record<string, string> {
+  return { managedBy: MANAGED_BY, fingerprint: fingerprint(d), spec: specText(d.spec) };
 }
 
 function fingerprint(d: DesiredSchedule): string {
