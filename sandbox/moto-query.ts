@@ -17,6 +17,8 @@ export function motoQuery(
   accessKeyId: string,
   params: Record<string, string>,
   region = 'us-east-1',
+  /** moto's account to act in (x-moto-account-id), when it is not the signing key's. */
+  accountId?: string,
 ): Promise<MotoQueryResult> {
   const body = new URLSearchParams(params).toString();
   const date = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -29,6 +31,7 @@ export function motoQuery(
           'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
           'content-length': Buffer.byteLength(body),
           'x-amz-date': date,
+          ...(accountId !== undefined ? { 'x-moto-account-id': accountId } : {}),
           authorization:
             `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${date.slice(0, 8)}/${region}/${service}/aws4_request, ` +
             `SignedHeaders=content-type;host;x-amz-date, Signature=${'0'.repeat(64)}`,

@@ -34,7 +34,7 @@ export function stsService(opts: StsServiceOptions): ServiceHandler {
       const r = await directory.role(roleName, accountId);
       return r ? { trust: r.assumeRolePolicyDocument, maxSessionDuration: r.maxSessionDuration } : undefined;
     }
-    const role = await motoQuery(ctx.motoEndpoint, 'iam', accessKeyId, { Action: 'GetRole', RoleName: roleName, Version: '2010-05-08' });
+    const role = await motoQuery(ctx.motoEndpoint, 'iam', accessKeyId, { Action: 'GetRole', RoleName: roleName, Version: '2010-05-08' }, undefined, accountId);
     const trust = role.status === 200 ? xmlText(role.text, 'AssumeRolePolicyDocument') : undefined;
     return trust === undefined ? undefined : { trust, maxSessionDuration: Number(xmlText(role.text, 'MaxSessionDuration') ?? '3600') };
   }
@@ -46,9 +46,9 @@ export function stsService(opts: StsServiceOptions): ServiceHandler {
       errorToReply(awsErrorReply('query', 403, 'AccessDenied', `User: ${who} is not authorized to perform: ${action} on resource: ${roleArn}`));
     const callerArn = caller.arn;
     const roleAccount = roleArn.split(':')[4];
-    // A role in another account: moto answers (it issues credentials in the role's account, where
-    // the seed creates a policy's roles); the gateway judges trust within an account only.
-    if (!/^arn:aws:iam::\d{12}:role\/.+/.test(roleArn) || roleAccount !== callerArn.split(':')[4]) return undefined;
+    // Any account's role, as AWS does: moto would issue credentials for a role that does not exist,
+    // or whose trust does not name the caller, in another account as readily as in the caller's.
+    if (!/^arn:aws:iam::\d{12}:role\/.+/.test(roleArn)) return undefined;
     const roleName = roleArn.slice(roleArn.lastIndexOf('/') + 1);
     const role = await lookupRole(ctx, caller.accessKeyId, roleName, roleAccount ?? '');
     const trustRaw = role?.trust;

@@ -170,6 +170,39 @@ describe('signatures are verified on every call', () => {
   });
 });
 
+describe('AssumeRole across accounts', () => {
+  const OTHER = '210000000042';
+  /** IAM in another of moto's accounts, straight to moto (as the seed does). */
+  const iamIn = (account: string): IAMClient => {
+    const c = new IAMClient({ endpoint: sandbox.motoEndpoint, region: sandbox.region, credentials: { accessKeyId: 'AKIASANDBOXSEED00000', secretAccessKey: 'x' }, maxAttempts: 1 });
+    c.middlewareStack.add(
+      (next) => (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) request.headers['x-moto-account-id'] = account;
+        return next(args);
+      },
+      { step: 'build', name: 'otherAccount' },
+    );
+    return c;
+  };
+
+  it("judges another account's role by its trust policy, and refuses a role that does not exist there", async () => {
+    const broker = sandbox.seed.broker;
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: broker.arn }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'x-acct' } } }] });
+    await iamIn(OTHER).send(new CreateRoleCommand({ RoleName: 'CrossAccountProbe', AssumeRolePolicyDocument: trust }));
+    const sts = new STSClient(clientConfig(creds(broker)));
+    const roleArn = `arn:aws:iam::${OTHER}:role/CrossAccountProbe`;
+    const ok = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'probe', ExternalId: 'x-acct' }));
+    expect(ok.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${OTHER}:assumed-role/CrossAccountProbe/probe`);
+    expect(await failure(sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'probe', ExternalId: 'wrong' })))).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(await failure(sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${OTHER}:role/NoSuchRole`, RoleSessionName: 'probe' })))).toMatchObject({ name: 'AccessDenied', status: 403 });
+    // Someone the trust does not name, from the role's own account or another, is refused too.
+    const alice = sandbox.seed.people['alice'];
+    if (!alice) throw new Error('no alice in the seed');
+    expect(await failure(new STSClient(clientConfig(creds(alice))).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'probe', ExternalId: 'x-acct' })))).toMatchObject({ name: 'AccessDenied' });
+  });
+});
+
 describe('IAM inline policy quota', () => {
   /** A policy of exactly `size` characters, white space excluded. */
   function policyOfSize(size: number): string {
