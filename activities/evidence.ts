@@ -8,6 +8,8 @@ import { redactSecretShapes } from '../config/redact';
 import { EvidenceError, EvidenceInputError } from '../evidence/errors';
 import { prepareRecord } from '../evidence/records';
 import type { AppendResult, EvidenceStore } from '../evidence/store';
+import { observeEvidence } from '../shared/ops/metrics';
+import type { WorkerMetrics } from '../shared/ops/metrics';
 
 export interface RecordEvidenceInput {
   /** Stable per event, e.g. `${workflowId}/${runId}`, so a retried activity writes once. */
@@ -19,7 +21,7 @@ export interface RecordEvidenceInput {
 /** Codes that no retry can fix. */
 const PERMANENT = new Set(['EVIDENCE_CONTAINS_SECRET', 'EVIDENCE_INVALID_INPUT']);
 
-export function createEvidenceActivities(deps: { store: EvidenceStore }) {
+export function createEvidenceActivities(deps: { store: EvidenceStore; metrics?: WorkerMetrics }) {
   return {
     async recordEvidence(input: RecordEvidenceInput): Promise<AppendResult> {
       const { value: record, paths } = redactSecretShapes(input.record);
@@ -28,7 +30,11 @@ export function createEvidenceActivities(deps: { store: EvidenceStore }) {
         // fit it is a bug in the workflow, and no retry fixes it.
         const checked = prepareRecord(input.kind, paths.length > 0 ? { ...record, redactions: paths } : record);
         if (!checked.ok) throw new EvidenceInputError(checked.problem);
-        return await deps.store.append({ ...input, record: checked.record });
+        const appended = await deps.store.append({ ...input, record: checked.record });
+        // Every run ends with exactly one record: its outcome (and a grant's revocation lag) is
+        // counted when the record is first written, not again when a retried attempt finds it there.
+        if (!appended.duplicate && deps.metrics) observeEvidence(deps.metrics, input.kind, checked.record);
+        return appended;
       } catch (err) {
         if (err instanceof EvidenceError && PERMANENT.has(err.code)) {
           throw ApplicationFailure.create({ message: err.message, type: err.code, nonRetryable: true, cause: err });

@@ -28,6 +28,9 @@ import { createReviewActivities } from './reviews';
 import { BlobStore } from '../evidence/blobs';
 import { BreakGlassClient } from '../client/break-glass-client';
 import type { RoleTarget, StatementCutoff } from '../workflows/break-glass/revocation-policy';
+import { Context } from '@temporalio/activity';
+import { REVOCATION_NOT_VERIFIED_EVENT, observeRevocationCheck, workerMetrics } from '../shared/ops/metrics';
+import type { WorkerMetrics } from '../shared/ops/metrics';
 
 export interface ActivityDeps {
   aws: AwsClients;
@@ -38,6 +41,8 @@ export interface ActivityDeps {
   policy: () => Policy;
   /** For activities that drive other workflows (the role deny-policy writers, the reconciler). */
   temporal: { client: Client; taskQueue: string; revocationTaskQueue: string };
+  /** The worker process's metrics (shared/ops); default: a registry nobody reads. */
+  metrics?: WorkerMetrics;
 }
 
 export type RevocationInput = RevocationTarget & AccountTarget;
@@ -50,8 +55,18 @@ export interface RevocationCheck {
 
 const VERIFY_READS = 20;
 const VERIFY_READ_INTERVAL_MS = 150;
+/** False on a retried attempt, so a count made at an activity's start is made once per activity. */
+function firstAttempt(): boolean {
+  try {
+    return Context.current().info.attempt <= 1;
+  } catch {
+    return true; // not inside an activity (unit tests)
+  }
+}
+
 export function createActivities(deps: ActivityDeps) {
   const { aws, evidence, notifier } = deps;
+  const metrics = deps.metrics ?? workerMetrics();
   const iamFor = async (t: AccountTarget) => (await awsCall('AssumeRole(SafeguardExecution)', () => aws.forAccount(t))).iam;
   const ssmFor = async (t: AccountTarget) => (await awsCall('AssumeRole(SafeguardExecution)', () => aws.forAccount(t))).ssm;
   return {
@@ -96,6 +111,7 @@ export function createActivities(deps: ActivityDeps) {
         statementPresent = await awsCall('GetRolePolicy', () => cutoffInPlace(iam, input));
       }
       const activeSessionsLeft = await activeSessionIds(ssm, grantSessionOwner(input.accountId, input.roleArn, input.grantId));
+      observeRevocationCheck(metrics, { statementPresent, activeSessionsLeft });
       return { statementPresent, activeSessionsLeft, checkedAt: new Date().toISOString() };
     },
 
@@ -104,10 +120,14 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async notify(event: NotifyInput): Promise<NotifyResult> {
-      return (await notifier.notify(toEnvelope(event))) ?? {};
+      const n = toEnvelope(event);
+      // The workflow and the reconciler page once per revocation that stays unverified; counted here
+      // (workflows cannot emit metrics), once per page however often delivery is retried.
+      if (n.event === REVOCATION_NOT_VERIFIED_EVENT && n.severity === 'page' && firstAttempt()) metrics.revocationsUnverified.inc();
+      return (await notifier.notify(n)) ?? {};
     },
 
-    ...createEvidenceActivities({ store: evidence }),
+    ...createEvidenceActivities({ store: evidence, metrics }),
 
     ...createRotationActivities({ aws, logger: deps.logger }),
     ...createDrillActivities({ aws, logger: deps.logger, policy: deps.policy, temporal: deps.temporal }),

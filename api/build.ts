@@ -15,6 +15,7 @@ import type { Policy } from '../config/policy/types';
 import { CallerIdentityVerifier } from './auth/caller-identity';
 import { createCodecHandler } from './codec-routes';
 import type { ApiDeps } from './server';
+import type { ApiMetrics } from '../shared/ops/metrics';
 
 export interface ApiSettings {
   temporal: Client;
@@ -33,6 +34,8 @@ export interface ApiSettings {
   /** The codec endpoint: a token, or the explicit `unauthenticatedDecode` opt-out (see api/codec-routes.ts). */
   codec?: { keyring: KeyRing; allowedOrigins: string[]; authToken?: string; unauthenticatedDecode?: boolean };
   logger: Logger;
+  /** Vending latency goes here when set (the api process's ops endpoint serves it). */
+  metrics?: ApiMetrics;
 }
 
 export function buildApiDeps(s: ApiSettings): ApiDeps {
@@ -57,5 +60,6 @@ export function buildApiDeps(s: ApiSettings): ApiDeps {
     },
     ...(s.codec ? { extraHandlers: [createCodecHandler({ ...s.codec, logger: s.logger })] } : {}),
     log: (msg, fields) => s.logger.info(fields ?? {}, msg),
+    ...(s.metrics ? { metrics: s.metrics } : {}),
   };
 }

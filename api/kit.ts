@@ -10,6 +10,7 @@ import type { BoundRequest } from './auth/signed-request';
 import type { ConsoleLinkOptions } from './console-link';
 import type { Router } from './router';
 import type { SessionDeps } from './sessions';
+import type { ApiMetrics } from '../shared/ops/metrics';
 
 /** What an api area gets to register its routes. */
 export interface ApiKit {
@@ -35,5 +36,7 @@ export interface ApiDeps extends Omit<VendingDeps, 'breakGlass'>, Omit<SessionDe
   /** Extra handlers tried first (the codec endpoint); return true when they answered. */
   extraHandlers?: Array<(req: IncomingMessage, res: ServerResponse) => Promise<boolean>>;
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** The process's metrics (shared/ops/metrics.ts): vending latency. */
+  metrics?: ApiMetrics;
 }
 

@@ -3,7 +3,8 @@
 // AWS SDK's default chain, like the worker. It refuses to start without the settings that have no
 // safe default: its server id and codec authentication (apiEnv).
 import path from 'node:path';
-import { keyRingFromEnv } from '../codec';
+import { keyRingForProcess } from '../codec/kms-keyring';
+import { nodeVersionNotice } from '../config/node-version';
 import { apiEnv, parseEnv } from '../config/env';
 import { createLogger } from '../config/logger';
 import { loadPolicyFile } from '../config/policy';
@@ -11,11 +12,21 @@ import { temporalTarget } from '../config/temporal';
 import { buildApiDeps } from './build';
 import { startApiServer } from './server';
 import { connectTemporal } from '../client/temporal';
+import { apiMetrics, createOpsRegistry } from '../shared/ops/metrics';
+import { startOpsEndpoint } from '../shared/ops/server';
+import type { Readiness } from '../shared/ops/server';
+import { temporalReadiness } from '../shared/ops/readiness';
+import { onShutdownSignals } from '../shared/ops/shutdown';
+
+/** How long in-flight requests (a vend: an Update, AssumeRole, a Signal) may take once shutdown began. */
+const DRAIN_MS = 10_000;
 
 async function main(): Promise<void> {
+  const nodeNotice = nodeVersionNotice();
   const env = parseEnv();
   const required = apiEnv(env);
   const logger = createLogger('api', env.LOG_LEVEL);
+  if (nodeNotice) logger.warn(nodeNotice);
   if (required.codec.unauthenticatedDecode) {
     // Loud on purpose: anyone who can reach /codec/decode can read every workflow history.
     logger.warn(
@@ -23,8 +34,12 @@ async function main(): Promise<void> {
       'SAFEGUARD_CODEC_AUTH=off: /codec/decode answers WITHOUT authentication; anyone who can reach this api can decrypt every workflow history. Set SAFEGUARD_CODEC_AUTH_TOKEN and remove SAFEGUARD_CODEC_AUTH=off unless only trusted people can reach it.',
     );
   }
-  const keyring = keyRingFromEnv();
+  const keyring = await keyRingForProcess();
   const target = temporalTarget(env);
+  const registry = createOpsRegistry();
+  let ready: (() => Promise<Readiness>) | undefined = undefined;
+  // Up before Temporal is reached, so /healthz answers during start-up and /readyz says why not yet.
+  const ops = await startOpsEndpoint(env, { registry, readiness: () => ready?.() ?? { ready: false, reason: 'starting' } }, logger);
   const { client: temporal, connection } = await connectTemporal(target, keyring);
   const deps = buildApiDeps({
     temporal,
@@ -42,14 +57,30 @@ async function main(): Promise<void> {
       ...required.codec,
     },
     logger,
+    metrics: apiMetrics(registry),
   });
-  const api = await startApiServer(deps, { port: env.SAFEGUARD_API_PORT });
+  const api = await startApiServer(deps, { host: env.SAFEGUARD_API_HOST, port: env.SAFEGUARD_API_PORT });
+  ready = temporalReadiness(connection);
   logger.info({ url: api.url, serverId: required.serverId, codecAuth: required.codec.unauthenticatedDecode ? 'off (decode open)' : 'token' }, 'api listening');
-  const stop = (): void => {
-    void api.close().then(() => connection.close()).then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  onShutdownSignals({
+    logger,
+    onFirst() {
+      // Readiness first (the load balancer stops sending), then no new connections, in-flight
+      // requests finish within DRAIN_MS, then Temporal closes.
+      ops?.beginShutdown();
+      void api
+        .close({ graceMs: DRAIN_MS })
+        .then(() => connection.close())
+        .then(() => ops?.close())
+        .then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+    },
+  });
 }
 
 main().catch((err: unknown) => {

@@ -88,7 +88,11 @@ export function createApiHandler(deps: ApiDeps): (req: IncomingMessage, res: Ser
 export interface RunningApi {
   url: string;
   server: http.Server;
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and resolves once in-flight requests have finished (idle keep-alive
+   * connections are closed at once); with `graceMs`, requests still running after it are cut off.
+   */
+  close(opts?: { graceMs?: number }): Promise<void>;
 }
 
 export async function startApiServer(deps: ApiDeps, opts: { host?: string; port?: number } = {}): Promise<RunningApi> {
@@ -102,6 +106,10 @@ export async function startApiServer(deps: ApiDeps, opts: { host?: string; port?
   return {
     url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     server,
-    close: () => new Promise((r) => server.close(() => r())),
+    close: (o = {}) =>
+      new Promise((r) => {
+        server.close(() => r());
+        if (o.graceMs !== undefined) setTimeout(() => server.closeAllConnections(), o.graceMs).unref();
+      }),
   };
 }

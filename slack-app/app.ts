@@ -1,11 +1,14 @@
 // The Bolt app: HTTP receiver (signature verified, requests older than 5 minutes refused — Bolt's
 // verifySlackRequest — and requests dated more than 5 minutes ahead refused here) by default, Socket
 // Mode when an app-level token is configured. Every listener acks first; see listeners/.
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
-import type { Logger as BoltLogger } from '@slack/bolt';
+import type { Logger as BoltLogger, ReceiverEvent } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { slackApiBase } from '../activities/slack/client';
+import { slackMetrics, slackPayloadType } from '../shared/ops/metrics';
+import type { SlackMetrics } from '../shared/ops/metrics';
+import { within } from '../shared/ops/shutdown';
 import { ephemeral } from '../shared/slack-blocks/messages';
 import { listenerContext, tellUser } from './context';
 import type { SlackAppDeps } from './context';
@@ -30,13 +33,25 @@ export interface SlackApp {
   mode: 'http' | 'socket';
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Graceful stop: stops receiving (HTTP: no new connections; Socket Mode: new events are left
+   * unacknowledged, so Slack delivers them again to another connection), lets in-flight events finish
+   * (their acks and the work after them) within `graceMs`, then stops the receiver.
+   */
+  shutdown(opts: { graceMs: number }): Promise<void>;
 }
+
+/** Where the HTTP receiver puts a request's arrival time for the ack timer (a Bolt custom property). */
+const RECEIVED_AT = 'safeguardReceivedAtMs';
 
 export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): SlackApp {
   const logger = boltLogger(deps.logger);
   // Interactive paths may retry once; the worker's notifier leaves retries to Temporal.
   const clientOptions = { slackApiUrl: slackApiBase(opts.slackApiUrl), retryConfig: { retries: 1, maxTimeout: 1000 }, rejectRateLimitedCalls: true, timeout: 5000 };
   const socket = opts.appToken !== undefined;
+  const metrics = deps.metrics ?? slackMetrics();
+  // Arrival times of HTTP requests, read back through Bolt's custom properties.
+  const receivedAt = new WeakMap<IncomingMessage, number>();
   let app: App;
   if (socket) {
     app = new App({ token: opts.botToken, appToken: opts.appToken, socketMode: true, logger, clientOptions });
@@ -48,6 +63,7 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): Slack
       // ack() answers Slack at once; the listener's work continues after the response.
       processBeforeResponse: false,
       logger,
+      customPropertiesExtractor: (req) => ({ [RECEIVED_AT]: receivedAt.get(req) ?? Date.now() }),
       customRoutes: [{ path: '/healthz', method: ['GET'], handler: (_req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"ok":true}'); } }],
       // A request no listener acknowledged (a payload of no known type): a clean 400, not a 3 s hang then 404.
       unhandledRequestTimeoutMillis: 2500,
@@ -59,12 +75,18 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): Slack
       },
     });
     // Wrapped before start(): HTTPReceiver's server calls `this.requestListener` per request.
-    receiver.requestListener = refuseFutureSlackRequests(receiver.requestListener, {
+    const refusing = refuseFutureSlackRequests(receiver.requestListener, {
       onRefused: (aheadS) => deps.logger.warn({ aheadS }, 'slack request refused: its timestamp is in the future'),
     });
+    receiver.requestListener = (req, res) => {
+      receivedAt.set(req, Date.now());
+      return refusing(req, res);
+    };
     app = new App({ receiver, token: opts.botToken, logger, clientOptions });
   }
   const ctx = listenerContext(deps);
+  let draining = false;
+  const events = trackEvents(app, metrics, () => draining && socket);
 
   // Workspace pinning and unknown interactions, before any listener.
   app.use(async (args) => {
@@ -114,7 +136,56 @@ export function createSlackApp(opts: SlackAppOptions, deps: SlackAppDeps): Slack
     async stop() {
       await app.stop();
     },
+    async shutdown({ graceMs }) {
+      draining = true;
+      // HTTP: the server stops accepting now; requests already received go on and are answered.
+      // (Settled into a result at once: a rejection must not go unhandled while the drain waits.)
+      const stopped = socket ? undefined : app.stop().then(() => undefined, (err: unknown) => err);
+      await within(events.idle(), graceMs, undefined);
+      // Socket Mode: the socket stays open until the in-flight acks are sent.
+      const failed = await within(stopped ?? app.stop().then(() => undefined, (err: unknown) => err), 1000, undefined);
+      if (failed !== undefined) throw failed;
+    },
   };
+}
+
+/**
+ * Every event Bolt processes passes here: the time from its arrival to its ack is observed (HTTP:
+ * arrival at the server; Socket Mode: arrival of the envelope), and events in flight are counted so a
+ * shutdown can wait for them. `dropping()`: leave new events unacknowledged (Socket Mode, draining).
+ */
+function trackEvents(app: App, metrics: SlackMetrics, dropping: () => boolean): { idle(): Promise<void> } {
+  let inFlight = 0;
+  let waiters: Array<() => void> = [];
+  const processEvent = app.processEvent.bind(app);
+  app.processEvent = async (event: ReceiverEvent): Promise<void> => {
+    if (dropping()) return;
+    const arrived = event.customProperties?.[RECEIVED_AT];
+    const start = typeof arrived === 'number' ? arrived : Date.now();
+    const type = slackPayloadType(event.body);
+    let observed = false;
+    const ack: ReceiverEvent['ack'] = async (response) => {
+      try {
+        await event.ack(response);
+      } finally {
+        if (!observed) {
+          observed = true;
+          metrics.ackDuration.observe({ type }, (Date.now() - start) / 1000);
+        }
+      }
+    };
+    inFlight += 1;
+    try {
+      await processEvent({ ...event, ack });
+    } finally {
+      inFlight -= 1;
+      if (inFlight === 0) {
+        for (const w of waiters) w();
+        waiters = [];
+      }
+    }
+  };
+  return { idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r))) };
 }
 
 /** How far ahead of this host's clock a Slack request timestamp may be; Slack's own rule is ±5 minutes. */

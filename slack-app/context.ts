@@ -13,6 +13,7 @@ import { personLabel } from '../shared/slack-blocks/text';
 import type { PersonLabel } from '../shared/slack-blocks/text';
 import type { Message } from '../shared/slack-blocks/types';
 import { refusalInfo } from '../workflows/shared/refusals';
+import type { SlackMetrics } from '../shared/ops/metrics';
 
 export type BreakGlassApi = Pick<BreakGlassClient, 'start' | 'approve' | 'deny' | 'revoke' | 'extend' | 'status' | 'list'>;
 
@@ -31,6 +32,8 @@ export interface SlackAppDeps {
   logger: Logger;
   /** When set, requests from other workspaces are refused. */
   teamId?: string;
+  /** The process's metrics (shared/ops/metrics.ts): ack latency. */
+  metrics?: SlackMetrics;
 }
 
 export interface ListenerContext extends SlackAppDeps {

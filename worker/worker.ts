@@ -1,6 +1,6 @@
 // Builds the Safeguard worker from its parts; main.ts (production), the dev stack and the tests all
 // call this, so they run the same workflows and activities.
-import type { NativeConnection} from '@temporalio/worker';
+import type { NativeConnection, State } from '@temporalio/worker';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
@@ -12,6 +12,7 @@ import type { AwsConfig } from '../activities/aws/clients';
 import { EvidenceStore } from '../evidence/store';
 import { LogNotifier } from '../activities/notify/notifier';
 import type { Notifier } from '../activities/notify/notifier';
+import type { WorkerMetrics } from '../shared/ops/metrics';
 
 export interface SafeguardWorkerOptions {
   connection: NativeConnection;
@@ -29,7 +30,17 @@ export interface SafeguardWorkerOptions {
   client: Client;
   /** The deployment's shared queue for the role deny-policy writers (every worker polls it). */
   revocationTaskQueue: string;
+  /** The process's metrics, observed in activities (shared/ops/metrics.ts). */
+  metrics?: WorkerMetrics;
 }
+
+/**
+ * How long shutdown waits for in-flight activities before cancelling them, so Temporal retries them
+ * on another worker: long enough for a revocation's IAM write and verification (≤ ~3 s of reads) and
+ * a notification (10 s timeout); long waits (a drill's restore) heartbeat and end on the cancel. Well
+ * under the 30 s container platforms allow between SIGTERM and SIGKILL, leaving time to close connections.
+ */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 export const workflowsPath = require.resolve('../workflows');
 
@@ -37,6 +48,8 @@ export const workflowsPath = require.resolve('../workflows');
 export interface SafeguardWorker {
   run(): Promise<void>;
   shutdown(): void;
+  /** RUNNING only while every queue's worker is running (polling); otherwise the first other state. */
+  getState(): State;
 }
 
 /**
@@ -52,6 +65,7 @@ export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promi
     logger: opts.logger,
     policy: opts.policy,
     temporal: { client: opts.client, taskQueue: opts.taskQueue, revocationTaskQueue: opts.revocationTaskQueue },
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundler(opts.logger) });
   const create = (taskQueue: string) =>
@@ -64,6 +78,7 @@ export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promi
       dataConverter: opts.dataConverter,
       // Revocation must not wait behind a queue of slow notifications: keep plenty of slots.
       maxConcurrentActivityTaskExecutions: 200,
+      shutdownGraceTime: SHUTDOWN_GRACE_MS,
     });
   const queues = [...new Set([opts.taskQueue, opts.revocationTaskQueue])];
   const workers = await Promise.all(queues.map(create));
@@ -76,6 +91,9 @@ export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promi
     },
     shutdown() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+    getState() {
+      return workers.map((w) => w.getState()).find((s) => s !== 'RUNNING') ?? 'RUNNING';
     },
   };
 }
