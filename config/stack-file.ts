@@ -29,3 +29,38 @@ export interface StackInfo {
   startedAt: string;
 }
 
+/** The reconciler runs every few seconds on the embedded stack (a minute in production). */
+export const STACK_RECONCILE_INTERVAL = '15s';
+
+/**
+ * The environment the stack gives a worker process: what production sets, pointed at the embedded
+ * stack. Shared by dev/stack.ts (spawnWorker) and `safeguard doctor`. Only variables config/env.ts knows (test/unit/dev-stack-environment.test.ts).
+ */
+export function workerEnvironment(
+  info: StackInfo,
+  broker: { accessKeyId: string; secretAccessKey: string } | undefined,
+  overrides: { taskQueue?: string; env?: NodeJS.ProcessEnv } = {},
+): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: info.temporalAddress,
+    TEMPORAL_NAMESPACE: info.namespace,
+    SAFEGUARD_TASK_QUEUE: overrides.taskQueue ?? info.taskQueue,
+    SAFEGUARD_AWS_ENDPOINT: info.awsEndpoint,
+    AWS_REGION: info.region,
+    SAFEGUARD_EVIDENCE_DIR: info.evidenceDir,
+    SAFEGUARD_DATA_DIR: info.dataDir,
+    SAFEGUARD_CODEC_KEY_FILE: info.codecKeyFile,
+    SAFEGUARD_POLICY: info.policyFile,
+    // The reconciler runs every few seconds on the embedded stack (a minute in production).
+    SAFEGUARD_RECONCILE_INTERVAL: STACK_RECONCILE_INTERVAL,
+    // Schedules start runs on one queue: only the stack's own worker brings them in line with the
+    // policy. A worker on another queue (a test's) would move them to its queue.
+    SAFEGUARD_SCHEDULE_SYNC: overrides.taskQueue === undefined || overrides.taskQueue === info.taskQueue ? 'on' : 'off',
+    // The broker identity, through the SDK's default chain exactly as in production.
+    ...(broker ? { AWS_ACCESS_KEY_ID: broker.accessKeyId, AWS_SECRET_ACCESS_KEY: broker.secretAccessKey } : {}),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    ...overrides.env,
+  };
+}

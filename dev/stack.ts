@@ -21,14 +21,13 @@ import { REPO_ROOT, startDevServer } from './temporal-server';
 import type { DevServer } from './temporal-server';
 import { WorkerSupervisor } from './worker-supervisor';
 import { connectTemporal } from '../client/temporal';
-import { STACK_FILE } from '../config/stack-file';
+import { STACK_FILE, workerEnvironment } from '../config/stack-file';
 import type { StackInfo } from '../config/stack-file';
 
-export { STACK_FILE } from '../config/stack-file';
+export { STACK_FILE, STACK_RECONCILE_INTERVAL, workerEnvironment } from '../config/stack-file';
 export type { StackInfo } from '../config/stack-file';
 
 /** How often the embedded stack's worker reconciles closed break-glass runs. */
-export const STACK_RECONCILE_INTERVAL = '15s';
 
 export interface StackOptions {
   dataDir: string;
@@ -210,29 +209,7 @@ export async function spawnWorker(
   } = {},
 ): Promise<WorkerProcess> {
   const broker = (JSON.parse(fs.readFileSync(info.sandboxFile, 'utf8')) as SandboxFile).broker;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    TEMPORAL_ADDRESS: info.temporalAddress,
-    TEMPORAL_NAMESPACE: info.namespace,
-    SAFEGUARD_TASK_QUEUE: overrides.taskQueue ?? info.taskQueue,
-    SAFEGUARD_AWS_ENDPOINT: info.awsEndpoint,
-    AWS_REGION: info.region,
-    SAFEGUARD_EVIDENCE_DIR: info.evidenceDir,
-    SAFEGUARD_DATA_DIR: info.dataDir,
-    SAFEGUARD_CODEC_KEY_FILE: info.codecKeyFile,
-    SAFEGUARD_POLICY: info.policyFile,
-    // The reconciler runs every few seconds on the embedded stack (a minute in production).
-    SAFEGUARD_RECONCILE_INTERVAL: STACK_RECONCILE_INTERVAL,
-    // Schedules start runs on one queue: only the stack's own worker brings them in line with the
-    // policy. A worker on another queue (a test's) would move them to its queue.
-    SAFEGUARD_SCHEDULE_SYNC: overrides.taskQueue === undefined || overrides.taskQueue === info.taskQueue ? 'on' : 'off',
-    // The broker identity, through the SDK's default chain exactly as in production.
-    AWS_ACCESS_KEY_ID: broker.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: broker.secretAccessKey,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-    ...overrides.env,
-  };
+  const env = workerEnvironment(info, broker, overrides);
   // The log is appended to (a restarted worker may reuse it): only what this process writes counts.
   const startOffset = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
   const fd = fs.openSync(logFile, 'a');

@@ -2,6 +2,7 @@
 // when TEMPORAL_ADDRESS is not set and a dev stack is running, the environment that stack gives its
 // worker (dev/stack.ts spawnWorker): the same rule the other commands follow (cli/context.ts).
 import fs from 'node:fs';
+import { workerEnvironment } from '../../config/stack-file';
 import type { StackInfo } from '../../config/stack-file';
 import type { SandboxFile } from '../../sandbox';
 import { defaultStackFile, findRunningStack } from '../context';
@@ -37,17 +38,9 @@ export function workerEnvFromStack(info: StackInfo, base: NodeJS.ProcessEnv): No
   }
   const kept = Object.fromEntries(Object.entries(base).filter(([name]) => !STACK_OWNED.test(name)));
   return {
+    ...workerEnvironment(info, broker),
+    // The shell's own PATH, HOME, LOG_LEVEL and Slack settings: the stack's worker gets the same.
     ...kept,
-    TEMPORAL_ADDRESS: info.temporalAddress,
-    TEMPORAL_NAMESPACE: info.namespace,
-    SAFEGUARD_TASK_QUEUE: info.taskQueue,
-    SAFEGUARD_AWS_ENDPOINT: info.awsEndpoint,
-    AWS_REGION: info.region,
-    SAFEGUARD_EVIDENCE_DIR: info.evidenceDir,
-    SAFEGUARD_DATA_DIR: info.dataDir,
-    SAFEGUARD_CODEC_KEY_FILE: info.codecKeyFile,
-    SAFEGUARD_POLICY: info.policyFile,
-    ...(broker ? { AWS_ACCESS_KEY_ID: broker.accessKeyId, AWS_SECRET_ACCESS_KEY: broker.secretAccessKey } : {}),
     ...(info.apiUrl ? { SAFEGUARD_API_URL: info.apiUrl } : {}),
     ...(info.apiServerId ? { SAFEGUARD_API_SERVER_ID: info.apiServerId } : {}),
   };

@@ -176,7 +176,11 @@ describe('the configuration doctor checks', () => {
     expect(d.source).toContain(path.join(dir, 'stack.json'));
     expect(d.env).toEqual({
       PATH: '/bin',
+      HOME: process.env.HOME,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       SLACK_BOT_TOKEN: 'xoxb-x',
+      SAFEGUARD_RECONCILE_INTERVAL: '15s',
+      SAFEGUARD_SCHEDULE_SYNC: 'on',
       TEMPORAL_ADDRESS: '127.0.0.1:17233',
       TEMPORAL_NAMESPACE: 'default',
       SAFEGUARD_TASK_QUEUE: 'safeguard-dev',

@@ -1,0 +1,28 @@
+// One list of variables (config/env.ts) feeds the dev stack as it feeds docker-compose.yml: the
+// environment the stack gives its worker holds only known variables, and parses.
+import { knownEnvVariables, parseEnv } from '../../config/env';
+import { workerEnvironment } from '../../config/stack-file';
+import type { StackInfo } from '../../config/stack-file';
+
+const info: StackInfo = {
+  temporalAddress: '127.0.0.1:7233',
+  namespace: 'default',
+  taskQueue: 'safeguard',
+  awsEndpoint: 'http://127.0.0.1:4566',
+  region: 'us-east-1',
+  policyFile: '/tmp/policy.yaml',
+  dataDir: '/tmp/data',
+  evidenceDir: '/tmp/data/evidence',
+  sandboxFile: '/tmp/data/sandbox.json',
+  codecKeyFile: '/tmp/data/codec-keys.json',
+  pid: 1,
+  startedAt: '2026-12-02T00:00:00Z',
+};
+
+test("the dev stack's worker environment names only variables config/env.ts knows, and parses", () => {
+  const env = workerEnvironment(info, { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 'example' });
+  const unknown = Object.keys(env).filter((k) => !knownEnvVariables().includes(k));
+  expect(unknown).toEqual([]);
+  expect(parseEnv(env).SAFEGUARD_SCHEDULE_SYNC).toBe('on');
+  expect(parseEnv(workerEnvironment(info, { accessKeyId: 'A', secretAccessKey: 'B' }, { taskQueue: 'other' })).SAFEGUARD_SCHEDULE_SYNC).toBe('off');
+});
