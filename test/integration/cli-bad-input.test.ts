@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import { runCli } from '../../cli/main';
+import { runSafeguard } from '../support/run-cli';
 import { SafeguardError } from '../../client/errors';
 import { approve, requestAccess, revoke } from '../../cli/commands/breakglass';
 import type { CliContext } from '../../cli/context';
@@ -15,38 +15,13 @@ import { REASON, openContext, resolvePeople, waitForPhase } from '../support/it-
 import type { People } from '../support/it-helpers';
 import { testStack } from '../support/stack';
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 let info: StackInfo;
 let ctx: CliContext;
 let who: People;
 let tmp: string;
 const savedStackFile = process.env.SAFEGUARD_STACK_FILE;
 
-async function cli(...argv: string[]): Promise<CliRun> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await runCli(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = 0;
-  }
-}
+const cli = runSafeguard;
 
 /** Runs a person can start (break-glass requests, rotations, drills, sweeps); Schedules' own runs (the
  * reconciler, scheduled rotations and drills: ids ending in the action time) start by themselves and are left out. */

@@ -3,7 +3,7 @@
 // it to the same AES key; the encryption context binds each blob to its key id; and a payload
 // encrypted by one process decrypts in another that loaded the ring from the same entry.
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { runCli } from '../../cli/main';
+import { runSafeguard } from '../support/run-cli';
 import { ENV_KMS_KEYS, loadKeyRing } from '../../codec/kms-keyring';
 import { EncryptionCodec } from '../../codec';
 import type { StackInfo } from '../../dev/stack';
@@ -32,20 +32,7 @@ afterAll(() => {
   Object.assign(process.env, saved);
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => out.push(String(c)) > 0);
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => err.push(String(c)) > 0);
-  try {
-    const code = await runCli(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = 0;
-  }
-}
+const cli = runSafeguard;
 
 test('new-key prints a wrapped entry; two processes unwrap it to the same key and read each other\'s payloads', async () => {
   const run = await cli('codec', 'new-key', '--kms-key', kmsKeyArn, '--id', 'k2', '--json');

@@ -1,27 +1,8 @@
 // `safeguard doctor` refuses bad input before checking anything: unknown options, stray arguments
 // and a --timeout that is not a duration get a clear message and the usage exit code (2).
-import { runCli } from '../../cli/main';
+import { runSafeguard } from '../support/run-cli';
 
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
-  const e = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  });
-  try {
-    const code = await runCli(argv);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    process.exitCode = 0;
-  }
-}
+const cli = runSafeguard;
 
 it.each([
   ['an unknown option', ['doctor', '--fix'], /unknown option '--fix'/],
