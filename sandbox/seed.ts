@@ -2,17 +2,12 @@
 // broker, the execution and break-glass roles (those the plan names in other accounts in their own
 // account), service users whose key sits in a store (SSM SecureString parameter or Secrets Manager
 // secret) with the reader identity their consumers use, KMS keys, and two EC2 instances to open SSM
-// sessions on. Talks to moto directly, so seeding leaves no trace in the gateway's call log and
+// sessions on. The roles are CloudFormation stacks of the templates users deploy
+// (deploy/cloudformation/, seed-stacks.ts), so the sandbox runs on their very trust and permission
+// policies. Talks to moto directly, so seeding leaves no trace in the gateway's call log and
 // seeded keys are usable at once. Keys are fake and sandbox-only.
 
-import {
-  CreateAccessKeyCommand,
-  CreateRoleCommand,
-  CreateUserCommand,
-  IAMClient,
-  PutRolePolicyCommand,
-  PutUserPolicyCommand,
-} from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
@@ -21,6 +16,8 @@ import type { ConsumerMode, KeyStore } from './consumers';
 import { motoQuery } from './moto-query';
 import { DEFAULT_SEED_PLAN, parseKmsKeyRef, parseRoleArn, parseUserArn } from './seed-plan';
 import type { SeedPlan } from './seed-plan';
+import { SandboxStacks, breakGlassRoleStack, executionRoleStack } from './seed-stacks';
+import type { AccessLevel } from './seed-stacks';
 import { VALIDATE_RESTORE_CONTENT, VALIDATE_RESTORE_DOCUMENT } from './validate-restore';
 import { seedDynamoAndVaults } from './seed-dynamo';
 import type { SandboxBackupVault, SandboxDynamoTable, DrillServiceUser } from './seed-dynamo';
@@ -106,23 +103,6 @@ export type DefaultSandboxSeed = SandboxSeed<SandboxPeople & Record<SandboxPerso
 /** Credentials used only to talk to moto while seeding (moto does not check them: authentication, if wanted, is turned on after seeding). */
 export const SEED_CREDENTIALS = { accessKeyId: 'AKIASANDBOXSEED00000', secretAccessKey: 'sandbox-seed' } as const;
 
-const READ_ONLY_ACTIONS = [
-  'ec2:Describe*',
-  'iam:Get*',
-  'iam:List*',
-  'rds:Describe*',
-  'rds:List*',
-  's3:Get*',
-  's3:List*',
-  'ssm:Describe*',
-  'ssm:Get*',
-  'ssm:List*',
-  'cloudwatch:Get*',
-  'cloudwatch:List*',
-  'logs:Describe*',
-  'logs:Get*',
-];
-
 function doc(statement: Record<string, unknown>[]): string {
   return JSON.stringify({ Version: '2012-10-17', Statement: statement });
 }
@@ -149,166 +129,15 @@ export const CONSUMER_READER_POLICY = doc([
 ]);
 
 /**
- * What the worker needs in an account to rotate access keys and KMS keys (SafeguardExecution's
- * second inline policy, `SafeguardRotation`), all on Resource "*". In AWS the SSM parameter writes
- * would be scoped to the key stores' parameters, but moto, when it authenticates, matches
- * statements against Resource "*" only (BaseResponse.call_action in moto/core/responses.py
- * authorizes every SSM call against the resource "*"), so a resource-scoped Allow never applies there and rotation into an SSM store
- * would be refused. The role still may not delete parameters, run commands, or do anything else
- * not listed here: it is not an administrator.
+ * The sandbox broker's identity policy (`SafeguardBroker`): the first two statements of the hub
+ * template's broker policy (deploy/cloudformation/hub.yaml), with the seeded roles' exact ARNs. The
+ * sandbox's broker is an IAM user (tests sign as it) and the sandbox has no evidence bucket, so the
+ * hub stack itself is not deployed here.
  */
-export function rotationPolicy(): string {
+export function brokerPolicy(executionRoleArns: string[], breakGlassRoleArns: string[]): string {
   return doc([
-    { Sid: 'WhoAmI', Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
-    {
-      Sid: 'RotateAccessKeys',
-      Effect: 'Allow',
-      Action: ['iam:CreateAccessKey', 'iam:UpdateAccessKey', 'iam:DeleteAccessKey', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed', 'iam:GetUser'],
-      Resource: '*',
-    },
-    // Whether a deactivated key is still used: refused calls appear only in CloudTrail (services/cloudtrail.ts).
-    { Sid: 'ReadKeyUse', Effect: 'Allow', Action: 'cloudtrail:LookupEvents', Resource: '*' },
-    {
-      Sid: 'ReadKeyStores',
-      Effect: 'Allow',
-      Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParameterHistory', 'ssm:DescribeParameters', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:ListSecretVersionIds'],
-      Resource: '*',
-    },
-    {
-      Sid: 'WriteKeyParameters',
-      Effect: 'Allow',
-      Action: ['ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:LabelParameterVersion'],
-      Resource: '*',
-    },
-    { Sid: 'WriteSecrets', Effect: 'Allow', Action: ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'], Resource: '*' },
-    {
-      Sid: 'RotateKmsKeys',
-      Effect: 'Allow',
-      Action: [
-        'kms:DescribeKey',
-        'kms:ListAliases',
-        'kms:EnableKeyRotation',
-        'kms:DisableKeyRotation',
-        'kms:GetKeyRotationStatus',
-        'kms:RotateKeyOnDemand',
-        'kms:ListKeyRotations',
-        'kms:Encrypt',
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
-      ],
-      Resource: '*',
-    },
-  ]);
-}
-
-/**
- * What the worker needs in an account for RDS restore drills (SafeguardExecution's inline policy
- * `SafeguardDrillsRds`): restore into, describe and delete scratch instances, and run the
- * validation document. In AWS the delete would be scoped to `arn:aws:rds:*:*:db:sg-drill-*`; moto
- * matches Resource "*" only (see rotationPolicy), so the activities refuse any other name themselves.
- */
-export function rdsDrillPolicy(): string {
-  return doc([
-    {
-      Sid: 'RestoreDrillsRds',
-      Effect: 'Allow',
-      Action: [
-        'rds:DescribeDBInstances',
-        'rds:DescribeDBSnapshots',
-        'rds:RestoreDBInstanceFromDBSnapshot',
-        'rds:RestoreDBInstanceToPointInTime',
-        'rds:AddTagsToResource',
-        'rds:ListTagsForResource',
-        'rds:DeleteDBInstance',
-      ],
-      Resource: '*',
-    },
-    { Sid: 'ValidateRestores', Effect: 'Allow', Action: ['ssm:SendCommand', 'ssm:GetCommandInvocation', 'ssm:ListCommandInvocations', 'ssm:DescribeDocument'], Resource: '*' },
-  ]);
-}
-
-/**
- * What the worker needs in an account for access reviews (SafeguardExecution's inline policy
- * `SafeguardAccessReviews`): two paged reads for the inventory, and each revocation's reads, writes and
- * read-back. Identity Center's calls go to the account holding the instance (here, every account).
- */
-export function accessReviewPolicy(): string {
-  return doc([
-    { Sid: 'ReviewInventory', Effect: 'Allow', Action: ['iam:GenerateCredentialReport', 'iam:GetCredentialReport', 'iam:GetAccountAuthorizationDetails'], Resource: '*' },
-    {
-      Sid: 'ReviewRevocations',
-      Effect: 'Allow',
-      Action: [
-        'iam:ListAccessKeys',
-        'iam:UpdateAccessKey',
-        'iam:GetLoginProfile',
-        'iam:DeleteLoginProfile',
-        'iam:ListAttachedUserPolicies',
-        'iam:DetachUserPolicy',
-        'iam:ListUserPolicies',
-        'iam:DeleteUserPolicy',
-        'iam:ListGroupsForUser',
-        'iam:RemoveUserFromGroup',
-        'iam:ListAttachedRolePolicies',
-        'iam:DetachRolePolicy',
-        'iam:ListRolePolicies',
-        'iam:DeleteRolePolicy',
-      ],
-      Resource: '*',
-    },
-    {
-      Sid: 'ReviewIdentityCenter',
-      Effect: 'Allow',
-      Action: [
-        'sso:ListInstances',
-        'sso:ListPermissionSets',
-        'sso:DescribePermissionSet',
-        'sso:ListManagedPoliciesInPermissionSet',
-        'sso:ListAccountAssignments',
-        'sso:DeleteAccountAssignment',
-        'sso:DescribeAccountAssignmentDeletionStatus',
-        'identitystore:DescribeUser',
-        'identitystore:DescribeGroup',
-      ],
-      Resource: '*',
-    },
-  ]);
-}
-
-/**
- * What the worker needs in an account for DynamoDB and AWS Backup restore drills (SafeguardExecution's
- * inline policy `SafeguardDrillsDynamoBackup`); Resource "*" for the reason rdsDrillPolicy gives. The
- * gateway's restores act as the caller, so the restore's own reads and writes are here too.
- */
-export function dynamoBackupDrillPolicy(): string {
-  return doc([
-    {
-      Sid: 'RestoreDrillsDynamoDB',
-      Effect: 'Allow',
-      Action: [
-        'dynamodb:DescribeTable',
-        'dynamodb:ListTables',
-        'dynamodb:DescribeContinuousBackups',
-        'dynamodb:ListBackups',
-        'dynamodb:DescribeBackup',
-        'dynamodb:RestoreTableFromBackup',
-        'dynamodb:RestoreTableToPointInTime',
-        'dynamodb:TagResource',
-        'dynamodb:ListTagsOfResource',
-        'dynamodb:Scan',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:DeleteTable',
-      ],
-      Resource: '*',
-    },
-    {
-      Sid: 'RestoreDrillsBackup',
-      Effect: 'Allow',
-      Action: ['backup:DescribeBackupVault', 'backup:ListRecoveryPointsByBackupVault', 'backup:DescribeRecoveryPoint', 'backup:StartRestoreJob', 'backup:DescribeRestoreJob', 'backup:PutRestoreValidationResult', 'iam:PassRole'],
-      Resource: '*',
-    },
+    { Sid: 'AssumeExecutionRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: executionRoleArns },
+    { Sid: 'AssumeBreakGlassRoles', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'], Resource: breakGlassRoleArns },
   ]);
 }
 
@@ -323,8 +152,7 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
   const ssm = new SSMClient(client);
   const secrets = new SecretsManagerClient(client);
   const rds = new RDSClient(client);
-  // IAM in the plan's other accounts (see iamFor below).
-  const otherAccounts = new Map<string, IAMClient>();
+  const stacks = new SandboxStacks(client);
   try {
     const whoAmIPolicy = async (userName: string): Promise<void> => {
       if (opts.authenticate) await iam.send(new PutUserPolicyCommand({ UserName: userName, PolicyName: 'SandboxPerson', PolicyDocument: PERSON_POLICY }));
@@ -428,127 +256,38 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       }),
     );
 
-    // The plan's roles in other accounts are created there: moto keeps one IAM per account and picks
-    // it by the x-moto-account-id header, and a policy's other accounts have their execution and
-    // break-glass roles too (the worker assumes them across accounts; reviews inventory them).
-    const iamFor = (account: string | undefined): IAMClient => {
-      if (account === undefined || account === accountId) return iam;
-      let c = otherAccounts.get(account);
-      if (!c) {
-        c = new IAMClient(client);
-        c.middlewareStack.add(
-          (next) => (args) => {
-            const request = args.request as { headers?: Record<string, string> };
-            if (request.headers) request.headers['x-moto-account-id'] = account;
-            return next(args);
-          },
-          { step: 'build', name: 'sandboxMotoAccount' },
-        );
-        otherAccounts.set(account, c);
-      }
-      return c;
-    };
-
-    const createRole = async (roleArnOrName: string, trust: string, policyName: string, policy: string | undefined, description: string): Promise<string> => {
-      const parsed = parseRoleArn(roleArnOrName);
-      const roleName = parsed?.name ?? roleArnOrName;
-      const iam = iamFor(parsed?.account);
-      const role = await iam.send(
-        new CreateRoleCommand({
-          RoleName: roleName,
-          Path: parsed?.path ?? '/',
-          AssumeRolePolicyDocument: trust,
-          Description: description,
-          MaxSessionDuration: 3600,
-          Tags: [{ Key: 'safeguard:sandbox', Value: 'true' }],
-        }),
-      );
-      if (policy !== undefined) await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policyName, PolicyDocument: policy }));
-      const arn = role.Role?.Arn;
-      if (!arn) throw new Error(`seeding role ${roleName}: moto returned no ARN`);
-      return arn;
-    };
-
-    const breakGlassTrust = doc([
-      {
-        Sid: 'BrokerOnlyWithSourceIdentity',
-        Effect: 'Allow',
-        Principal: { AWS: broker.arn },
-        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
-        Condition: { Null: { 'sts:SourceIdentity': 'false' } },
-      },
-    ]);
-    const executionTrust = doc([
-      { Effect: 'Allow', Principal: { AWS: broker.arn }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': SANDBOX_EXTERNAL_ID } } },
-    ]);
-    const executionPolicy = doc([
-      { Sid: 'ManageBreakGlassDenyStatements', Effect: 'Allow', Action: ['iam:*Role*Policy*', 'iam:GetRole'], Resource: '*' },
-      { Sid: 'RevokeSessions', Effect: 'Allow', Action: ['ssm:DescribeSessions', 'ssm:TerminateSession'], Resource: '*' },
-    ]);
-    const rotation = rotationPolicy();
-    const createExecutionRole = async (roleArnOrName: string): Promise<string> => {
-      const arn = await createRole(roleArnOrName, executionTrust, 'SafeguardExecution', executionPolicy, 'Lets the Safeguard worker manage break-glass roles and sessions, and rotate keys, in this account');
-      const iam = iamFor(parseRoleArn(arn)?.account);
-      await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardRotation', PolicyDocument: rotation }));
-      await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardDrillsRds', PolicyDocument: rdsDrillPolicy() }));
-      await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardDrillsDynamoBackup', PolicyDocument: dynamoBackupDrillPolicy() }));
-      await iam.send(new PutRolePolicyCommand({ RoleName: parseRoleArn(arn)?.name ?? roleArnOrName, PolicyName: 'SafeguardAccessReviews', PolicyDocument: accessReviewPolicy() }));
-      return arn;
-    };
-    const createBreakGlassRole = (roleArnOrName: string): Promise<string> => {
-      const name = parseRoleArn(roleArnOrName)?.name ?? roleArnOrName;
-      // A role the policy names is admin unless its name says read-only (the sandbox cannot know more).
-      const readOnly = /read[-_]?only/i.test(name);
-      return createRole(
-        roleArnOrName,
-        breakGlassTrust,
-        name,
-        readOnly ? doc([{ Effect: 'Allow', Action: READ_ONLY_ACTIONS, Resource: '*' }]) : doc([{ Effect: 'Allow', Action: '*', Resource: '*' }]),
-        readOnly ? 'Break-glass read-only access, vended by Safeguard only' : 'Break-glass administrator access, vended by Safeguard only',
-      );
-    };
-
-    // A fire drill's role: trusted exactly like a break-glass role, with no permissions at all.
-    const createDrillRole = (roleArnOrName: string): Promise<string> =>
-      createRole(roleArnOrName, breakGlassTrust, '', undefined, 'Break-glass fire drill role: vended by Safeguard drills only, no permissions');
-
+    // The roles, one CloudFormation stack each (seed-stacks.ts), all at once. The plan's roles in
+    // other accounts are created there (moto keeps one IAM per account and picks it by the
+    // x-moto-account-id header): a policy's other accounts have their execution and break-glass
+    // roles too (the worker assumes them across accounts; reviews inventory them).
+    type PlannedRole = { arn: string; account: string; path: string; name: string };
     const FIXED_ROLES = new Set(['SafeguardExecution', 'BreakGlassAdmin', 'BreakGlassReadOnly']);
-    const extraRoleArns = (arns: string[] | undefined): string[] =>
-      [...new Set(arns ?? [])].filter((a) => {
-        const r = parseRoleArn(a);
+    const fixed = (name: string): PlannedRole => ({ arn: `arn:aws:iam::${accountId}:role/${name}`, account: accountId, path: '/', name });
+    const extraRoles = (arns: string[] | undefined, taken: PlannedRole[] = []): PlannedRole[] =>
+      [...new Set(arns ?? [])].flatMap((arn) => {
+        const r = parseRoleArn(arn);
         if (!r) {
-          log(`seed: skipping role ${a}: not an IAM role ARN`);
-          return false;
+          log(`seed: skipping role ${arn}: not an IAM role ARN`);
+          return [];
         }
         // The fixed roles exist in the sandbox account only; other accounts get every role they name.
-        return r.account !== accountId || !FIXED_ROLES.has(r.name);
+        if (r.account === accountId && FIXED_ROLES.has(r.name)) return [];
+        return taken.some((t) => t.arn === arn) ? [] : [{ arn, ...r }];
       });
-    const extraExecution = extraRoleArns(plan.executionRoleArns);
-    const extraBreakGlass = extraRoleArns(plan.roleArns).filter((a) => !extraExecution.includes(a));
-    const drillRoles = extraRoleArns(plan.drillRoleArns).filter((a) => !extraExecution.includes(a) && !extraBreakGlass.includes(a));
-
-    const [SafeguardExecution, BreakGlassAdmin, BreakGlassReadOnly, ...extraRoles] = await Promise.all([
-      createExecutionRole('SafeguardExecution'),
-      createBreakGlassRole('BreakGlassAdmin'),
-      createBreakGlassRole('BreakGlassReadOnly'),
-      ...extraExecution.map(createExecutionRole),
-      ...extraBreakGlass.map(createBreakGlassRole),
-      ...drillRoles.map(createDrillRole),
+    const extraExecution = extraRoles(plan.executionRoleArns);
+    const extraBreakGlass = extraRoles(plan.roleArns, extraExecution);
+    const drillRoles = extraRoles(plan.drillRoleArns, [...extraExecution, ...extraBreakGlass]);
+    // A role the policy names is admin unless its name says read-only (the sandbox cannot know more).
+    const accessOf = (r: PlannedRole): AccessLevel => (/read[-_]?only/i.test(r.name) ? 'read-only' : 'admin');
+    const deployExecution = (r: PlannedRole): Promise<string> => stacks.deploy(executionRoleStack(r, broker.arn, SANDBOX_EXTERNAL_ID), r.arn);
+    const deployBreakGlass = (r: PlannedRole, access: AccessLevel): Promise<string> => stacks.deploy(breakGlassRoleStack(r, access, broker.arn), r.arn);
+    const rolesP = Promise.all([
+      deployExecution(fixed('SafeguardExecution')),
+      deployBreakGlass(fixed('BreakGlassAdmin'), 'admin'),
+      deployBreakGlass(fixed('BreakGlassReadOnly'), 'read-only'),
+      Promise.all(extraExecution.map(deployExecution)),
+      Promise.all([...extraBreakGlass.map((r) => deployBreakGlass(r, accessOf(r))), ...drillRoles.map((r) => deployBreakGlass(r, 'none'))]),
     ]);
-
-    await iam.send(
-      new PutUserPolicyCommand({
-        UserName: BROKER_USER,
-        PolicyName: 'SafeguardBroker',
-        PolicyDocument: doc([
-          {
-            Effect: 'Allow',
-            Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
-            Resource: [SafeguardExecution, BreakGlassAdmin, BreakGlassReadOnly, ...extraRoles],
-          },
-        ]),
-      }),
-    );
 
     // Restore drills: the sources, and the SSM document that validates what they restore to.
     const rdsInstancesP = Promise.all(
@@ -576,7 +315,23 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
     );
 
     const drillDataP = seedDynamoAndVaults(client, plan);
-    const [consumerReader, serviceUsers, kmsKeys, rdsInstances, , drillData] = await Promise.all([consumerReaderP, serviceUsersP, kmsKeysP, rdsInstancesP, documentP, drillDataP]);
+    const [roles, consumerReader, serviceUsers, kmsKeys, rdsInstances, , drillData] = await Promise.all([
+      rolesP,
+      consumerReaderP,
+      serviceUsersP,
+      kmsKeysP,
+      rdsInstancesP,
+      documentP,
+      drillDataP,
+    ]);
+    const [SafeguardExecution, BreakGlassAdmin, BreakGlassReadOnly, extraExecutionArns, extraBreakGlassArns] = roles;
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: BROKER_USER,
+        PolicyName: 'SafeguardBroker',
+        PolicyDocument: brokerPolicy([SafeguardExecution, ...extraExecutionArns], [BreakGlassAdmin, BreakGlassReadOnly, ...extraBreakGlassArns]),
+      }),
+    );
     return {
       accountId,
       region: SANDBOX_REGION,
@@ -593,7 +348,7 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
     };
   } finally {
     iam.destroy();
-    for (const c of otherAccounts.values()) c.destroy();
+    stacks.destroy();
     kms.destroy();
     ssm.destroy();
     secrets.destroy();

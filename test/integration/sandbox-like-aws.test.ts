@@ -21,6 +21,8 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { Sha256 } from '../../api/auth/sha256';
 import { sandboxControl, startSandbox } from '../../sandbox';
 import type { Sandbox, SandboxControl } from '../../sandbox';
+import { inMotoAccount } from '../../sandbox/moto-account';
+import { SEED_CREDENTIALS } from '../../sandbox/seed';
 
 interface Credentials {
   accessKeyId: string;
@@ -173,18 +175,8 @@ describe('signatures are verified on every call', () => {
 describe('AssumeRole across accounts', () => {
   const OTHER = '210000000042';
   /** IAM in another of moto's accounts, straight to moto (as the seed does). */
-  const iamIn = (account: string): IAMClient => {
-    const c = new IAMClient({ endpoint: sandbox.motoEndpoint, region: sandbox.region, credentials: { accessKeyId: 'AKIASANDBOXSEED00000', secretAccessKey: 'x' }, maxAttempts: 1 });
-    c.middlewareStack.add(
-      (next) => (args) => {
-        const request = args.request as { headers?: Record<string, string> };
-        if (request.headers) request.headers['x-moto-account-id'] = account;
-        return next(args);
-      },
-      { step: 'build', name: 'otherAccount' },
-    );
-    return c;
-  };
+  const iamIn = (account: string): IAMClient =>
+    inMotoAccount(new IAMClient({ endpoint: sandbox.motoEndpoint, region: sandbox.region, credentials: SEED_CREDENTIALS, maxAttempts: 1 }), account);
 
   it("judges another account's role by its trust policy, and refuses a role that does not exist there", async () => {
     const broker = sandbox.seed.broker;
