@@ -158,7 +158,6 @@ it('serves health, metrics of a grant to its verified revocation, vending latenc
   expect(result.status.revocation?.verified).toBe(true);
 
   const after = await scrape(workerOps);
-  console.log(`metrics ${id}: revocationLagMs=${result.revocationLagMs}\n${after.split('\n').filter((l) => /^safeguard_(revocation_lag_seconds_(count|sum)|runbook_outcomes_total|revocation)/.test(l)).join('\n')}`);
   expect(sampleOf(after, 'safeguard_revocation_lag_seconds_count{end_reason="expired"}')).toBeGreaterThanOrEqual(1);
   expect(sampleOf(after, 'safeguard_runbook_outcomes_total{kind="break-glass",outcome="revoked"}')).toBe(revokedBefore + 1);
   expect(sampleOf(after, 'safeguard_revocation_lag_seconds_sum{end_reason="expired"}')).toBeCloseTo((result.revocationLagMs ?? NaN) / 1000, 3);
@@ -180,7 +179,6 @@ it('serves health, metrics of a grant to its verified revocation, vending latenc
     if (!exited) await sleep(20);
   }
   expect(await w.worker.exited).toBe('code 0');
-  console.log(`readyz after SIGTERM: ${[...new Set(seen)].join(' → ')}`);
   // Once readiness has gone 503 it never comes back before the process is gone (a first 200 can
   // only be a probe answered before the signal was handled).
   const first503 = seen.findIndex((s) => s.startsWith('503 '));
