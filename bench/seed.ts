@@ -5,6 +5,7 @@
 //   npm run bench:seed -- --runs 5
 import fs from 'node:fs';
 import path from 'node:path';
+import { nodeVersionNotice } from '../config/node-version';
 import { loadPolicyFile } from '../config/policy';
 import { REPO_ROOT } from '../config/stack-file';
 import { startMoto } from '../sandbox/moto';
@@ -20,6 +21,7 @@ function cpuMs(pid: number | undefined): number {
 }
 
 async function main(): Promise<void> {
+  nodeVersionNotice();
   const i = process.argv.indexOf('--runs');
   const runs = i >= 0 ? Number(process.argv[i + 1]) : 5;
   if (!Number.isInteger(runs) || runs < 1 || runs > 50) throw new Error('--runs must be an integer from 1 to 50');
