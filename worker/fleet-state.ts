@@ -163,38 +163,22 @@ export function registerFleetGauges(registry: Registry, source: FleetSource, opt
       this.set((await current()) ? 1 : 0);
     },
   });
-  new Gauge({
-    name: 'safeguard_runs_open',
-    help: 'Runbook runs open in the deployment, by kind (Temporal visibility; every worker reports the same value)',
-    labelNames: ['kind'],
-    registers,
-    async collect() {
-      const s = await current();
-      this.reset();
-      if (s) for (const k of RUNBOOK_KINDS) this.set({ kind: k }, s.runsOpen[k]);
-    },
-  });
-  new Gauge({
-    name: 'safeguard_grants',
-    help: 'Open break-glass grants by phase (pending approval, active, revoking; unknown when the run did not answer)',
-    labelNames: ['phase'],
-    registers,
-    async collect() {
-      const s = await current();
-      this.reset();
-      if (s) for (const p of GRANT_PHASES) this.set({ phase: p }, s.grants[p]);
-    },
-  });
-  new Gauge({
-    name: 'safeguard_approvals_pending',
-    help: 'Approval rounds waiting for a decision in open runs, by kind',
-    labelNames: ['kind'],
-    registers,
-    async collect() {
-      const s = await current();
-      this.reset();
-      if (s) for (const k of RUNBOOK_KINDS) this.set({ kind: k }, s.approvalsPending[k]);
-    },
-  });
+  // The three deployment-wide gauges: one label each, every value of it set from the same snapshot.
+  const fleetGauge = <K extends string>(name: string, help: string, label: string, keys: readonly K[], pick: (s: FleetSnapshot) => Record<K, number>): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers,
+      async collect() {
+        const s = await current();
+        this.reset();
+        if (s) for (const k of keys) this.set({ [label]: k }, pick(s)[k]);
+      },
+    });
+  };
+  fleetGauge('safeguard_runs_open', 'Runbook runs open in the deployment, by kind (Temporal visibility; every worker reports the same value)', 'kind', RUNBOOK_KINDS, (s) => s.runsOpen);
+  fleetGauge('safeguard_grants', 'Open break-glass grants by phase (pending approval, active, revoking; unknown when the run did not answer)', 'phase', GRANT_PHASES, (s) => s.grants);
+  fleetGauge('safeguard_approvals_pending', 'Approval rounds waiting for a decision in open runs, by kind', 'kind', RUNBOOK_KINDS, (s) => s.approvalsPending);
   return { current };
 }
