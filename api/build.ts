@@ -4,7 +4,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { EvidenceStore } from '../evidence/store';
+import type { EvidenceStore } from '../evidence/store';
 import { prepareRecord } from '../evidence/records';
 import { AwsClients } from '../activities/aws/clients';
 import { describeSession } from '../activities/aws/ssm';
@@ -30,7 +30,8 @@ export interface ApiSettings {
   /** host[:port] the presigned identity requests may target; defaults to the STS endpoint's host. */
   stsHosts?: string[];
   federationUrl: string;
-  evidenceDir: string;
+  /** Keyed and anchored (evidence/open.ts): refusals with no workflow to hold them are recorded here. */
+  evidence: EvidenceStore;
   /** The codec endpoint: a token, or the explicit `unauthenticatedDecode` opt-out (see api/codec-routes.ts). */
   codec?: { keyring: KeyRing; allowedOrigins: string[]; authToken?: string; unauthenticatedDecode?: boolean };
   logger: Logger;
@@ -41,7 +42,7 @@ export interface ApiSettings {
 export function buildApiDeps(s: ApiSettings): ApiDeps {
   const stsEndpoint = s.awsEndpoint ?? `https://sts.${s.region}.amazonaws.com`;
   const broker = new STSClient({ region: s.region, ...(s.awsEndpoint ? { endpoint: s.awsEndpoint } : {}), ...(s.brokerCredentials ? { credentials: s.brokerCredentials } : {}), maxAttempts: 3 });
-  const evidence = new EvidenceStore(s.evidenceDir);
+  const evidence = s.evidence;
   // SafeguardExecution in each account, as the worker uses it: the api checks reported SSM sessions.
   const aws = new AwsClients({ region: s.region, ...(s.awsEndpoint ? { endpoint: s.awsEndpoint } : {}), ...(s.brokerCredentials ? { brokerCredentials: s.brokerCredentials } : {}) });
   return {

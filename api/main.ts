@@ -10,6 +10,7 @@ import { createLogger } from '../config/logger';
 import { loadPolicyFile } from '../config/policy';
 import { temporalTarget } from '../config/temporal';
 import { buildApiDeps } from './build';
+import { evidenceStoreForWriter } from '../evidence/open';
 import { startApiServer } from './server';
 import { connectTemporal } from '../client/temporal';
 import { apiMetrics, createOpsRegistry } from '../shared/ops/metrics';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     serverId: required.serverId,
     ...(env.SAFEGUARD_STS_HOSTS ? { stsHosts: env.SAFEGUARD_STS_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) } : {}),
     federationUrl: env.SAFEGUARD_FEDERATION_URL,
-    evidenceDir: env.SAFEGUARD_EVIDENCE_DIR ?? path.join(env.SAFEGUARD_DATA_DIR, 'evidence'),
+    evidence: await evidenceStoreForWriter(process.env),
     codec: {
       keyring,
       allowedOrigins: env.SAFEGUARD_CODEC_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),

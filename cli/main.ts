@@ -10,6 +10,7 @@ import * as access from './areas/access';
 import * as audit from './areas/audit';
 import * as breakglass from './areas/breakglass';
 import * as codec from './areas/codec';
+import * as compliance from './areas/compliance';
 import * as decisions from './areas/decisions';
 import * as doctor from './areas/doctor';
 import * as drills from './areas/drills';
@@ -19,7 +20,7 @@ import * as rotation from './areas/rotation';
 import * as schedules from './areas/schedules';
 
 /** Every area of the CLI, in the order `--help` lists them. */
-const AREAS = [breakglass, rotation, drills, reviews, schedules, decisions, access, policy, audit, codec, doctor];
+const AREAS = [breakglass, rotation, drills, reviews, schedules, decisions, access, policy, audit, compliance, codec, doctor];
 
 export function buildProgram(): Command {
   const program = new Command('safeguard').description('Break-glass access and runbook automation on Temporal').exitOverride().showHelpAfterError();

@@ -93,18 +93,18 @@ interface KeyFileJson {
 }
 
 /** Reads a key file `{ "active": "k1", "keys": { "k1": "<base64 32 bytes>" } }`; refuses files group/other can access. */
-export function loadKeyFile(file: string): KeyRing {
+export function loadKeyFile(file: string, label = 'codec key file'): KeyRing {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new KeyRingError('CODEC_KEY_MISSING', `codec key file ${file} does not exist`);
-    throw new KeyRingError('CODEC_KEY_FILE_UNREADABLE', `codec key file ${file} cannot be read (${code ?? 'error'})`);
+    if (code === 'ENOENT') throw new KeyRingError('CODEC_KEY_MISSING', `${label} ${file} does not exist`);
+    throw new KeyRingError('CODEC_KEY_FILE_UNREADABLE', `${label} ${file} cannot be read (${code ?? 'error'})`);
   }
-  if (!stat.isFile()) throw new KeyRingError('CODEC_KEY_FILE_UNREADABLE', `codec key file ${file} is not a regular file`);
+  if (!stat.isFile()) throw new KeyRingError('CODEC_KEY_FILE_UNREADABLE', `${label} ${file} is not a regular file`);
   if (process.platform !== 'win32' && (stat.mode & 0o077) !== 0) {
-    throw new KeyRingError('CODEC_KEY_FILE_PERMISSIONS', `codec key file ${file} is accessible by group or others (mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')}); run: chmod 600 ${file}`);
+    throw new KeyRingError('CODEC_KEY_FILE_PERMISSIONS', `${label} ${file} is accessible by group or others (mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')}); run: chmod 600 ${file}`);
   }
   let parsed: KeyFileJson;
   try {
@@ -112,19 +112,19 @@ export function loadKeyFile(file: string): KeyRing {
   } catch (err) {
     // Never echo the parser message: it can quote the file's content.
     const code = (err as NodeJS.ErrnoException).code;
-    if (code) throw new KeyRingError('CODEC_KEY_FILE_UNREADABLE', `codec key file ${file} cannot be read (${code})`);
-    throw new KeyRingError('CODEC_KEY_MALFORMED_ENTRY', `codec key file ${file} is not valid JSON`);
+    if (code) throw new KeyRingError('CODEC_KEY_FILE_UNREADABLE', `${label} ${file} cannot be read (${code})`);
+    throw new KeyRingError('CODEC_KEY_MALFORMED_ENTRY', `${label} ${file} is not valid JSON`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new KeyRingError('CODEC_KEY_MALFORMED_ENTRY', `codec key file ${file} must hold a JSON object { "active": "<id>", "keys": { "<id>": "<base64>" } }`);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new KeyRingError('CODEC_KEY_MALFORMED_ENTRY', `${label} ${file} must hold a JSON object { "active": "<id>", "keys": { "<id>": "<base64>" } }`);
   const { active, keys } = parsed;
-  if (keys === null || typeof keys !== 'object' || Array.isArray(keys)) throw new KeyRingError('CODEC_KEY_MISSING', `codec key file ${file} has no "keys" object`);
-  if (active !== undefined && typeof active !== 'string') throw new KeyRingError('CODEC_KEY_MALFORMED_ENTRY', `codec key file ${file}: "active" must be a key id string`);
+  if (keys === null || typeof keys !== 'object' || Array.isArray(keys)) throw new KeyRingError('CODEC_KEY_MISSING', `${label} ${file} has no "keys" object`);
+  if (active !== undefined && typeof active !== 'string') throw new KeyRingError('CODEC_KEY_MALFORMED_ENTRY', `${label} ${file}: "active" must be a key id string`);
   const entries: Array<[string, string]> = [];
   for (const [id, value] of Object.entries(keys as Record<string, unknown>)) {
-    if (typeof value !== 'string') throw new KeyRingError('CODEC_KEY_MALFORMED_ENTRY', `codec key file ${file}: key "${id}" must be a base64 string`);
+    if (typeof value !== 'string') throw new KeyRingError('CODEC_KEY_MALFORMED_ENTRY', `${label} ${file}: key "${id}" must be a base64 string`);
     entries.push([id, value]);
   }
-  return createKeyRing(entries, active, `codec key file ${file}`);
+  return createKeyRing(entries, active, `${label} ${file}`);
 }
 
 /**
@@ -156,7 +156,7 @@ export function hasKeyRingEnv(env: NodeJS.ProcessEnv = process.env): boolean {
  * Creates a key file with one random key (id `keyId`, default `k1`), mode 0600, in a directory
  * created with mode 0700 if missing. Refuses to overwrite an existing file.
  */
-export function generateKeyFile(file: string, keyId = 'k1'): KeyRing {
+export function generateKeyFile(file: string, keyId = 'k1', label = 'codec key file'): KeyRing {
   checkKeyId(keyId, 'generateKeyFile');
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const key = randomBytes(KEY_BYTES);
@@ -164,7 +164,7 @@ export function generateKeyFile(file: string, keyId = 'k1'): KeyRing {
   try {
     fs.writeFileSync(file, body, { mode: 0o600, flag: 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new KeyRingError('CODEC_KEY_FILE_EXISTS', `codec key file ${file} already exists; not overwriting it`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new KeyRingError('CODEC_KEY_FILE_EXISTS', `${label} ${file} already exists; not overwriting it`);
     throw err;
   }
   fs.chmodSync(file, 0o600);
@@ -172,14 +172,14 @@ export function generateKeyFile(file: string, keyId = 'k1'): KeyRing {
 }
 
 /** Dev-stack helper: loads the key file, creating it with a fresh key on first start. */
-export function loadOrCreateKeyFile(file: string): KeyRing {
+export function loadOrCreateKeyFile(file: string, label = 'codec key file'): KeyRing {
   if (!fs.existsSync(file)) {
     try {
-      return generateKeyFile(file);
+      return generateKeyFile(file, 'k1', label);
     } catch (err) {
       // Another process created it between the check and the write: read theirs.
       if (!(err instanceof KeyRingError && err.code === 'CODEC_KEY_FILE_EXISTS')) throw err;
     }
   }
-  return loadKeyFile(file);
+  return loadKeyFile(file, label);
 }

@@ -29,6 +29,12 @@ export const envSchema = z.object({
   SAFEGUARD_POLICY: z.string().min(1).default('examples/policy.yaml'),
   SAFEGUARD_DATA_DIR: z.string().min(1).default('.data'),
   SAFEGUARD_EVIDENCE_DIR: z.string().min(1).optional(),
+  /** S3 bucket with Object Lock (COMPLIANCE) where every evidence head is anchored (hub.yaml's EvidenceBucket); unset in dev. */
+  SAFEGUARD_EVIDENCE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  /** Key prefix of the anchors in that bucket, e.g. `prod/`. */
+  SAFEGUARD_EVIDENCE_PREFIX: z.string().regex(/^([A-Za-z0-9!_.*'()-]+\/)*$/, 'must be empty or end with /').optional(),
+  /** Object Lock retention of each anchor (days; default 2190, six years). */
+  SAFEGUARD_EVIDENCE_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).optional(),
   /** The Safeguard api the CLI talks to (credential vending, authenticated actions). */
   SAFEGUARD_API_URL: z.url().optional(),
   /**
@@ -102,6 +108,9 @@ export const ENV_READ_ELSEWHERE: Readonly<Record<string, string>> = {
   SAFEGUARD_CODEC_KEYS: 'payload codec keys inline (id:base64,…), instead of the key file',
   SAFEGUARD_CODEC_KMS_KEYS: 'payload codec keys wrapped by a KMS key (id:base64 CiphertextBlob,…; codec/kms-keyring.ts): production',
   SAFEGUARD_CODEC_ACTIVE_KEY: 'the key id new payloads are encrypted with (default: the first)',
+  SAFEGUARD_EVIDENCE_KEY_FILE: "the evidence chain's HMAC key file (JSON, mode 0600; evidence/evidence-key.ts): dev",
+  SAFEGUARD_EVIDENCE_KMS_KEYS: "the evidence chain's keys wrapped by a KMS key (id:base64 CiphertextBlob,…): production",
+  SAFEGUARD_EVIDENCE_ACTIVE_KEY: 'the evidence key id new entries are linked with (default: the first)',
   AWS_ACCESS_KEY_ID: "AWS SDK default chain: the broker's credentials (prefer a role: instance, task or web identity)",
   AWS_SECRET_ACCESS_KEY: 'AWS SDK default chain',
   AWS_SESSION_TOKEN: 'AWS SDK default chain',

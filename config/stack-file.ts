@@ -8,6 +8,9 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
 
 export const STACK_FILE = 'stack.json';
 
+/** Where an embedded stack keeps the evidence chain's key: `<data dir>/evidence-keys.json` (kept when it stops). */
+export const DEV_EVIDENCE_KEY_FILE = 'evidence-keys.json';
+
 /** What a running stack tells its clients (the CLI, tests). No secrets: sandbox keys stay in sandbox.json. */
 export interface StackInfo {
   temporalAddress: string;
@@ -25,6 +28,10 @@ export interface StackInfo {
   apiServerId?: string;
   /** The payload codec's key file (sandbox key, mode 0600). */
   codecKeyFile: string;
+  /** The evidence chain's HMAC key file (mode 0600). */
+  evidenceKeyFile: string;
+  /** The sandbox's Object Lock bucket the evidence heads are anchored in. */
+  evidenceBucket?: string;
   pid: number;
   startedAt: string;
 }
@@ -52,6 +59,8 @@ export function workerEnvironment(
     SAFEGUARD_EVIDENCE_DIR: info.evidenceDir,
     SAFEGUARD_DATA_DIR: info.dataDir,
     SAFEGUARD_CODEC_KEY_FILE: info.codecKeyFile,
+    SAFEGUARD_EVIDENCE_KEY_FILE: info.evidenceKeyFile,
+    ...(info.evidenceBucket ? { SAFEGUARD_EVIDENCE_BUCKET: info.evidenceBucket } : {}),
     SAFEGUARD_POLICY: info.policyFile,
     // The reconciler runs every few seconds on the embedded stack (a minute in production).
     SAFEGUARD_RECONCILE_INTERVAL: STACK_RECONCILE_INTERVAL,

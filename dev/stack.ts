@@ -10,6 +10,8 @@ import { seedPlanFromPolicy, startSandbox } from '../sandbox';
 import type { Sandbox, SandboxFile, SandboxSeed } from '../sandbox';
 import { freePort, sleep } from '../sandbox/net';
 import { loadOrCreateKeyFile } from '../codec';
+import { EVIDENCE_KEY_FILE_LABEL } from '../evidence/evidence-key';
+import { openEvidenceStore } from '../evidence/open';
 import type { KeyRing } from '../codec';
 import { buildApiDeps } from '../api/build';
 import { startApiServer } from '../api/server';
@@ -21,7 +23,7 @@ import { REPO_ROOT, startDevServer } from './temporal-server';
 import type { DevServer } from './temporal-server';
 import { WorkerSupervisor } from './worker-supervisor';
 import { connectTemporal } from '../client/temporal';
-import { STACK_FILE, workerEnvironment } from '../config/stack-file';
+import { DEV_EVIDENCE_KEY_FILE, STACK_FILE, workerEnvironment } from '../config/stack-file';
 import type { StackInfo } from '../config/stack-file';
 
 export { STACK_FILE, STACK_RECONCILE_INTERVAL, workerEnvironment } from '../config/stack-file';
@@ -93,6 +95,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   log(`starting Temporal dev server and the AWS sandbox under ${path.relative(process.cwd(), dataDir) || '.'}`);
   const codecKeyFile = path.join(dataDir, 'codec-keys.json');
   const keyring = loadOrCreateKeyFile(codecKeyFile);
+  const evidenceKeyFile = path.join(dataDir, DEV_EVIDENCE_KEY_FILE);
+  const evidenceKeys = loadOrCreateKeyFile(evidenceKeyFile, EVIDENCE_KEY_FILE_LABEL);
   // Before any server starts, so a bad file cannot leave them running.
   const apiServerId = loadOrCreateApiServerId(dataDir);
   // The api's port is chosen first so the Web UI can be pointed at its codec endpoint.
@@ -139,10 +143,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     apiUrl,
     apiServerId,
     codecKeyFile,
+    evidenceKeyFile,
+    evidenceBucket: sandbox.seed.evidenceBucket,
     pid: process.pid,
     startedAt: new Date().toISOString(),
   };
-  const api = await startEmbeddedApi(info, sandbox, keyring, apiPort).catch(async (err: unknown) => {
+  const api = await startEmbeddedApi(info, sandbox, keyring, evidenceKeys, apiPort).catch(async (err: unknown) => {
     await Promise.all([temporal.stop(), sandbox.stop()]);
     throw err;
   });
@@ -256,7 +262,8 @@ export function readStackFile(file: string): StackInfo {
 }
 
 /** The api inside the stack's own process, acting as the broker (the sandbox's broker keys). */
-async function startEmbeddedApi(info: StackInfo & { apiServerId: string }, sandbox: Sandbox<SandboxSeed>, keyring: KeyRing, port: number): Promise<{ close(): Promise<void> }> {
+async function startEmbeddedApi(info: StackInfo & { apiServerId: string }, sandbox: Sandbox<SandboxSeed>, keyring: KeyRing, evidenceKeys: KeyRing, port: number): Promise<{ close(): Promise<void> }> {
+  const brokerCredentials = { accessKeyId: sandbox.seed.broker.accessKeyId, secretAccessKey: sandbox.seed.broker.secretAccessKey };
   const { client: temporal, connection } = await connectTemporal({ address: info.temporalAddress, namespace: info.namespace, tls: false }, keyring);
   const logger = createLogger('api', process.env.LOG_LEVEL ?? 'warn', (await import('pino')).default.destination({ dest: path.join(info.dataDir, 'api.log'), sync: true }));
   const deps = buildApiDeps({
@@ -265,10 +272,13 @@ async function startEmbeddedApi(info: StackInfo & { apiServerId: string }, sandb
     policy: loadPolicyFile(info.policyFile),
     region: info.region,
     awsEndpoint: info.awsEndpoint,
-    brokerCredentials: { accessKeyId: sandbox.seed.broker.accessKeyId, secretAccessKey: sandbox.seed.broker.secretAccessKey },
+    brokerCredentials,
     serverId: info.apiServerId,
     federationUrl: `${info.awsEndpoint}/federation`,
-    evidenceDir: info.evidenceDir,
+    evidence: openEvidenceStore(
+      { dir: info.evidenceDir, region: info.region, endpoint: info.awsEndpoint, credentials: brokerCredentials, ...(info.evidenceBucket ? { bucket: info.evidenceBucket } : {}) },
+      evidenceKeys,
+    ),
     // The dev Web UI cannot send a token, so decode is open (loopback only); encode stays disabled.
     codec: { keyring, allowedOrigins: info.uiUrl ? [info.uiUrl, info.uiUrl.replace('127.0.0.1', 'localhost')] : [], unauthenticatedDecode: true },
     logger,

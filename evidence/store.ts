@@ -1,41 +1,46 @@
-// Append-only, hash-chained evidence store (DESIGN.md §2 "Audit controls", invariant 9).
+// Append-only, keyed, anchored evidence store (DESIGN.md §2 "Audit controls", invariant 9).
 //
 // One JSON object per line in <dir>/evidence.jsonl:
-//   { seq, at, id, kind, prevHash, hash, record }
-// hash = sha256(canonicalJson({ seq, at, id, kind, prevHash, record })), prevHash = the previous
-// line's hash ("0" * 64 for the first line). Changing, deleting or reordering any line breaks
-// the chain, which verify() reports with the line number. The head hash returned by verify()
-// can be anchored elsewhere (a Temporal history, a ticket) to also detect truncation of the tail.
+//   { v: 2, seq, at, id, kind, keyId, prevHash, hash, record }
+// hash = HMAC-SHA256 under the evidence key `keyId` over everything else (evidence/chain.ts);
+// prevHash = the previous line's hash ("0" * 64 for the first line). Changing, deleting or
+// reordering a line breaks the chain, and without the key nobody can re-chain it. After every
+// append the new head (seq, hash) is anchored in every anchor store (anchors/: the local working
+// copy, and S3 with Object Lock in production), so verify() also catches a deleted tail, a middle
+// re-chained by someone holding the key, and an append the writer never anchored.
 //
 // Invariants:
 // - The file is only ever appended to: never rewritten, truncated or renamed.
 // - One writer at a time: an in-process promise queue plus an exclusive lock file for other
-//   processes, so the chain never forks.
-// - append() is idempotent by id, because an activity may be retried after it already wrote.
+//   processes, so the chain never forks; anchors are written under the same lock, in order.
+// - append() is idempotent by id, because an activity may be retried after it already wrote; a
+//   retried append also anchors the head if the first attempt stopped before anchoring.
 // - No secret ever enters the file: every record passes assertNoSecrets first.
+// - A store opened without a key (tests, old deployments) writes unkeyed v1 lines, which verify()
+//   reports as unkeyed.
 
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { assertNoSecrets, SecretDetectedError } from '../config/redact';
 import { canonicalJson } from './canonical-json';
+import { GENESIS_HASH, KEYED_ENTRY_VERSION, entryHash, keyedEntryHash, makeAnchor } from './chain';
+import type { EvidenceEntry } from './chain';
+import type { AnchorStore } from './anchors/anchor-store';
+import type { EvidenceKeyRing } from './evidence-key';
 import { EvidenceInputError, EvidenceIoError, EvidenceLockError, EvidenceSecretError } from './errors';
+import { parseEntry, splitLines, verifyChain, verifyText } from './verify';
+import type { VerifyResult } from './verify';
+
+export { GENESIS_HASH, entryHash, sha256Hex } from './chain';
+export type { EvidenceEntry } from './chain';
+export { verifyText } from './verify';
+export type { VerifyProblem, VerifyResult } from './verify';
 
 export const DEFAULT_EVIDENCE_DIR = '.data/evidence';
 export const EVIDENCE_FILE = 'evidence.jsonl';
 export const LOCK_FILE = 'evidence.jsonl.lock';
-export const GENESIS_HASH = '0'.repeat(64);
-
-export interface EvidenceEntry {
-  seq: number;
-  at: string;
-  id: string;
-  kind: string;
-  prevHash: string;
-  hash: string;
-  record: Record<string, unknown>;
-}
 
 export interface AppendInput {
   id: string;
@@ -57,26 +62,6 @@ export interface ListFilter {
   until?: Date;
 }
 
-export interface VerifyProblem {
-  seq?: number;
-  /** The record's id (for runbook records `<workflowId>/<runId>`), so a finding names the run. */
-  id?: string;
-  /** The workflow id the record is about, when the record names one. */
-  workflowId?: string;
-  /** 1-based line number in evidence.jsonl. */
-  line: number;
-  problem: string;
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  /** Number of well-formed entries read. */
-  entries: number;
-  problems: VerifyProblem[];
-  /** Hash of the last well-formed entry. */
-  headHash?: string;
-}
-
 export interface EvidenceStoreOptions {
   /** Clock for `at`; injectable for tests. */
   now?: () => Date;
@@ -84,22 +69,14 @@ export interface EvidenceStoreOptions {
   lockStaleMs?: number;
   /** Give up acquiring the lock after this long. Default 60 s. */
   lockTimeoutMs?: number;
+  /** The evidence key ring: appends are HMAC-linked under its active key, and verify() checks keyed links. */
+  keys?: EvidenceKeyRing;
+  /** Where each new head is anchored (and what verify() compares with). Default: the local working copy only when keys are given. */
+  anchors?: AnchorStore[];
 }
 
-const HEX64 = /^[0-9a-f]{64}$/;
 const ID_MAX = 512;
 const KIND_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** The hash of one entry: sha256 over the canonical JSON of everything except `hash`. */
-export function entryHash(e: Omit<EvidenceEntry, 'hash'>): string {
-  return sha256Hex(
-    canonicalJson({ seq: e.seq, at: e.at, id: e.id, kind: e.kind, prevHash: e.prevHash, record: e.record }),
-  );
-}
 
 /** What the writer knows about the file so far; advanced incrementally by reading new bytes. */
 interface TailState {
@@ -112,6 +89,10 @@ interface TailState {
   ids: Map<string, { seq: number; hash: string }>;
   /** Bytes after the last newline (an unterminated line, e.g. from a crash mid-write). */
   partial: boolean;
+  /** The last seq this process anchored (anchors are idempotent; this only saves work). */
+  anchoredSeq: number;
+  /** The head entry, to anchor. */
+  lastEntry?: EvidenceEntry;
 }
 
 export class EvidenceStore {
@@ -121,6 +102,8 @@ export class EvidenceStore {
   private readonly now: () => Date;
   private readonly lockStaleMs: number;
   private readonly lockTimeoutMs: number;
+  private readonly keys: EvidenceKeyRing | undefined;
+  readonly anchors: AnchorStore[];
   private queue: Promise<unknown> = Promise.resolve();
   private tail: TailState = freshTail();
 
@@ -131,6 +114,13 @@ export class EvidenceStore {
     this.now = options.now ?? (() => new Date());
     this.lockStaleMs = options.lockStaleMs ?? 30_000;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 60_000;
+    this.keys = options.keys;
+    this.anchors = options.anchors ?? [];
+  }
+
+  /** Whether appends are keyed (HMAC links) rather than legacy unkeyed. */
+  get keyed(): boolean {
+    return this.keys !== undefined;
   }
 
   /**
@@ -170,9 +160,15 @@ export class EvidenceStore {
     return out;
   }
 
-  /** Re-reads the whole file and checks every hash, link, sequence number and id. */
+  /**
+   * Re-reads the whole file and checks every link (keyed ones under the key ring), sequence number
+   * and id, then compares the chain with every anchor store's anchors.
+   */
   async verify(): Promise<VerifyResult> {
-    return verifyText(await this.readAll());
+    const text = await this.readAll();
+    if (this.anchors.length === 0) return verifyText(text, this.keys);
+    const listings = await Promise.all(this.anchors.map(async (a) => ({ where: a.where, listing: await a.list() })));
+    return verifyChain(text, this.keys, listings);
   }
 
   /** Whether the evidence file exists (an auditor pointed at the wrong directory must be told). */
@@ -197,7 +193,11 @@ export class EvidenceStore {
   private async appendLocked(input: AppendInput): Promise<AppendResult> {
     await this.refreshTail();
     const existing = this.tail.ids.get(input.id);
-    if (existing) return { seq: existing.seq, hash: existing.hash, duplicate: true };
+    if (existing) {
+      // A retried append whose first attempt wrote the line but stopped before anchoring it.
+      await this.anchorHead();
+      return { seq: existing.seq, hash: existing.hash, duplicate: true };
+    }
 
     const base = {
       seq: this.tail.lastSeq + 1,
@@ -207,16 +207,14 @@ export class EvidenceStore {
       prevHash: this.tail.lastHash,
       record: input.record,
     };
-    const hash = entryHash(base);
-    const entry: EvidenceEntry = {
-      seq: base.seq,
-      at: base.at,
-      id: base.id,
-      kind: base.kind,
-      prevHash: base.prevHash,
-      hash,
-      record: base.record,
-    };
+    let entry: EvidenceEntry;
+    if (this.keys) {
+      const keyId = this.keys.activeKeyId;
+      const hash = keyedEntryHash(this.keys.keys.get(keyId) as Buffer, { ...base, keyId });
+      entry = { v: KEYED_ENTRY_VERSION, seq: base.seq, at: base.at, id: base.id, kind: base.kind, keyId, prevHash: base.prevHash, hash, record: base.record };
+    } else {
+      entry = { seq: base.seq, at: base.at, id: base.id, kind: base.kind, prevHash: base.prevHash, hash: entryHash(base), record: base.record };
+    }
     // A crash mid-write can leave an unterminated line; end it so this entry starts on its own
     // line. The broken line stays in the file (never rewritten) and verify() reports it.
     const line = `${this.tail.partial ? '\n' : ''}${JSON.stringify(entry)}\n`;
@@ -241,7 +239,25 @@ export class EvidenceStore {
     this.tail.lastHash = entry.hash;
     this.tail.partial = false;
     this.tail.ids.set(entry.id, { seq: entry.seq, hash: entry.hash });
+    this.tail.lastEntry = entry;
+    await this.anchorHead();
     return { seq: entry.seq, hash: entry.hash, duplicate: false };
+  }
+
+  /** Anchors the current head in every anchor store, in order (under the lock). */
+  private async anchorHead(): Promise<void> {
+    const head = this.tail.lastEntry;
+    if (!this.keys || this.anchors.length === 0 || !head || head.seq <= this.tail.anchoredSeq) return;
+    const anchor = makeAnchor(this.keys, head, this.now().toISOString());
+    for (const store of this.anchors) {
+      try {
+        await store.put(anchor, head);
+      } catch (err) {
+        // The line is written; the retried append (same id) anchors it then.
+        throw new EvidenceIoError(`evidence seq ${head.seq} written but not anchored in ${store.where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+    }
+    this.tail.anchoredSeq = head.seq;
   }
 
   /** Reads bytes appended since the last call (by this or another process). Must hold the lock. */
@@ -287,6 +303,7 @@ export class EvidenceStore {
       if (entry.seq > this.tail.lastSeq) {
         this.tail.lastSeq = entry.seq;
         this.tail.lastHash = entry.hash;
+        this.tail.lastEntry = entry;
       }
     }
     this.tail.offset = start + complete.length;
@@ -370,7 +387,7 @@ export class EvidenceStore {
 }
 
 function freshTail(): TailState {
-  return { offset: 0, end: 0, lastSeq: 0, lastHash: GENESIS_HASH, ids: new Map(), partial: false };
+  return { offset: 0, end: 0, lastSeq: 0, lastHash: GENESIS_HASH, ids: new Map(), partial: false, anchoredSeq: 0 };
 }
 
 /** Validates the input and normalises the record to exactly what JSON will store. */
@@ -400,107 +417,6 @@ function prepare(input: AppendInput): AppendInput {
     throw err;
   }
   return { id: input.id, kind: input.kind, record };
-}
-
-function splitLines(text: string): { lines: string[]; unterminated: boolean } {
-  if (text === '') return { lines: [], unterminated: false };
-  const lines = text.split('\n');
-  const unterminated = !text.endsWith('\n');
-  if (!unterminated) lines.pop();
-  return { lines, unterminated };
-}
-
-type ParseResult = { entry: EvidenceEntry; problem?: undefined } | { entry?: undefined; problem: string; seq?: number };
-
-function parseEntry(raw: string): ParseResult {
-  let v: unknown;
-  try {
-    v = JSON.parse(raw);
-  } catch {
-    return { problem: 'unparsable line (not JSON)' };
-  }
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return { problem: 'malformed entry: not an object' };
-  const o = v as Record<string, unknown>;
-  const seq = Number.isSafeInteger(o.seq) && (o.seq as number) > 0 ? (o.seq as number) : undefined;
-  const bad = (field: string): ParseResult =>
-    seq === undefined ? { problem: `malformed entry: bad ${field}` } : { problem: `malformed entry: bad ${field}`, seq };
-  if (seq === undefined) return bad('seq');
-  if (typeof o.at !== 'string' || Number.isNaN(Date.parse(o.at))) return bad('at');
-  if (typeof o.id !== 'string' || o.id === '') return bad('id');
-  if (typeof o.kind !== 'string' || o.kind === '') return bad('kind');
-  if (typeof o.prevHash !== 'string' || !HEX64.test(o.prevHash)) return bad('prevHash');
-  if (typeof o.hash !== 'string' || !HEX64.test(o.hash)) return bad('hash');
-  if (o.record === null || typeof o.record !== 'object' || Array.isArray(o.record)) return bad('record');
-  return {
-    entry: {
-      seq,
-      at: o.at,
-      id: o.id,
-      kind: o.kind,
-      prevHash: o.prevHash,
-      hash: o.hash,
-      record: o.record as Record<string, unknown>,
-    },
-  };
-}
-
-/** Verifies the text of an evidence file. Exported for tools that verify a copy, not a store. */
-export function verifyText(text: string): VerifyResult {
-  const problems: VerifyProblem[] = [];
-  const { lines, unterminated } = splitLines(text);
-  const ids = new Map<string, number>();
-  let entries = 0;
-  let maxSeq = 0;
-  let prevHash: string = GENESIS_HASH;
-  let headHash: string | undefined;
-
-  lines.forEach((raw, i) => {
-    const line = i + 1;
-    if (raw.trim() === '') {
-      problems.push({ line, problem: 'empty line' });
-      return;
-    }
-    const parsed = parseEntry(raw);
-    if (!parsed.entry) {
-      const p: VerifyProblem = { line, problem: parsed.problem };
-      if (parsed.seq !== undefined) p.seq = parsed.seq;
-      problems.push(p);
-      return;
-    }
-    const e = parsed.entry;
-    const workflowId = typeof e.record['workflowId'] === 'string' ? e.record['workflowId'] : typeof e.record['grantId'] === 'string' ? e.record['grantId'] : undefined;
-    const at = (problem: string): void => {
-      problems.push({ seq: e.seq, line, id: e.id, ...(workflowId !== undefined ? { workflowId } : {}), problem });
-    };
-    entries++;
-
-    if (entryHash(e) !== e.hash) at('hash mismatch: the entry was changed after it was written');
-    if (e.prevHash !== prevHash) {
-      at(
-        prevHash === GENESIS_HASH
-          ? 'broken link: the first entry must have prevHash 0…0'
-          : `broken link: prevHash does not match the hash of the previous line`,
-      );
-    }
-    if (e.seq <= maxSeq) at(`seq out of order: ${e.seq} after ${maxSeq}`);
-    else if (e.seq !== maxSeq + 1) {
-      at(e.seq === maxSeq + 2 ? `seq gap: ${maxSeq + 1} is missing` : `seq gap: ${maxSeq + 1}..${e.seq - 1} are missing`);
-    }
-    const firstLine = ids.get(e.id);
-    if (firstLine !== undefined) at(`duplicate id ${JSON.stringify(e.id)} (first on line ${firstLine})`);
-    else ids.set(e.id, line);
-
-    maxSeq = Math.max(maxSeq, e.seq);
-    prevHash = e.hash;
-    headHash = e.hash;
-  });
-
-  if (unterminated && lines.length > 0) {
-    problems.push({ line: lines.length, problem: 'last line is not terminated by a newline (interrupted write?)' });
-  }
-  const result: VerifyResult = { ok: problems.length === 0, entries, problems };
-  if (headHash !== undefined) result.headHash = headHash;
-  return result;
 }
 
 function isErrno(err: unknown, code: string): boolean {

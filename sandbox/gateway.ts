@@ -4,7 +4,7 @@
 // seconds to propagate), injects faults on demand, records every call, and routes each call to the
 // module for its service under services/ (what moto lacks or gets wrong: SSM sessions, trust
 // policies, the role inline-policy quota, KMS rotation, Secrets Manager's AWSCURRENT, CloudTrail's
-// LookupEvents over the calls the gateway saw, IAM's credential report and listing pages, …); a
+// LookupEvents over the calls the gateway saw, S3 Object Lock's retention rules, IAM's credential report and listing pages, …); a
 // call no module takes goes to moto unchanged. A call the gateway answers itself still counts as a
 // use of its key (IAM's last-used date, region and service), as moto counts the calls it answers.
 // Control endpoints live under /_sandbox/ (see handleControl); they and the console federation
@@ -43,6 +43,7 @@ import { kmsService } from './services/kms';
 import { secretsManagerService } from './services/secretsmanager';
 import { ssmService } from './services/ssm';
 import { ssoAdminService } from './services/sso-admin';
+import { s3Service } from './services/s3';
 import { rdsService } from './services/rds';
 import { dynamoDbService } from './services/dynamodb';
 import type { DynamoServiceOptions, RegisterTableOptions } from './services/dynamodb';
@@ -180,6 +181,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       secretsManagerService(),
       cloudTrailService(trail),
       ssoAdminService(),
+      s3Service(),
     ].map((s) => [s.service, s]),
   );
 

@@ -244,6 +244,7 @@ export function executionRoleStack(role: { account: string; path: string; name: 
       EnableKeyRotation: 'true',
       EnableRestoreDrills: 'true',
       EnableAccessReviews: 'true',
+      EnableComplianceChecks: 'true',
     },
     roleArnOutput: 'ExecutionRoleArn',
   };

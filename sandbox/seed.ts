@@ -7,6 +7,7 @@
 // policies. Talks to moto directly, so seeding leaves no trace in the gateway's call log and
 // seeded keys are usable at once. Keys are fake and sandbox-only.
 
+import { seedEvidenceBucket } from './seed-evidence-bucket';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -20,6 +21,8 @@ import { SandboxStacks, breakGlassRoleStack, executionRoleStack } from './seed-s
 import type { AccessLevel } from './seed-stacks';
 import { VALIDATE_RESTORE_CONTENT, VALIDATE_RESTORE_DOCUMENT } from './validate-restore';
 import { seedDynamoAndVaults } from './seed-dynamo';
+import { seedCompliance } from './seed-compliance';
+import type { ComplianceSeed } from './seed-compliance';
 import type { SandboxBackupVault, SandboxDynamoTable, DrillServiceUser } from './seed-dynamo';
 
 export type { SeedPlan } from './seed-plan';
@@ -95,6 +98,10 @@ export interface SandboxSeed<People extends SandboxPeople = SandboxPeople> {
   backupVaults: Record<string, SandboxBackupVault>;
   /** The identity of the gateway's own writes (the DynamoDB writer, seeded recovery points). */
   drillService: DrillServiceUser;
+  /** What `safeguard compliance` finds (seed-compliance.ts): a non-compliant and a compliant account. */
+  compliance?: ComplianceSeed;
+  /** The evidence anchors' Object Lock bucket (seed-evidence-bucket.ts), as hub.yaml's EvidenceBucket. */
+  evidenceBucket: string;
 }
 
 /** The seed of the default plan: alice, bob, carol and dave are there. */
@@ -129,15 +136,21 @@ export const CONSUMER_READER_POLICY = doc([
 ]);
 
 /**
- * The sandbox broker's identity policy (`SafeguardBroker`): the first two statements of the hub
- * template's broker policy (deploy/cloudformation/hub.yaml), with the seeded roles' exact ARNs. The
- * sandbox's broker is an IAM user (tests sign as it) and the sandbox has no evidence bucket, so the
- * hub stack itself is not deployed here.
+ * The sandbox broker's identity policy (`SafeguardBroker`): the hub template's broker policy
+ * (deploy/cloudformation/hub.yaml) with the seeded roles' exact ARNs and the seeded evidence bucket.
+ * The sandbox's broker is an IAM user (tests sign as it), and moto ignores Object Lock in
+ * CloudFormation, so the hub stack itself is not deployed here (seed-evidence-bucket.ts).
  */
-export function brokerPolicy(executionRoleArns: string[], breakGlassRoleArns: string[]): string {
+export function brokerPolicy(executionRoleArns: string[], breakGlassRoleArns: string[], evidenceBucket?: string): string {
   return doc([
     { Sid: 'AssumeExecutionRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: executionRoleArns },
     { Sid: 'AssumeBreakGlassRoles', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'], Resource: breakGlassRoleArns },
+    ...(evidenceBucket
+      ? [
+          { Sid: 'WriteEvidence', Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention'], Resource: `arn:aws:s3:::${evidenceBucket}/*` },
+          { Sid: 'ListEvidence', Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketObjectLockConfiguration'], Resource: `arn:aws:s3:::${evidenceBucket}` },
+        ]
+      : []),
   ]);
 }
 
@@ -315,7 +328,11 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
     );
 
     const drillDataP = seedDynamoAndVaults(client, plan);
-    const [roles, consumerReader, serviceUsers, kmsKeys, rdsInstances, , drillData] = await Promise.all([
+    // The compliance report's AWS rows: non-compliant in the sandbox account, compliant in the plan's first other account.
+    const complianceP = seedCompliance(client, { noncompliant: accountId, ...(extraExecution[0] ? { compliant: extraExecution[0].account } : {}) });
+    complianceP.catch(() => undefined); // awaited below; a failure of the seed's other work must not leave it unhandled
+    const evidenceBucketP = seedEvidenceBucket(client, accountId);
+    const [roles, consumerReader, serviceUsers, kmsKeys, rdsInstances, , drillData, evidenceBucket] = await Promise.all([
       rolesP,
       consumerReaderP,
       serviceUsersP,
@@ -323,17 +340,19 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       rdsInstancesP,
       documentP,
       drillDataP,
+      evidenceBucketP,
     ]);
     const [SafeguardExecution, BreakGlassAdmin, BreakGlassReadOnly, extraExecutionArns, extraBreakGlassArns] = roles;
     await iam.send(
       new PutUserPolicyCommand({
         UserName: BROKER_USER,
         PolicyName: 'SafeguardBroker',
-        PolicyDocument: brokerPolicy([SafeguardExecution, ...extraExecutionArns], [BreakGlassAdmin, BreakGlassReadOnly, ...extraBreakGlassArns]),
+        PolicyDocument: brokerPolicy([SafeguardExecution, ...extraExecutionArns], [BreakGlassAdmin, BreakGlassReadOnly, ...extraBreakGlassArns], evidenceBucket),
       }),
     );
     return {
       accountId,
+      evidenceBucket,
       region: SANDBOX_REGION,
       people,
       broker,
@@ -345,6 +364,7 @@ export async function seedSandbox(endpoint: string, opts: SeedOptions = {}): Pro
       kmsKeys: Object.fromEntries(kmsKeys.flat().map((k) => [k.keyRef, k])),
       rdsInstances: Object.fromEntries(rdsInstances.map((d) => [d.id, d])),
       ...drillData,
+      compliance: await complianceP,
     };
   } finally {
     iam.destroy();

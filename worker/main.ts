@@ -10,6 +10,7 @@ import { dataConverterWithCodec } from '../codec';
 import { keyRingForProcess } from '../codec/kms-keyring';
 import { nodeVersionNotice } from '../config/node-version';
 import { createSafeguardWorker } from './worker';
+import { evidenceStoreForWriter } from '../evidence/open';
 import { loadPolicyFile } from '../config/policy';
 import { slackNotifierFromEnv } from '../activities/slack/client';
 import { ensureReconcilerSchedule } from './schedules';
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
   // SLACK_BOT_TOKEN set: events go to Slack (cards, DMs, audit channel); otherwise to the log.
   const slackNotifier = slackNotifierFromEnv(process.env, () => policy, logger);
   const keyring = await keyRingForProcess();
+  // Before connecting: a worker without an evidence key must not start (no unkeyed evidence).
+  const evidence = await evidenceStoreForWriter(process.env);
   const dataConverter = dataConverterWithCodec(keyring);
   const connection = await NativeConnection.connect(connectionOptions(target));
   const { client, connection: clientConnection } = await connectTemporal(target, keyring);
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
     namespace: target.namespace,
     taskQueue: env.SAFEGUARD_TASK_QUEUE,
     aws: { region: env.AWS_REGION, ...(env.SAFEGUARD_AWS_ENDPOINT ? { endpoint: env.SAFEGUARD_AWS_ENDPOINT } : {}) },
-    evidenceDir: env.SAFEGUARD_EVIDENCE_DIR ?? path.join(env.SAFEGUARD_DATA_DIR, 'evidence'),
+    evidence,
     logger,
     ...(slackNotifier ? { notifier: slackNotifier } : {}),
     dataConverter,

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { AwsClients } from '../activities/aws/clients';
 import type { AwsConfig } from '../activities/aws/clients';
-import { EvidenceStore } from '../evidence/store';
+import type { EvidenceStore } from '../evidence/store';
 import { LogNotifier } from '../activities/notify/notifier';
 import type { Notifier } from '../activities/notify/notifier';
 import type { WorkerMetrics } from '../shared/ops/metrics';
@@ -19,7 +19,8 @@ export interface SafeguardWorkerOptions {
   namespace: string;
   taskQueue: string;
   aws: AwsConfig;
-  evidenceDir: string;
+  /** Keyed and anchored (evidence/open.ts). */
+  evidence: EvidenceStore;
   logger: Logger;
   notifier?: Notifier;
   /** Every payload is encrypted (DESIGN.md §6.8); see codec/. */
@@ -60,7 +61,7 @@ export interface SafeguardWorker {
 export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promise<SafeguardWorker> {
   const activities = createActivities({
     aws: new AwsClients(opts.aws),
-    evidence: new EvidenceStore(opts.evidenceDir),
+    evidence: opts.evidence,
     notifier: opts.notifier ?? new LogNotifier(opts.logger),
     logger: opts.logger,
     policy: opts.policy,

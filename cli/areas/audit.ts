@@ -3,16 +3,21 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { out } from '../program';
 import { runAuditList, runAuditVerify } from '../commands/audit';
+import { openEvidenceForAudit } from '../evidence-access';
 
 export function register(program: Command): void {
   const audit = program.command('audit').description('evidence store');
-  const evidenceDir = (o: { dir?: string }): string => o.dir ?? path.join(process.env.SAFEGUARD_DATA_DIR ?? '.data', 'evidence');
+  const evidenceDir = (o: { dir?: string }): string => o.dir ?? process.env.SAFEGUARD_EVIDENCE_DIR ?? path.join(process.env.SAFEGUARD_DATA_DIR ?? '.data', 'evidence');
   audit
     .command('verify')
-    .option('--dir <dir>', 'evidence directory (default .data/evidence)')
+    .description('check the evidence chain (keyed links) against its anchors (local, and S3 Object Lock when configured); names the first bad record')
+    .option('--dir <dir>', 'evidence directory (default $SAFEGUARD_EVIDENCE_DIR or .data/evidence)')
+    .option('--key-file <file>', 'evidence key file (default $SAFEGUARD_EVIDENCE_KEY_FILE / _KMS_KEYS, or the dev stack\'s)')
+    .option('--bucket <bucket>', 'S3 bucket holding the anchors (default $SAFEGUARD_EVIDENCE_BUCKET)')
     .option('--json')
-    .action(async (o: { dir?: string; json?: boolean }) => {
-      process.exitCode = await runAuditVerify(evidenceDir(o), o, out);
+    .action(async (o: { dir?: string; keyFile?: string; bucket?: string; json?: boolean }) => {
+      const access = await openEvidenceForAudit({ dir: evidenceDir(o), ...(o.keyFile ? { keyFile: o.keyFile } : {}), ...(o.bucket ? { bucket: o.bucket } : {}) });
+      process.exitCode = await runAuditVerify(access, o, out);
     });
   audit
     .command('list')

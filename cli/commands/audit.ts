@@ -4,22 +4,28 @@
 
 import path from 'node:path';
 import { EVIDENCE_FILE, EvidenceStore } from '../../evidence/store';
-import type { EvidenceEntry, ListFilter } from '../../evidence/store';
+import type { EvidenceEntry, ListFilter, VerifyProblem, VerifyResult } from '../../evidence/store';
+import type { EvidenceAccess } from '../evidence-access';
 
 export interface AuditOutput {
   stdout(s: string): void;
   stderr(s: string): void;
 }
 
-export async function runAuditVerify(dir: string, opts: { json?: boolean }, out: AuditOutput): Promise<number> {
-  const store = new EvidenceStore(dir);
+/**
+ * `audit verify`: the chain's links (keyed ones under the evidence key), then the chain against every
+ * anchor store. Names the first bad record; exit 1 on any problem. `target` is a store (keyed and
+ * anchored, cli/evidence-access.ts) or a directory (read unkeyed, without anchors).
+ */
+export async function runAuditVerify(target: string | EvidenceAccess, opts: { json?: boolean }, out: AuditOutput): Promise<number> {
+  const { store, notes } = typeof target === 'string' ? { store: new EvidenceStore(target), notes: [] } : target;
   if (!(await store.exists())) {
     const msg = `no evidence file: ${path.join(store.dir, EVIDENCE_FILE)} does not exist`;
     if (opts.json) out.stdout(JSON.stringify({ ok: false, entries: 0, problems: [{ line: 0, problem: msg }] }));
     else out.stderr(`error: ${msg}`);
     return 1;
   }
-  let result;
+  let result: VerifyResult;
   try {
     result = await store.verify();
   } catch (err) {
@@ -27,21 +33,31 @@ export async function runAuditVerify(dir: string, opts: { json?: boolean }, out:
     return 1;
   }
   if (opts.json) {
-    out.stdout(JSON.stringify(result));
+    out.stdout(JSON.stringify({ ...result, notes }));
     return result.ok ? 0 : 1;
   }
+  for (const n of notes) out.stderr(`note: ${n}`);
+  if (result.unkeyed > 0) out.stderr(`warning: ${result.unkeyed} entr${result.unkeyed === 1 ? 'y has' : 'ies have'} unkeyed (v1, sha256) links: they prove nothing against a rewrite`);
+  const anchored = result.anchors
+    ? result.anchors.stores.map((a) => `${a.count} anchor${a.count === 1 ? '' : 's'} in ${a.where} (last seq ${a.lastSeq})`).join('; ')
+    : 'not anchored';
   if (result.ok) {
     const head = result.headHash ? result.headHash.slice(0, 12) : 'none';
     out.stdout(`evidence: ${result.entries} entries, chain intact, head ${head}`);
+    if (result.anchors) out.stdout(`anchors: ${anchored}`);
     return 0;
   }
-  for (const p of result.problems) {
-    out.stdout(`${EVIDENCE_FILE}:${p.line}: ${p.seq !== undefined ? `seq ${p.seq}: ` : ''}${p.workflowId !== undefined ? `workflow ${p.workflowId}: ` : p.id !== undefined ? `record ${p.id}: ` : ''}${p.problem}`);
-  }
-  out.stderr(
-    `evidence: chain BROKEN — ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.entries} entries`,
-  );
+  if (result.firstBad) out.stdout(`first bad record: ${describeProblem(result.firstBad)}`);
+  for (const p of result.problems) out.stdout(describeProblem(p));
+  out.stderr(`evidence: chain BROKEN — ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.entries} entries; ${anchored}`);
   return 1;
+}
+
+function describeProblem(p: VerifyProblem): string {
+  const where = p.line > 0 ? `${EVIDENCE_FILE}:${p.line}: ` : '';
+  const seq = p.seq !== undefined ? `seq ${p.seq}: ` : '';
+  const what = p.workflowId !== undefined ? `workflow ${p.workflowId}: ` : p.id !== undefined ? `record ${p.id}: ` : '';
+  return `${where}${seq}${what}${p.problem}`;
 }
 
 export async function runAuditList(

@@ -22,7 +22,7 @@ const REFUSED_CREDENTIALS = /InvalidClientTokenId|SignatureDoesNotMatch|ExpiredT
  * worker environment): the keys the default chain's first provider would read from it. Otherwise
  * undefined: the SDK's default chain, exactly as the worker resolves it.
  */
-function brokerCredentials(state: DoctorState) {
+export function brokerCredentials(state: DoctorState) {
   if (state.env === process.env) return undefined;
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = state.env;
   if (!accessKeyId || !secretAccessKey) return undefined;

@@ -3,6 +3,7 @@
 import { apiCheck, slackCheck } from './service-checks';
 import { awsBrokerCheck, executionRolesCheck } from './aws-checks';
 import { codecKeyCheck, environmentCheck, policyCheck, temporalTlsCheck } from './config-checks';
+import { evidenceCheck } from './evidence-checks';
 import type { DoctorEnvironment } from './environment';
 import { redactReport, secretValues } from './report';
 import type { DoctorReport } from './report';
@@ -15,6 +16,7 @@ export const DOCTOR_CHECKS: readonly DoctorCheck<DoctorState>[] = [
   environmentCheck,
   policyCheck,
   codecKeyCheck,
+  evidenceCheck,
   temporalTlsCheck,
   temporalCheck,
   namespaceCheck,

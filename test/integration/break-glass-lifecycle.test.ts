@@ -1,6 +1,6 @@
 // The break-glass lifecycle end to end through the CLI's code paths, against the integration stack:
 // Temporal dev server + AWS sandbox + the worker process on task queue 'safeguard'.
-import { EvidenceStore } from '../../evidence/store';
+import { openEvidenceForAudit } from '../../cli/evidence-access';
 import { approve, deny, requestAccess, revoke, status } from '../../cli/commands/breakglass';
 import { SafeguardError } from '../../client/errors';
 import { sandboxControl } from '../../sandbox';
@@ -96,13 +96,16 @@ it('requests, refuses self-approval, approves, grants, expires and revokes with 
   }
   expect(assumes.some((c) => c.status === 200)).toBe(true);
 
-  // The evidence store holds the record, and the chain is intact.
-  const store = new EvidenceStore(stack.info.evidenceDir);
+  // The evidence store holds the record, keyed, and the chain is intact and anchored in S3 (Object Lock).
+  const { store } = await openEvidenceForAudit({ dir: stack.info.evidenceDir });
   const entries = (await store.list({ kind: 'break-glass' })).filter((e) => e.record['workflowId'] === id);
   expect(entries).toHaveLength(1);
   expect(entries[0]!.record).toMatchObject({ grantId: id, requester: 'alice', outcome: 'revoked', endReason: 'expired', revocation: expect.objectContaining({ verified: true }) });
+  expect(entries[0]).toMatchObject({ v: 2, keyId: 'k1' });
   const chain = await store.verify();
-  expect(chain.ok).toBe(true);
+  expect(chain.problems).toEqual([]);
+  expect(chain.anchors?.where).toMatch(/^s3:\/\/safeguard-evidence-/);
+  expect(chain.anchors?.lastSeq).toBeGreaterThanOrEqual(entries[0]!.seq);
 });
 
 it('ends an active grant early when the requester revokes it through the CLI', async () => {

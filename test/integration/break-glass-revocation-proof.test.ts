@@ -10,7 +10,7 @@ import { approve, requestAccess, revoke, status } from '../../cli/commands/break
 import { callerCredentials } from '../../cli/identity';
 import { BreakGlassClient } from '../../client/break-glass-client';
 import { buildBreakGlassInput } from '../../client/request';
-import { EvidenceStore } from '../../evidence/store';
+import { openEvidenceForAudit } from '../../cli/evidence-access';
 import { loadPolicyFile } from '../../config/policy';
 import { getRole } from '../../config/policy/lookup';
 import { sandboxControl } from '../../sandbox';
@@ -116,7 +116,7 @@ describe('terminate cannot leave access behind', () => {
     const st = await stack.ctx.breakGlass.status(id);
     expect(st.execution?.status).toBe('TERMINATED');
 
-    const store = new EvidenceStore(stack.info.evidenceDir);
+    const { store } = await openEvidenceForAudit({ dir: stack.info.evidenceDir });
     let record;
     for (let i = 0; i < 120 && !record; i++) {
       record = (await store.list({ kind: 'reconciled' })).find((e) => e.record['workflowId'] === id);
@@ -128,7 +128,7 @@ describe('terminate cannot leave access behind', () => {
     const alice = statements.find((s) => s.person === 'alice');
     expect(Date.parse(alice!.tokensIssuedBefore)).toBeGreaterThanOrEqual(terminatedAt);
     expect((await control().sessions()).find((s) => s.SessionId === session)?.Status).toBe('Terminated');
-    expect((await store.verify()).ok).toBe(true);
+    expect((await store.verify()).problems).toEqual([]);
   });
 });
 

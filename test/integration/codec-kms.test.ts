@@ -8,6 +8,11 @@ import { ENV_KMS_KEYS, loadKeyRing } from '../../codec/kms-keyring';
 import { EncryptionCodec } from '../../codec';
 import type { StackInfo } from '../../dev/stack';
 import { sandboxSeed, testStack } from '../support/stack';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ENV_EVIDENCE_KMS_KEYS, evidenceKeyRingFromEnv } from '../../evidence/evidence-key';
+import { evidenceStoreForWriter } from '../../evidence/open';
 
 jest.setTimeout(60_000);
 
@@ -74,4 +79,30 @@ test('bad input is refused before any KMS call, with the variable named', async 
   const noKey = await cli('codec', 'new-key', '--id', 'k5');
   expect(noKey.code).toBe(2);
   expect(noKey.stderr).toMatch(/required option '--kms-key <id>' not specified/);
+});
+
+test('an evidence key: new-key --purpose evidence wraps it for the evidence chain only, and a writer keys and anchors with it', async () => {
+  const run = await cli('codec', 'new-key', '--kms-key', kmsKeyArn, '--id', 'e1', '--purpose', 'evidence', '--json');
+  expect(run.code).toBe(0);
+  const { entry, purpose } = JSON.parse(run.stdout) as { entry: string; purpose: string };
+  expect(purpose).toBe('evidence');
+  const ring = await evidenceKeyRingFromEnv({ ...process.env, [ENV_EVIDENCE_KMS_KEYS]: entry });
+  expect(ring?.activeKeyId).toBe('e1');
+  expect(run.stdout + run.stderr).not.toContain(ring?.keys.get('e1')?.toString('base64'));
+  // Bound to its purpose: the same blob does not unwrap as a codec key.
+  await expect(loadKeyRing({ [ENV_KMS_KEYS]: entry }, () => kms)).rejects.toThrow(/InvalidCiphertextException/);
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'evidence-kms-'));
+  try {
+    const store = await evidenceStoreForWriter({ ...process.env, [ENV_EVIDENCE_KMS_KEYS]: entry, SAFEGUARD_EVIDENCE_DIR: dir });
+    await store.append({ id: 'r/1', kind: 'break-glass', record: { workflowId: 'r', runId: '1', outcome: 'expired' } });
+    expect(await store.verify()).toMatchObject({ ok: true, entries: 1, unkeyed: 0, anchors: { count: 1 } });
+    // A writer without a key does not start.
+    await expect(evidenceStoreForWriter({ SAFEGUARD_EVIDENCE_DIR: dir })).rejects.toThrow(/no evidence key: set SAFEGUARD_EVIDENCE_KMS_KEYS .* or SAFEGUARD_EVIDENCE_KEY_FILE/);
+    const bad = await cli('codec', 'new-key', '--kms-key', kmsKeyArn, '--id', 'e2', '--purpose', 'audit');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--purpose.*must be codec or evidence/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

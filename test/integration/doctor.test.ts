@@ -47,6 +47,8 @@ function workerEnv(): NodeJS.ProcessEnv {
     SAFEGUARD_AWS_ENDPOINT: info.awsEndpoint,
     AWS_REGION: info.region,
     SAFEGUARD_CODEC_KEY_FILE: info.codecKeyFile,
+    SAFEGUARD_EVIDENCE_KEY_FILE: info.evidenceKeyFile,
+    SAFEGUARD_EVIDENCE_BUCKET: info.evidenceBucket,
     SAFEGUARD_POLICY: info.policyFile,
     AWS_ACCESS_KEY_ID: broker.accessKeyId,
     AWS_SECRET_ACCESS_KEY: broker.secretAccessKey,
@@ -120,6 +122,7 @@ describe('green', () => {
       'environment',
       'policy',
       'codec-key',
+      'evidence',
       'temporal-tls',
       'temporal',
       'namespace',
@@ -132,6 +135,7 @@ describe('green', () => {
       'api',
     ]);
     expect(report.byId['aws-broker']?.detail).toContain(sandboxSeed(info).broker.arn);
+    expect(report.byId['evidence']?.detail).toMatch(/key file .*evidence-keys\.json: 1 key\(s\), active "k1"; anchors in s3:\/\/safeguard-evidence-\d+ \(Object Lock COMPLIANCE\)/);
     expect(report.byId['reconciler']?.detail).toContain(`safeguard-reconciler-${info.taskQueue}, not paused`);
     expect(report.byId['slack']?.detail).toMatch(/team Fake \(T0FAKE\)/);
     expect(fake.ok('auth.test', (c) => c.token === TOKEN)).toHaveLength(1);

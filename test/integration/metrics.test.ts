@@ -14,6 +14,8 @@ import type { Client } from '@temporalio/client';
 import type { Connection } from '@temporalio/client';
 import pino from 'pino';
 import { buildApiDeps } from '../../api/build';
+import { openEvidenceStore } from '../../evidence/open';
+import { EVIDENCE_KEY_FILE_LABEL } from '../../evidence/evidence-key';
 import { startApiServer } from '../../api/server';
 import type { RunningApi } from '../../api/server';
 import { SafeguardApiClient } from '../../cli/api-client';
@@ -101,7 +103,10 @@ beforeAll(async () => {
       brokerCredentials: { accessKeyId: seed.broker.accessKeyId, secretAccessKey: seed.broker.secretAccessKey },
       serverId: info.apiServerId!,
       federationUrl: `${info.awsEndpoint}/federation`,
-      evidenceDir: info.evidenceDir,
+      evidence: openEvidenceStore(
+        { dir: info.evidenceDir, region: info.region, endpoint: info.awsEndpoint, credentials: { accessKeyId: seed.broker.accessKeyId, secretAccessKey: seed.broker.secretAccessKey }, ...(info.evidenceBucket ? { bucket: info.evidenceBucket } : {}) },
+        loadKeyFile(info.evidenceKeyFile, EVIDENCE_KEY_FILE_LABEL),
+      ),
       logger: pino({ level: 'silent' }),
       metrics: metricsOfApi,
     }),
@@ -257,7 +262,7 @@ describe('the api and Slack app processes', () => {
   ])('%s serves /healthz, /readyz once Temporal answers, its metrics, and exits 0 on SIGTERM', async (script, started, metric) => {
     let env: NodeJS.ProcessEnv;
     if (script.startsWith('api')) {
-      env = { ...common(), SAFEGUARD_API_SERVER_ID: info.apiServerId!, SAFEGUARD_CODEC_AUTH: 'off', SAFEGUARD_API_PORT: '0', AWS_REGION: info.region, SAFEGUARD_AWS_ENDPOINT: info.awsEndpoint, SAFEGUARD_EVIDENCE_DIR: info.evidenceDir };
+      env = { ...common(), SAFEGUARD_API_SERVER_ID: info.apiServerId!, SAFEGUARD_CODEC_AUTH: 'off', SAFEGUARD_API_PORT: '0', AWS_REGION: info.region, SAFEGUARD_AWS_ENDPOINT: info.awsEndpoint, SAFEGUARD_EVIDENCE_DIR: info.evidenceDir, SAFEGUARD_EVIDENCE_KEY_FILE: info.evidenceKeyFile };
     } else {
       fake ??= new FakeSlack();
       if (!fake.url) await fake.start();

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { breakGlassTrustProblems } from '../../activities/reviews/break-glass-trust';
 import { CODEC_KEY_PURPOSE } from '../../codec/kms-keyring';
+import { EVIDENCE_KEY_PURPOSE } from '../../evidence/evidence-key';
 import { brokerPolicy } from '../../sandbox/seed';
 import { TEMPLATES, TEMPLATE_DIR, checkParameters, parseTemplate, resolveTemplate, roleStackName, templateBody } from '../../sandbox/seed-stacks';
 import type { Json, Template, TemplateName } from '../../sandbox/seed-stacks';
@@ -162,7 +163,7 @@ describe('break-glass-role.yaml', () => {
 
 describe('target-account.yaml', () => {
   const base = { BrokerPrincipalArn: BROKER, ExternalId: EXTERNAL_ID };
-  const all = { ...base, EnableKeyRotation: 'true', EnableRestoreDrills: 'true', EnableAccessReviews: 'true' };
+  const all = { ...base, EnableKeyRotation: 'true', EnableRestoreDrills: 'true', EnableAccessReviews: 'true', EnableComplianceChecks: 'true' };
 
   it('SafeguardExecution trusts the broker alone, only with the ExternalId', () => {
     const role = props(resolve('targetAccount', all), 'ExecutionRole');
@@ -177,6 +178,7 @@ describe('target-account.yaml', () => {
     expect(Object.keys(inlinePolicies(resolve('targetAccount', { ...base, EnableRestoreDrills: 'true' }), 'ExecutionRole')).sort()).toEqual(['SafeguardDrillsDynamoBackup', 'SafeguardDrillsRds', 'SafeguardExecution']);
     expect(Object.keys(inlinePolicies(resolve('targetAccount', all), 'ExecutionRole')).sort()).toEqual([
       'SafeguardAccessReviews',
+      'SafeguardComplianceChecks',
       'SafeguardDrillsDynamoBackup',
       'SafeguardDrillsRds',
       'SafeguardExecution',
@@ -207,6 +209,22 @@ describe('target-account.yaml', () => {
     for (const a of ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy', 'iam:UpdateAssumeRolePolicy', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRole']) {
       expect(actions(protect)).toContain(a);
     }
+  });
+
+  it('the compliance checks policy exists only where enabled, reads only (Describe/Get/List), and covers every call the report makes', () => {
+    expect(Object.keys(inlinePolicies(resolve('targetAccount', { ...base, EnableComplianceChecks: 'true' }), 'ExecutionRole')).sort()).toEqual(['SafeguardComplianceChecks', 'SafeguardExecution']);
+    const doc = inlinePolicies(resolve('targetAccount', all), 'ExecutionRole').SafeguardComplianceChecks;
+    const allowed = statements(doc).flatMap(actions);
+    for (const a of allowed) expect(a).toMatch(/^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]+$/);
+    // Nothing that reads data: object contents, secrets, key material.
+    for (const a of allowed) expect(['s3:GetObject', 'kms:Decrypt', 'secretsmanager:GetSecretValue', 'ssm:GetParameter']).not.toContain(a);
+    const needed = [
+      'cloudtrail:DescribeTrails', 'cloudtrail:GetTrailStatus', 'ec2:DescribeVpcs', 'ec2:DescribeFlowLogs', 'ec2:DescribeSecurityGroups',
+      's3:ListAllMyBuckets', 's3:GetBucketLogging', 's3:GetBucketVersioning', 'rds:DescribeDBInstances', 'kms:ListKeys', 'kms:DescribeKey', 'kms:GetKeyRotationStatus',
+      'elasticloadbalancing:DescribeLoadBalancers', 'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules', 'elasticloadbalancing:DescribeSSLPolicies',
+      'wafv2:GetWebACLForResource', 'config:DescribeConfigurationRecorderStatus', 'guardduty:ListDetectors', 'guardduty:GetDetector', 'securityhub:DescribeHub', 'iam:GetRole',
+    ];
+    for (const n of needed) expect(allowed).toContain(n);
   });
 
   it('revocation can write, read back and delete deny statements, and end sessions', () => {
@@ -245,7 +263,7 @@ describe('hub.yaml', () => {
     expect(org.slice(0, 2).map((s) => s.Condition)).toEqual([{ StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } }, { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } }]);
   });
 
-  it('the codec key rotates, and only the broker may encrypt, decrypt or make data keys with it, for the codec only', () => {
+  it('the codec key rotates, and only the broker may encrypt, decrypt or make data keys with it, for the codec and the evidence chain only', () => {
     const key = props(hub(), 'CodecKey');
     expect(key.EnableKeyRotation).toBe(true);
     const crypto = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:GenerateDataKeyWithoutPlaintext'];
@@ -253,7 +271,7 @@ describe('hub.yaml', () => {
     expect(granting.length).toBeGreaterThan(0);
     for (const s of granting) {
       expect(s.Principal).toEqual({ AWS: brokerArn });
-      expect(s.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:purpose': CODEC_KEY_PURPOSE } });
+      expect(s.Condition).toEqual({ StringEquals: { 'kms:EncryptionContext:purpose': [CODEC_KEY_PURPOSE, EVIDENCE_KEY_PURPOSE] } });
     }
     expect(statements(key.KeyPolicy).flatMap(actions)).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey']));
   });
@@ -277,7 +295,11 @@ describe('hub.yaml', () => {
       Resource: ['<EvidenceBucket.Arn>', '<EvidenceBucket.Arn>/*'],
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
     });
-    // Retention is COMPLIANCE by default: nothing may delete or shorten it.
-    expect(statements(inlinePolicies(hub(), 'BrokerRole').SafeguardBroker).flatMap(actions).filter((a) => /Delete|PutObjectRetention|BypassGovernance|PutBucket/.test(a))).toEqual([]);
+    // Retention is COMPLIANCE: nothing may delete it, bypass it or change the bucket. The broker sets each
+    // anchor's retain-until date as it writes it (s3:PutObjectRetention); COMPLIANCE mode lets that
+    // only ever lengthen a retention (test/integration/evidence-anchors.test.ts).
+    const broker = statements(inlinePolicies(hub(), 'BrokerRole').SafeguardBroker).flatMap(actions);
+    expect(broker.filter((a) => /Delete|BypassGovernance|PutBucket|PutObjectLegalHold/.test(a))).toEqual([]);
+    expect(broker).toContain('s3:PutObjectRetention');
   });
 });

@@ -245,7 +245,7 @@ describe('docker-compose.yml: services', () => {
     }
   });
 
-  it('mounts the policy read-only, and the codec key and AWS credentials as secret files, never baking them in', () => {
+  it('mounts the policy read-only, and the codec key, the evidence key and AWS credentials as secret files, never baking them in', () => {
     const example = new Map(readEnvExample().map((e) => [e.name, e]));
     for (const n of SAFEGUARD_SERVICES) {
       const s = service(n);
@@ -254,14 +254,17 @@ describe('docker-compose.yml: services', () => {
       expect(policy).toMatchObject({ type: 'bind', read_only: true });
       expect(s.secrets).toEqual([
         { source: 'safeguard-codec-keys', target: 'safeguard-codec-keys' },
+        { source: 'safeguard-evidence-keys', target: 'safeguard-evidence-keys' },
         { source: 'aws-credentials', target: '/home/node/.aws/credentials' },
       ]);
+      expect([env.get('SAFEGUARD_EVIDENCE_KEY_FILE'), env.get('SAFEGUARD_EVIDENCE_KMS_KEYS')]).toEqual([null, null]);
       // Either codec key source, chosen in .env; never keys inline or static AWS keys in the environment.
       expect([env.get('SAFEGUARD_CODEC_KEY_FILE'), env.get('SAFEGUARD_CODEC_KMS_KEYS')]).toEqual([null, null]);
       for (const v of ['SAFEGUARD_CODEC_KEYS', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) expect(env.has(v)).toBe(false);
     }
     expect(example.get('SAFEGUARD_CODEC_KEY_FILE')).toMatchObject({ value: '/run/secrets/safeguard-codec-keys', commented: false });
-    expect(Object.keys(compose.secrets ?? {}).sort()).toEqual(['aws-credentials', 'safeguard-codec-keys']);
+    expect(example.get('SAFEGUARD_EVIDENCE_KEY_FILE')).toMatchObject({ value: '/run/secrets/safeguard-evidence-keys', commented: false });
+    expect(Object.keys(compose.secrets ?? {}).sort()).toEqual(['aws-credentials', 'safeguard-codec-keys', 'safeguard-evidence-keys']);
   });
 
   it('uses one namespace everywhere: the Safeguard processes, the namespace job and the UI', () => {

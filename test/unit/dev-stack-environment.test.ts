@@ -15,6 +15,8 @@ const info: StackInfo = {
   evidenceDir: '/tmp/data/evidence',
   sandboxFile: '/tmp/data/sandbox.json',
   codecKeyFile: '/tmp/data/codec-keys.json',
+  evidenceKeyFile: '/tmp/data/evidence-keys.json',
+  evidenceBucket: 'safeguard-evidence-123456789012',
   pid: 1,
   startedAt: '2026-12-02T00:00:00Z',
 };
@@ -24,5 +26,7 @@ test("the dev stack's worker environment names only variables config/env.ts know
   const unknown = Object.keys(env).filter((k) => !knownEnvVariables().includes(k));
   expect(unknown).toEqual([]);
   expect(parseEnv(env).SAFEGUARD_SCHEDULE_SYNC).toBe('on');
+  expect(parseEnv(env).SAFEGUARD_EVIDENCE_BUCKET).toBe('safeguard-evidence-123456789012');
+  expect(env.SAFEGUARD_EVIDENCE_KEY_FILE).toBe('/tmp/data/evidence-keys.json');
   expect(parseEnv(workerEnvironment(info, { accessKeyId: 'A', secretAccessKey: 'B' }, { taskQueue: 'other' })).SAFEGUARD_SCHEDULE_SYNC).toBe('off');
 });

@@ -155,6 +155,7 @@ describe('the configuration doctor checks', () => {
       apiUrl: 'http://127.0.0.1:18787',
       apiServerId: 'server-id',
       codecKeyFile: path.join(dir, 'codec-keys.json'),
+      evidenceKeyFile: path.join(dir, 'evidence-keys.json'),
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
@@ -189,6 +190,7 @@ describe('the configuration doctor checks', () => {
       SAFEGUARD_EVIDENCE_DIR: info.evidenceDir,
       SAFEGUARD_DATA_DIR: dir,
       SAFEGUARD_CODEC_KEY_FILE: info.codecKeyFile,
+      SAFEGUARD_EVIDENCE_KEY_FILE: info.evidenceKeyFile,
       SAFEGUARD_POLICY: '/p/policy.yaml',
       AWS_ACCESS_KEY_ID: 'AKIABROKER',
       AWS_SECRET_ACCESS_KEY: 'broker-secret-value',
@@ -232,6 +234,7 @@ describe('a whole doctor run', () => {
     expect(byId['environment']).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('TEMPORAL_ADDRESS: must be host:port') });
     expect(byId['temporal']).toMatchObject({ status: 'skipped', detail: 'skipped: environment variables failed' });
     expect(byId['codec-key']).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('CODEC_KEY_WRONG_LENGTH') });
+    expect(byId['evidence']).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('no evidence key'), fix: expect.stringContaining('do not start without an evidence key') });
     expect(byId['slack']).toMatchObject({ status: 'FAIL', detail: expect.stringContaining('no answer from the Slack Web API at http://127.0.0.1:1/api/') });
     for (const text of [renderTable(report), JSON.stringify(toJson(report))]) expect(text).not.toContain(TOKEN);
   });

@@ -39,7 +39,10 @@ describe('runAuditVerify', () => {
     const text = await fs.readFile(file, 'utf8');
     await fs.writeFile(file, text.replace('"requester":"alice","role"', '"requester":"mallory","role"'));
     expect(await runAuditVerify(dir, {}, out.sink)).toBe(1);
-    expect(out.stdout).toEqual([expect.stringMatching(/^evidence\.jsonl:1: seq 1: workflow breakglass-BreakGlassAdmin-bg1: hash mismatch/)]);
+    expect(out.stdout).toEqual([
+      expect.stringMatching(/^first bad record: evidence\.jsonl:1: seq 1: workflow breakglass-BreakGlassAdmin-bg1: hash mismatch/),
+      expect.stringMatching(/^evidence\.jsonl:1: seq 1: workflow breakglass-BreakGlassAdmin-bg1: hash mismatch/),
+    ]);
     expect(out.stderr.join('\n')).toMatch(/BROKEN/);
   });
 

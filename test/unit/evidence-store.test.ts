@@ -74,7 +74,7 @@ describe('EvidenceStore', () => {
     expect(await store.list({ until: new Date('2026-03-01T00:02:00Z') })).toHaveLength(1);
 
     const v = await store.verify();
-    expect(v).toEqual({ ok: true, entries: 2, problems: [], headHash: r2.hash });
+    expect(v).toEqual({ ok: true, entries: 2, problems: [], headHash: r2.hash, unkeyed: 2 });
 
     // The line layout is the documented one.
     const line = JSON.parse((await readLines())[0] ?? '') as Record<string, unknown>;
@@ -83,7 +83,7 @@ describe('EvidenceStore', () => {
 
   it('verifies an empty or missing store as intact with no entries', async () => {
     const store = new EvidenceStore(path.join(dir, 'nothing'));
-    expect(await store.verify()).toEqual({ ok: true, entries: 0, problems: [] });
+    expect(await store.verify()).toEqual({ ok: true, entries: 0, problems: [], unkeyed: 0 });
     expect(await store.list()).toEqual([]);
     expect(await store.exists()).toBe(false);
   });
@@ -378,7 +378,7 @@ describe('EvidenceStore.verify: malformed entries', () => {
   });
 
   test('a well-formed first entry verifies', () => {
-    expect(verifyText(`${line({})}\n`)).toEqual({ ok: true, entries: 1, problems: [], headHash: first().hash });
+    expect(verifyText(`${line({})}\n`)).toEqual({ ok: true, entries: 1, problems: [], headHash: first().hash, unkeyed: 1 });
   });
 
   test('an empty or blank line between entries is reported', async () => {

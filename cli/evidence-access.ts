@@ -1,0 +1,75 @@
+// How the CLI's audit and compliance commands open an evidence store to read and verify: keyed and
+// anchored as the writer is, from flags, the environment (production), or the embedded stack that
+// wrote the directory (dev, the demo, tests: `<data dir>/stack.json` beside `<data dir>/evidence`).
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadKeyFile } from '../codec/keyring';
+import { EVIDENCE_KEY_FILE_LABEL, evidenceKeyRingFromEnv } from '../evidence/evidence-key';
+import type { EvidenceKeyRing } from '../evidence/evidence-key';
+import { evidenceLocationFromEnv, openEvidenceStore } from '../evidence/open';
+import type { EvidenceLocation } from '../evidence/open';
+import type { EvidenceStore } from '../evidence/store';
+import { DEV_EVIDENCE_KEY_FILE, STACK_FILE } from '../config/stack-file';
+import type { StackInfo } from '../config/stack-file';
+
+export interface EvidenceAccessOptions {
+  /** Evidence directory (default: the environment's, else .data/evidence). */
+  dir?: string;
+  /** The evidence key file (default: the environment's, else the stack's). */
+  keyFile?: string;
+  /** The anchors' S3 bucket (default: the environment's, else the stack's while it runs). */
+  bucket?: string;
+}
+
+export interface EvidenceAccess {
+  store: EvidenceStore;
+  /** What was not available, said plainly (no key, sandbox stopped). */
+  notes: string[];
+}
+
+export async function openEvidenceForAudit(opts: EvidenceAccessOptions, env: NodeJS.ProcessEnv = process.env): Promise<EvidenceAccess> {
+  const notes: string[] = [];
+  const fromEnv = evidenceLocationFromEnv(env);
+  const dir = path.resolve(opts.dir ?? fromEnv.dir);
+  const stack = stackThatWrote(dir);
+  let keys: EvidenceKeyRing | undefined;
+  if (opts.keyFile) keys = loadKeyFile(opts.keyFile, EVIDENCE_KEY_FILE_LABEL);
+  else {
+    // An embedded stack keeps its key beside the evidence directory, and leaves it there when it stops.
+    const devKeyFile = stack?.evidenceKeyFile ?? path.join(path.dirname(dir), DEV_EVIDENCE_KEY_FILE);
+    keys = (await evidenceKeyRingFromEnv(env)) ?? (fs.existsSync(devKeyFile) ? loadKeyFile(devKeyFile, EVIDENCE_KEY_FILE_LABEL) : undefined);
+  }
+  if (!keys) notes.push('no evidence key (SAFEGUARD_EVIDENCE_KEY_FILE, SAFEGUARD_EVIDENCE_KMS_KEYS or --key-file): keyed links and anchors cannot be checked');
+
+  let loc: EvidenceLocation = { ...fromEnv, dir };
+  if (opts.bucket) loc = { ...loc, bucket: opts.bucket };
+  else if (!fromEnv.bucket && stack?.evidenceBucket) {
+    if (isRunning(stack.pid)) {
+      const broker = (JSON.parse(fs.readFileSync(stack.sandboxFile, 'utf8')) as { broker?: { accessKeyId: string; secretAccessKey: string } }).broker;
+      loc = { ...loc, bucket: stack.evidenceBucket, region: stack.region, endpoint: stack.awsEndpoint, ...(broker ? { credentials: { accessKeyId: broker.accessKeyId, secretAccessKey: broker.secretAccessKey } } : {}) };
+    } else {
+      notes.push(`the sandbox that holds s3://${stack.evidenceBucket} is not running: anchors checked against the local working copy only`);
+    }
+  }
+  return { store: openEvidenceStore(loc, keys), notes };
+}
+
+/** The embedded stack whose evidence directory this is, if its stack file is beside it. */
+function stackThatWrote(dir: string): StackInfo | undefined {
+  const file = path.join(path.dirname(dir), STACK_FILE);
+  try {
+    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as StackInfo;
+    return path.resolve(info.evidenceDir) === dir && typeof info.evidenceKeyFile === 'string' ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
