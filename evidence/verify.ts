@@ -11,6 +11,7 @@
 // - a forged append: without the key, its HMAC fails; with it, it is past the last anchor;
 // - an unkeyed line after keyed ones: written by someone without the key.
 import { GENESIS_HASH, checkAnchorMac, checkEntryLink } from './chain';
+import { EVIDENCE_SCHEMAS, checkStoredRecord } from './records';
 import type { EvidenceEntry } from './chain';
 import type { AnchorListing } from './anchors/anchor-store';
 import type { EvidenceKeyRing } from './evidence-key';
@@ -128,6 +129,12 @@ function walk(text: string, ring: EvidenceKeyRing | undefined): ChainWalk {
 
     const link = checkEntryLink(e, ring);
     if (!link.ok) at(link.problem);
+    // Each known kind's record against the schema version it was written under (evidence/records.ts):
+    // old records keep verifying after a schema change, because their version's schema is kept.
+    if (e.kind in EVIDENCE_SCHEMAS) {
+      const schema = checkStoredRecord(e.kind, e.record);
+      if (!schema.ok) at(schema.problem);
+    }
     if (e.v === undefined) {
       unkeyed++;
       if (firstKeyedSeq !== undefined) at('unkeyed entry after keyed entries: written without the evidence key');

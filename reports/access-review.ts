@@ -4,6 +4,7 @@
 // tools, Markdown for people and evidence). Pure: the CLI and the evidence activity both call it.
 import { maskAccessKeyId } from '../activities/reviews/findings';
 import { reviewerKey } from '../activities/reviews/routing';
+import { csvCell, csvDocument } from './csv';
 import type {
   BulkChoice,
   DecisionRecord,
@@ -292,15 +293,10 @@ function rowCells(row: ReviewReportRow): string[] {
 
 /** RFC 4180, CRLF line ends; cells a spreadsheet would run as a formula are defused with a leading '. */
 export function renderReportCsv(r: ReviewReport): string {
-  const lines = [CSV_COLUMNS.join(','), ...r.rows.map((row) => rowCells(row).map(csvCell).join(','))];
-  return `${lines.join('\r\n')}\r\n`;
+  return csvDocument(CSV_COLUMNS, r.rows.map(rowCells));
 }
 
-export function csvCell(value: string): string {
-  // OWASP's CSV-injection set: = + - @ start a formula, and a leading tab or CR can hide one.
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
+export { csvCell };
 
 /** Pretty JSON whose key order is the model's declaration order, whatever order the input had. */
 export function renderReportJson(r: ReviewReport): string {

@@ -1,9 +1,12 @@
-// `safeguard audit …`: the evidence store.
+// `safeguard audit …`: what auditors run: verify the evidence, list it, export a period's report
+// (audit-export.ts), read one run's timeline and replay histories (audit-show.ts).
 import path from 'node:path';
 import type { Command } from 'commander';
 import { out } from '../program';
 import { runAuditList, runAuditVerify } from '../commands/audit';
 import { openEvidenceForAudit } from '../evidence-access';
+import { registerAuditExport } from './audit-export';
+import { registerAuditReplay, registerAuditShow } from './audit-show';
 
 export function register(program: Command): void {
   const audit = program.command('audit').description('evidence store');
@@ -29,4 +32,8 @@ export function register(program: Command): void {
     .action(async (o: { dir?: string; kind?: string; since?: string; until?: string; json?: boolean }) => {
       process.exitCode = await runAuditList(evidenceDir(o), o, out);
     });
+  // The export verifies the chain keyed and anchored, as `audit verify` does.
+  registerAuditExport(audit, { openStore: async (dir) => (await openEvidenceForAudit({ dir })).store });
+  registerAuditShow(audit);
+  registerAuditReplay(audit);
 }

@@ -217,4 +217,20 @@ describe('keyed, anchored evidence', () => {
     await expect(store.append(input)).resolves.toMatchObject({ seq: 1, duplicate: true });
     expect(await store.verify()).toMatchObject({ ok: true, anchors: { where: 'flaky', count: 1 } });
   });
+
+  it('checks each record against the schema version it was written under: records without a version read as version 1', async () => {
+    const store = open();
+    // Written before records carried schemaVersion: read under version 1, still valid.
+    await store.append({ id: 'old/r', kind: 'break-glass', record: { workflowId: 'old', runId: 'r', outcome: 'expired' } });
+    await store.append({ id: 'new/r', kind: 'break-glass', record: { workflowId: 'new', runId: 'r', outcome: 'expired', schemaVersion: 1 } });
+    expect(await store.verify()).toMatchObject({ ok: true, entries: 2 });
+    // Written by a bug, or under a version this code does not know: named, though its link is sound.
+    await store.append({ id: 'future/r', kind: 'break-glass', record: { workflowId: 'future', runId: 'r', outcome: 'expired', schemaVersion: 9 } });
+    await store.append({ id: 'broken/r', kind: 'break-glass', record: { workflowId: 'broken', runId: 'r' } });
+    const r = await store.verify();
+    expect(r.problems.map((p) => [p.seq, p.problem])).toEqual([
+      [3, 'break-glass records have no schema version 9'],
+      [4, expect.stringMatching(/^break-glass record \(schema 1\) is invalid: outcome/)],
+    ]);
+  });
 });
