@@ -1,6 +1,7 @@
 // How the CLI's audit and compliance commands open an evidence store to read and verify: keyed and
 // anchored as the writer is, from flags, the environment (production), or the embedded stack that
 // wrote the directory (dev, the demo, tests: `<data dir>/stack.json` beside `<data dir>/evidence`).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadKeyFile } from '../codec/keyring';
@@ -32,19 +33,32 @@ export async function openEvidenceForAudit(opts: EvidenceAccessOptions, env: Nod
   const fromEnv = evidenceLocationFromEnv(env);
   const dir = path.resolve(opts.dir ?? fromEnv.dir);
   const stack = stackThatWrote(dir);
+  const production = Boolean(env.TEMPORAL_ADDRESS?.trim() || fromEnv.bucket);
+  // Only a running embedded stack's key is found on its own, and never in a production environment:
+  // a key file planted beside someone's evidence must not vouch for it. The key used is always named.
+  const running = stack && isRunning(stack.pid) && !production ? stack : undefined;
   let keys: EvidenceKeyRing | undefined;
-  if (opts.keyFile) keys = loadKeyFile(opts.keyFile, EVIDENCE_KEY_FILE_LABEL);
-  else {
-    // An embedded stack keeps its key beside the evidence directory, and leaves it there when it stops.
-    const devKeyFile = stack?.evidenceKeyFile ?? path.join(path.dirname(dir), DEV_EVIDENCE_KEY_FILE);
-    keys = (await evidenceKeyRingFromEnv(env)) ?? (fs.existsSync(devKeyFile) ? loadKeyFile(devKeyFile, EVIDENCE_KEY_FILE_LABEL) : undefined);
+  let keySource: string | undefined;
+  if (opts.keyFile) {
+    keys = loadKeyFile(opts.keyFile, EVIDENCE_KEY_FILE_LABEL);
+    keySource = `--key-file ${opts.keyFile}`;
+  } else if ((keys = await evidenceKeyRingFromEnv(env))) {
+    keySource = env.SAFEGUARD_EVIDENCE_KMS_KEYS?.trim() ? 'SAFEGUARD_EVIDENCE_KMS_KEYS' : `SAFEGUARD_EVIDENCE_KEY_FILE ${env.SAFEGUARD_EVIDENCE_KEY_FILE?.trim() ?? ''}`;
+  } else if (running && fs.existsSync(running.evidenceKeyFile)) {
+    keys = loadKeyFile(running.evidenceKeyFile, EVIDENCE_KEY_FILE_LABEL);
+    keySource = `the running dev stack's key file ${running.evidenceKeyFile}`;
   }
-  if (!keys) notes.push('no evidence key (SAFEGUARD_EVIDENCE_KEY_FILE, SAFEGUARD_EVIDENCE_KMS_KEYS or --key-file): keyed links and anchors cannot be checked');
+  if (keys && keySource) notes.push(`evidence key: ${keySource} (${describeRing(keys)})`);
+  else {
+    const devKeyFile = path.join(path.dirname(dir), DEV_EVIDENCE_KEY_FILE);
+    const hint = fs.existsSync(devKeyFile) ? `; if this is a stopped dev stack's evidence, its key is --key-file ${devKeyFile}` : '';
+    notes.push(`no evidence key (SAFEGUARD_EVIDENCE_KEY_FILE, SAFEGUARD_EVIDENCE_KMS_KEYS or --key-file): keyed links and anchors cannot be checked${hint}`);
+  }
 
   let loc: EvidenceLocation = { ...fromEnv, dir };
   if (opts.bucket) loc = { ...loc, bucket: opts.bucket };
   else if (!fromEnv.bucket && stack?.evidenceBucket) {
-    if (isRunning(stack.pid)) {
+    if (running) {
       const broker = (JSON.parse(fs.readFileSync(stack.sandboxFile, 'utf8')) as { broker?: { accessKeyId: string; secretAccessKey: string } }).broker;
       loc = { ...loc, bucket: stack.evidenceBucket, region: stack.region, endpoint: stack.awsEndpoint, ...(broker ? { credentials: { accessKeyId: broker.accessKeyId, secretAccessKey: broker.secretAccessKey } } : {}) };
     } else {
@@ -52,6 +66,12 @@ export async function openEvidenceForAudit(opts: EvidenceAccessOptions, env: Nod
     }
   }
   return { store: openEvidenceStore(loc, keys), notes };
+}
+
+/** Key ids with a fingerprint of each (sha256 of a label and the key, cut short): says which key, reveals nothing. */
+function describeRing(ring: EvidenceKeyRing): string {
+  const ids = [...ring.keys].map(([id, key]) => `${id}${id === ring.activeKeyId ? ' (active)' : ''} ${createHash('sha256').update('safeguard-evidence-key-fingerprint').update(key).digest('hex').slice(0, 16)}`);
+  return `keys ${ids.join(', ')}`;
 }
 
 /** The embedded stack whose evidence directory this is, if its stack file is beside it. */

@@ -14,6 +14,14 @@ const gz = promisify(gzip);
 const gunz = promisify(gunzip);
 const HEX64 = /^[0-9a-f]{64}$/;
 
+/**
+ * The most a blob may inflate to. gzip compresses a run of one byte about 1000:1, so a 1.5 MB file
+ * dropped into blobs/ would otherwise inflate to gigabytes in `audit export` or a review report (a
+ * memory exhaustion from a file anyone with write access to the directory can plant). The largest
+ * blobs Safeguard writes, an organisation's review inventory, are a few MB of JSON.
+ */
+export const MAX_BLOB_BYTES = 256 * 1024 * 1024;
+
 export class BlobError extends Error {
   constructor(
     readonly code: 'BLOB_NOT_FOUND' | 'BLOB_CORRUPT' | 'BLOB_INVALID_REF',
@@ -26,10 +34,13 @@ export class BlobError extends Error {
 
 export class BlobStore {
   readonly dir: string;
+  private readonly maxBytes: number;
 
-  /** `evidenceDir` is the evidence store's directory: blobs live in its `blobs/` folder. */
-  constructor(evidenceDir: string) {
+  /** `evidenceDir` is the evidence store's directory: blobs live in its `blobs/` folder. `maxBytes`
+   * bounds what get() inflates (default MAX_BLOB_BYTES; tests lower it). */
+  constructor(evidenceDir: string, opts: { maxBytes?: number } = {}) {
     this.dir = path.join(path.resolve(evidenceDir), 'blobs');
+    this.maxBytes = opts.maxBytes ?? MAX_BLOB_BYTES;
   }
 
   /** Stores a JSON value; the same value stored twice is one blob. Secret-shaped strings are redacted first, as in evidence records. */
@@ -65,8 +76,12 @@ export class BlobStore {
     }
     let json: string;
     try {
-      json = (await gunz(raw)).toString('utf8');
-    } catch {
+      json = (await gunz(raw, { maxOutputLength: this.maxBytes })).toString('utf8');
+    } catch (err) {
+      // zlib stops inflating at the limit: nothing Safeguard wrote is that large, so the file was replaced.
+      if (err instanceof RangeError || (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new BlobError('BLOB_CORRUPT', `blob ${ref.sha256} was changed: it inflates to more than ${this.maxBytes} bytes (a blob Safeguard writes is far smaller)`);
+      }
       // A file replaced by anything but gzip was changed as surely as one whose content no longer hashes to its name.
       throw new BlobError('BLOB_CORRUPT', `blob ${ref.sha256} was changed: it is no longer gzip-compressed JSON`);
     }

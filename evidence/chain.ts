@@ -85,10 +85,19 @@ export function checkEntryLink(e: EvidenceEntry, ring: EvidenceKeyRing | undefin
   if (e.keyId === undefined) return { ok: false, problem: 'keyed entry without keyId' };
   if (!ring) return { ok: false, problem: 'keyed link not checked: no evidence key (set SAFEGUARD_EVIDENCE_KEY_FILE or SAFEGUARD_EVIDENCE_KMS_KEYS)' };
   const key = ring.keys.get(e.keyId);
-  if (!key) return { ok: false, problem: `keyed link not checked: evidence key "${e.keyId}" is not in the key ring` };
+  if (!key) return { ok: false, problem: `evidence key "${e.keyId}" is not in the key ring: a forged entry, or verified without every key the chain was written with` };
   return sameHex(keyedEntryHash(key, { ...e, keyId: e.keyId }), e.hash)
     ? { ok: true }
     : { ok: false, problem: 'HMAC mismatch: the entry was changed, forged or re-chained without the evidence key' };
+}
+
+/** checkEntryLink that never throws: a record too deep to hash is a bad link, not a crash. */
+export function safeLinkCheck(e: EvidenceEntry, ring: EvidenceKeyRing | undefined): boolean {
+  try {
+    return checkEntryLink(e, ring).ok;
+  } catch {
+    return false;
+  }
 }
 
 export function checkAnchorMac(a: Anchor, ring: EvidenceKeyRing | undefined): LinkCheck {

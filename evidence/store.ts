@@ -25,7 +25,7 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { assertNoSecrets, SecretDetectedError } from '../config/redact';
 import { canonicalJson } from './canonical-json';
-import { GENESIS_HASH, KEYED_ENTRY_VERSION, entryHash, keyedEntryHash, makeAnchor } from './chain';
+import { GENESIS_HASH, KEYED_ENTRY_VERSION, entryHash, keyedEntryHash, makeAnchor, safeLinkCheck } from './chain';
 import type { EvidenceEntry } from './chain';
 import type { AnchorStore } from './anchors/anchor-store';
 import type { EvidenceKeyRing } from './evidence-key';
@@ -299,6 +299,11 @@ export class EvidenceStore {
       if (raw.trim() === '') continue;
       const { entry } = parseEntry(raw);
       if (!entry) continue;
+      // A keyed writer builds only on lines it can vouch for: the next seq, linked to the head, with a
+      // link it can recompute. A line written without the key (a forged seq of 2^53-1, a forged id
+      // that would make a real record look like a retry) is skipped: it neither moves the head nor
+      // claims an id, and verify() reports it. (Every process must hold every active key: docs/audit.md.)
+      if (this.keys && !this.continuesChain(entry)) continue;
       if (!this.tail.ids.has(entry.id)) this.tail.ids.set(entry.id, { seq: entry.seq, hash: entry.hash });
       if (entry.seq > this.tail.lastSeq) {
         this.tail.lastSeq = entry.seq;
@@ -309,6 +314,13 @@ export class EvidenceStore {
     this.tail.offset = start + complete.length;
     this.tail.end = start + chunk.length;
     this.tail.partial = complete.length < chunk.length;
+  }
+
+  private continuesChain(entry: EvidenceEntry): boolean {
+    if (entry.seq !== this.tail.lastSeq + 1 || entry.prevHash !== this.tail.lastHash) return false;
+    // Legacy unkeyed lines only before the first keyed one (a store that was given a key later).
+    if (entry.v === undefined && this.tail.lastEntry?.v !== undefined) return false;
+    return safeLinkCheck(entry, this.keys);
   }
 
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {

@@ -11,6 +11,7 @@
 // - a forged append: without the key, its HMAC fails; with it, it is past the last anchor;
 // - an unkeyed line after keyed ones: written by someone without the key.
 import { GENESIS_HASH, checkAnchorMac, checkEntryLink } from './chain';
+import type { LinkCheck } from './chain';
 import { EVIDENCE_SCHEMAS, checkStoredRecord } from './records';
 import type { EvidenceEntry } from './chain';
 import type { AnchorListing } from './anchors/anchor-store';
@@ -106,6 +107,8 @@ function walk(text: string, ring: EvidenceKeyRing | undefined): ChainWalk {
   let prevHash: string = GENESIS_HASH;
   let headHash: string | undefined;
   let firstKeyedSeq: number | undefined;
+  let currentKey: string | undefined;
+  const retired = new Map<string, number>();
 
   lines.forEach((raw, i) => {
     const line = i + 1;
@@ -127,8 +130,22 @@ function walk(text: string, ring: EvidenceKeyRing | undefined): ChainWalk {
     entries++;
     if (!bySeq.has(e.seq)) bySeq.set(e.seq, { entry: e, line });
 
-    const link = checkEntryLink(e, ring);
+    let link: LinkCheck;
+    try {
+      link = checkEntryLink(e, ring);
+    } catch (err) {
+      // canonicalJson recurses: a record nested thousands deep cannot be hashed, so it cannot be genuine.
+      link = { ok: false, problem: `the record cannot be hashed (${err instanceof Error ? err.message : String(err)})` };
+    }
     if (!link.ok) at(link.problem);
+    // A key is never used again once another has replaced it: a later entry under a retired key was
+    // made by someone holding only the old key.
+    if (e.keyId !== undefined) {
+      const retiredAt = retired.get(e.keyId);
+      if (retiredAt !== undefined) at(`linked with evidence key "${e.keyId}", retired at seq ${retiredAt}: forged with a retired key`);
+      else if (currentKey !== undefined && currentKey !== e.keyId) retired.set(currentKey, e.seq);
+      if (retiredAt === undefined) currentKey = e.keyId;
+    }
     // Each known kind's record against the schema version it was written under (evidence/records.ts):
     // old records keep verifying after a schema change, because their version's schema is kept.
     if (e.kind in EVIDENCE_SCHEMAS) {
@@ -208,6 +225,12 @@ export function verifyChain(text: string, ring: EvidenceKeyRing | undefined, lis
       }
     }
     stores.push({ where, count, lastSeq });
+    // Anchoring starts with the first keyed entry; a keyed chain with no anchor in a store had them
+    // removed (or was never anchored there): a rewrite to unkeyed lines with the anchors emptied.
+    if (count === 0 && ring && bySeq.size > 0 && (w.firstKeyedSeq !== undefined || result.unkeyed > 0)) {
+      result.problems.push({ line: 0, seq: w.firstKeyedSeq ?? 1, problem: `no anchors in ${where} for a chain of ${bySeq.size} entries: the anchors were removed, or the chain was never anchored there` });
+      continue;
+    }
     // Entries after the last anchor were never anchored by the writer (it anchors every append).
     const from = Math.max(lastSeq + 1, w.firstKeyedSeq ?? Number.POSITIVE_INFINITY);
     if (from <= maxSeq) {

@@ -46,22 +46,13 @@ export function register(program: Command): void {
     .addOption(new Option('--fail-on <level>', `exit 1 when a row is ${FAIL_ON.join(' or ')} (noncompliant: non-compliant rows; not-checked: those and unchecked rows)`).argParser(arg((t) => parseFailOn(t))))
     .option('--output <file>', 'write the report to this file instead of standard output')
     .action(async (o: Opts) => {
-      let period;
-      try {
-        period = resolvePeriod(o.since, o.until, new Date());
-      } catch (err) {
-        if (err instanceof ComplianceArgumentError) {
-          out.stderr(`safeguard compliance: ${err.message}`);
-          process.exitCode = 2;
-          return;
-        }
-        throw err;
-      }
-      // Loaded here: the AWS SDK clients of eleven services are needed by this command only.
-      const { generateCompliance } = await import('../../compliance/generate');
+      // Loaded inside: the AWS SDK clients of eleven services are needed by this command only.
       const { render } = await import('../../compliance/render');
       let report;
       try {
+        // The period first: bad dates start nothing.
+        const period = resolvePeriod(o.since, o.until, new Date());
+        const { generateCompliance } = await import('../../compliance/generate');
         report = await generateCompliance({ period, ...(o.account ? { accounts: o.account } : {}), ...(o.dir ? { dir: o.dir } : {}), ...(o.skipAws ? { skipAws: true } : {}) });
       } catch (err) {
         if (err instanceof ComplianceArgumentError) {

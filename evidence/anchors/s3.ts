@@ -56,11 +56,12 @@ export class S3AnchorStore implements AnchorStore {
     const Key = anchorKey(this.prefix, anchor.seq);
     // A retried append anchors the same head again: a second PUT would add a version, which
     // verification reports as an overwrite. Ask first (one writer holds the evidence lock).
-    try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
-      return;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    // An anchor already there must be this one: someone who can PutObject could otherwise plant the
+    // next seq's anchor first, and the writer would skip its own and see the real entry flagged later.
+    const existing = await this.read(Key);
+    if (existing !== 'missing') {
+      if (existing && existing.seq === anchor.seq && existing.hash === anchor.hash) return;
+      throw new Error(`${Key} already holds ${existing ? `an anchor for seq ${existing.seq} with another hash` : 'something that is not an anchor'}: an anchor was planted before the writer's`);
     }
     await this.s3.send(
       new PutObjectCommand({
@@ -84,8 +85,13 @@ export class S3AnchorStore implements AnchorStore {
       byKey.set(v.Key, [...(byKey.get(v.Key) ?? []), v]);
     }
     const out: AnchorListing = { anchors: [], problems: [] };
+    const name = new RegExp(`^${escapeRegExp(this.prefix)}anchors/(\\d{${SEQ_DIGITS}})\\.json$`);
     for (const [key, list] of [...byKey].sort(([a], [b]) => a.localeCompare(b))) {
-      const seq = Number(/(\d+)\.json$/.exec(key)?.[1]);
+      const seq = Number(name.exec(key)?.[1]);
+      if (!Number.isSafeInteger(seq) || seq < 1) {
+        out.problems.push({ problem: `${key} is not an anchor's name (anchors/<seq, ${SEQ_DIGITS} digits>.json): written by someone other than the writer` });
+        continue;
+      }
       // S3 lists a key's versions newest first; LastModified (whole seconds) breaks no ties.
       const oldest = [...list].reverse().sort((a, b) => (a.LastModified?.getTime() ?? 0) - (b.LastModified?.getTime() ?? 0))[0] as ObjectVersion;
       if (list.length > 1) out.problems.push({ seq, problem: `anchor ${key} was overwritten (${list.length} versions); the first, locked version is used` });
@@ -103,6 +109,22 @@ export class S3AnchorStore implements AnchorStore {
     return out;
   }
 
+  /** The anchor stored under `Key` (latest version), undefined if it holds none, 'missing' if there is nothing. */
+  private async read(Key: string): Promise<Anchor | undefined | 'missing'> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+    } catch (err) {
+      if (isNotFound(err)) return 'missing';
+      throw err;
+    }
+    const body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+    try {
+      return parseAnchor((JSON.parse(await body.Body!.transformToString('utf8')) as { anchor?: unknown }).anchor);
+    } catch {
+      return undefined;
+    }
+  }
+
   private async allVersions(): Promise<ObjectVersion[]> {
     const out: ObjectVersion[] = [];
     let KeyMarker: string | undefined;
@@ -117,6 +139,10 @@ export class S3AnchorStore implements AnchorStore {
       VersionIdMarker = page.NextVersionIdMarker;
     }
   }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function isNotFound(err: unknown): boolean {

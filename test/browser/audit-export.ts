@@ -22,6 +22,7 @@ import type { Played } from '../../dev/demo-plays';
 import { REPO_ROOT } from '../../dev/temporal-server';
 import { EvidenceStore } from '../../evidence/store';
 import { openEvidenceForAudit } from '../../cli/evidence-access';
+import { DEV_EVIDENCE_KEY_FILE } from '../../config/stack-file';
 import { isReportKind } from '../../reports/audit-export';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -92,7 +93,9 @@ async function main(): Promise<number> {
     fs.mkdirSync(path.dirname(htmlFile), { recursive: true });
     const from = args.evidence ? '2000-01-01' : startedAt.toISOString();
     const to = new Date(Date.now() + 60_000).toISOString();
-    const code = await runAuditExport({ from, to, format: 'html', dir: evidenceDir, out: htmlFile }, { stdout: log, stderr: (m) => log(`· ${m}`) });
+    // Keyed with the key the stack left beside its evidence (`--key-file`), as an auditor verifies it.
+    const keyed = async (dir: string): Promise<EvidenceStore> => (await openEvidenceForAudit({ dir, keyFile: path.join(path.dirname(dir), DEV_EVIDENCE_KEY_FILE) })).store;
+    const code = await runAuditExport({ from, to, format: 'html', dir: evidenceDir, out: htmlFile }, { stdout: log, stderr: (m) => log(`· ${m}`) }, { openStore: keyed });
     if (code !== 0) throw new Error(`audit export exited ${code}`);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -115,7 +118,7 @@ async function main(): Promise<number> {
 
     if ((await page.title()).startsWith('Safeguard audit export') === false) fail(`unexpected title ${JSON.stringify(await page.title())}`);
     // The page must say what verify() says (the chain's own tests are the store's; this is the report's honesty).
-    const chainOk = (await (await openEvidenceForAudit({ dir: evidenceDir })).store.verify()).ok;
+    const chainOk = (await (await keyed(evidenceDir)).verify()).ok;
     if (!chainOk) fail('the evidence chain of the stack that ran every runbook does not verify');
     const shown = await page.locator('#chain').getAttribute('data-ok');
     if (shown !== String(chainOk)) fail(`the report shows the chain as ${shown}, verify() says ${chainOk}`);

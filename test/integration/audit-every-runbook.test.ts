@@ -14,6 +14,7 @@ import type { Played, PlayedRun } from '../../dev/demo-plays';
 import { REPO_ROOT } from '../../dev/temporal-server';
 import { EvidenceStore } from '../../evidence/store';
 import { openEvidenceForAudit } from '../../cli/evidence-access';
+import { DEV_EVIDENCE_KEY_FILE } from '../../config/stack-file';
 import type { AuditExport, RunRow } from '../../reports/audit-export';
 import { maskAccessKeyId } from '../../activities/reviews/findings';
 
@@ -37,11 +38,16 @@ beforeAll(async () => {
   for (const format of ['md', 'html', 'csv', 'json'] as const) {
     const out = path.join(work, `period.${format}`);
     const err: string[] = [];
-    const code = await runAuditExport({ from, to, format, dir: run.evidenceDir, out }, { stdout: () => undefined, stderr: (s) => err.push(s) });
+    const code = await runAuditExport({ from, to, format, dir: run.evidenceDir, out }, { stdout: () => undefined, stderr: (s) => err.push(s) }, { openStore: keyedStore });
     if (code !== 0) throw new Error(`audit export --format ${format} exited ${code}: ${err.join('\n')}`);
     files[format] = fs.readFileSync(out, 'utf8');
   }
 });
+
+/** The stopped stack's evidence, keyed with the key it left beside it (as `--key-file` gives it). */
+async function keyedStore(dir: string): Promise<EvidenceStore> {
+  return (await openEvidenceForAudit({ dir, keyFile: path.join(path.dirname(dir), DEV_EVIDENCE_KEY_FILE) })).store;
+}
 
 afterAll(() => {
   if (work && !process.env.SAFEGUARD_KEEP_TEST_DATA) fs.rmSync(work, { recursive: true, force: true });
@@ -80,7 +86,7 @@ test('every run is in every format, under its evidence seq and id', async () => 
   expect(json.period).toEqual({ from: new Date(from).toISOString(), to: new Date(to).toISOString() });
   // Keyed links verified with the stack's key (the stack has stopped: the local anchors only).
   expect(json.chain.ok).toBe(true);
-  expect(json.chain.ok).toBe((await (await openEvidenceForAudit({ dir: run.evidenceDir })).store.verify()).ok);
+  expect(json.chain.ok).toBe((await (await keyedStore(run.evidenceDir)).verify()).ok);
   for (const kind of DEMO_KINDS) expect(json.summary.find((s) => s.kind === kind)?.runs).toBeGreaterThanOrEqual(1);
 });
 

@@ -110,6 +110,21 @@ describe('evidence anchors in S3 with Object Lock (sandbox)', () => {
     expect((await remote().list()).anchors.map((a) => a.seq)).toEqual([1, 2]);
   });
 
+  it('an object that is not an anchor, or an anchor planted before the writer, is named and never trusted', async () => {
+    await seedRuns(2);
+    // Anything else under anchors/ (PutObject is all it takes) is reported, not read as an anchor.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}anchors/x.json`, Body: '{}', ChecksumAlgorithm: 'SHA256' }));
+    const r = await open().verify();
+    expect(r.problems).toEqual([{ line: 0, problem: expect.stringMatching(/anchors\/x\.json is not an anchor's name/) }]);
+    expect(r.firstBad?.problem).toMatch(/x\.json is not an anchor's name/);
+    // Someone who can write the bucket plants the next seq's anchor: the writer refuses to build on it.
+    const planted = makeAnchor(keys, { seq: 3, hash: 'b'.repeat(64) }, new Date().toISOString());
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: anchorKey(prefix, 3), Body: JSON.stringify({ anchor: planted }), ChecksumAlgorithm: 'SHA256' }));
+    await expect(open().append({ id: 'run-3/r', kind: 'break-glass', record: { workflowId: 'run-3', runId: 'r', outcome: 'expired' } })).rejects.toThrow(
+      /seq 3 written but not anchored in s3:.*already holds an anchor for seq 3 with another hash: an anchor was planted before the writer's/,
+    );
+  });
+
   it('catches a deleted tail even when the local anchors were truncated too', async () => {
     await seedRuns(4);
     await rewriteLocally((await readEntries()).slice(0, 3));
@@ -143,6 +158,7 @@ describe('evidence anchors in S3 with Object Lock (sandbox)', () => {
     expect(run.code).toBe(0);
     expect(result.anchors?.where).toBe(`s3://${bucket}/anchors/`);
     expect(result.anchors!.count).toBeGreaterThan(0);
-    expect(result.notes).toEqual([]);
+    // The key it found is named, with a fingerprint, never its value.
+    expect(result.notes).toEqual([expect.stringMatching(/^evidence key: the running dev stack's key file .*evidence-keys\.json \(keys k1 \(active\) [0-9a-f]{16}\)$/)]);
   });
 });

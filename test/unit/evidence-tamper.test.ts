@@ -212,7 +212,7 @@ describe('keyed, anchored evidence', () => {
     const store = new EvidenceStore(dir, { keys, anchors: [new LocalAnchorStore(dir), flaky] });
     const input = { id: 'run-1/r', kind: 'break-glass', record: { workflowId: 'run-1', runId: 'r', outcome: 'expired' } };
     await expect(store.append(input)).rejects.toThrow(/seq 1 written but not anchored in flaky: S3 unavailable/);
-    expect((await store.verify()).firstBad?.problem).toMatch(/seq 1 is not anchored in flaky/);
+    expect((await store.verify()).firstBad?.problem).toMatch(/no anchors in flaky for a chain of 1 entries/);
     fail = false;
     await expect(store.append(input)).resolves.toMatchObject({ seq: 1, duplicate: true });
     expect(await store.verify()).toMatchObject({ ok: true, anchors: { where: 'flaky', count: 1 } });
@@ -232,5 +232,65 @@ describe('keyed, anchored evidence', () => {
       [3, 'break-glass records have no schema version 9'],
       [4, expect.stringMatching(/^break-glass record \(schema 1\) is invalid: outcome/)],
     ]);
+  });
+
+  it('catches a downgrade to unkeyed lines with the anchors emptied (no key needed for that rewrite)', async () => {
+    await seed(4);
+    let prev = GENESIS_HASH;
+    const downgraded = (await readEntries()).map((e) => {
+      const base = { seq: e.seq, at: e.at, id: e.id, kind: e.kind, prevHash: prev, record: e.seq === 3 ? { ...e.record, outcome: 'expired' } : e.record };
+      const out = { ...base, hash: entryHash(base) } as EvidenceEntry;
+      prev = out.hash;
+      return out;
+    });
+    await writeEntries(downgraded);
+    await fs.writeFile(path.join(dir, 'anchors.jsonl'), '');
+    await fs.writeFile(path.join(remoteDir, 'anchors.jsonl'), '');
+    const r = await open().verify();
+    expect(r.ok).toBe(false);
+    expect(r.problems.map((p) => p.problem)).toContainEqual(expect.stringMatching(/^no anchors in local:.* for a chain of 4 entries/));
+  });
+
+  it('refuses an entry linked with a key after that key was replaced (someone holding only the retired key)', async () => {
+    const e1 = keys;
+    await seed(2);
+    const both: EvidenceKeyRing = { activeKeyId: 'e2', keys: new Map([...e1.keys, ['e2', randomBytes(32)]]) };
+    await open(both).append({ id: 'after/r', kind: 'break-glass', record: { workflowId: 'after', runId: 'r', outcome: 'expired' } });
+    // The old key's holder appends a well-linked line with it (and would anchor it where they can).
+    const head = (await readEntries())[2]!;
+    const base = { seq: 4, at: new Date().toISOString(), id: 'forged/r', kind: 'break-glass', keyId: 'e1', prevHash: head.hash, record: { workflowId: 'forged', runId: 'r', outcome: 'expired' } };
+    await fs.appendFile(file(), `${JSON.stringify({ v: 2, ...base, hash: keyedEntryHash(e1.keys.get('e1')!, base) })}\n`);
+    const r = await open(both).verify();
+    expect(r.firstBad).toMatchObject({ seq: 4, workflowId: 'forged', problem: 'linked with evidence key "e1", retired at seq 3: forged with a retired key' });
+  });
+
+  it('reports a record too deep to hash as a bad line, and goes on verifying the rest', async () => {
+    await seed(2);
+    // Written as text, as an attacker would: JSON.stringify itself cannot go this deep.
+    const deep = `${'{"d":'.repeat(20_000)}"x"${'}'.repeat(20_000)}`;
+    const entries = await readEntries();
+    const line = JSON.stringify({ ...entries[1]!, seq: 3, id: 'deep/r', prevHash: entries[1]!.hash, record: { workflowId: 'deep', runId: 'r', outcome: 'x', deep: 'DEEP' } }).replace('"DEEP"', deep);
+    await fs.appendFile(path.join(dir, 'evidence.jsonl'), `${line}\n`);
+    const r = await open().verify();
+    expect(r.entries).toBe(3);
+    expect(r.firstBad).toMatchObject({ seq: 3, problem: expect.stringMatching(/^the record cannot be hashed \(Maximum call stack/) });
+  });
+
+  it('builds only on lines it can vouch for: a forged head neither moves the sequence nor claims an id', async () => {
+    const store = await seed(2);
+    const entries = await readEntries();
+    // Without the key: a head with the largest safe seq, and a line claiming the id of a record to come.
+    const forged = (seq: number, id: string): EvidenceEntry => ({ ...entries[1]!, seq, id, prevHash: entries[1]!.hash, hash: 'e'.repeat(64) });
+    await fs.appendFile(path.join(dir, 'evidence.jsonl'), `${JSON.stringify(forged(Number.MAX_SAFE_INTEGER, 'x/r'))}\n${JSON.stringify(forged(3, 'run-3/r'))}\n`);
+    // A fresh writer (another process, or after a restart) reads the file from the start.
+    const writer = open();
+    await expect(writer.append({ id: 'run-3/r', kind: 'break-glass', record: { workflowId: 'run-3', runId: 'r', outcome: 'expired' } })).resolves.toMatchObject({ seq: 3, duplicate: false });
+    void store;
+    const r = await writer.verify();
+    // The forged lines are named; the real record is there, keyed, chained to the last genuine line and anchored.
+    const real = (await writer.list()).find((e) => e.id === 'run-3/r' && e.hash !== 'e'.repeat(64));
+    expect(real).toMatchObject({ seq: 3, prevHash: entries[1]!.hash });
+    expect(r.problems.filter((p) => p.line === 3 || p.line === 4).map((p) => p.problem)).toEqual(expect.arrayContaining([expect.stringMatching(/HMAC mismatch/)]));
+    expect(r.anchors).toMatchObject({ lastSeq: 3 });
   });
 });
