@@ -31,7 +31,7 @@ import type {
   RevokeResult,
 } from '../workflows/break-glass/definitions';
 import { SafeguardError, explainTemporalError } from './errors';
-import { assertNoSecretText, assertWorkflowId } from './request';
+import { assertFreeText, assertWorkflowId } from './request';
 import { Refusals } from '../workflows/shared/refusals';
 
 export { searchAttributeKeys, SEARCH_ATTRIBUTE_FLAGS } from './search-attributes';
@@ -61,8 +61,8 @@ export class BreakGlassClient {
   ) {}
 
   async start(input: BreakGlassInput): Promise<string> {
-    assertNoSecretText('reason', input.reason);
-    assertNoSecretText('ticket', input.ticket);
+    assertFreeText('reason', input.reason);
+    assertFreeText('ticket', input.ticket);
     const handle = await this.client.workflow.start('breakGlassWorkflow', {
       taskQueue: this.taskQueue,
       workflowId: input.grantId,
@@ -87,7 +87,7 @@ export class BreakGlassClient {
    * round the person did not mean (invariant 10). A repeat is reported as `duplicate: true`.
    */
   async approve(id: string, approver: string, opts: DecisionOptions & { comment?: string } = {}): Promise<DecisionResult> {
-    assertNoSecretText('comment', opts.comment);
+    assertFreeText('comment', opts.comment);
     const round = await this.resolveRound(id, opts.round);
     const args = { approver, round, ...(opts.comment ? { comment: opts.comment } : {}), ...(opts.via ? { via: opts.via } : {}) };
     try {
@@ -100,13 +100,13 @@ export class BreakGlassClient {
   }
 
   async deny(id: string, approver: string, reason: string, opts: DecisionOptions = {}): Promise<DecisionResult> {
-    assertNoSecretText('reason', reason);
+    assertFreeText('reason', reason);
     const round = await this.resolveRound(id, opts.round);
     return this.update(id, (h) => h.executeUpdate(denyUpdate, { args: [{ approver, reason, round, ...(opts.via ? { via: opts.via } : {}) }] }));
   }
 
   async revoke(id: string, by: string, reason?: string): Promise<RevokeResult> {
-    assertNoSecretText('reason', reason);
+    assertFreeText('reason', reason);
     try {
       return await this.update(id, (h) => h.executeUpdate(revokeUpdate, { args: [{ by, ...(reason ? { reason } : {}) }] }));
     } catch (err) {
@@ -116,7 +116,7 @@ export class BreakGlassClient {
   }
 
   extend(id: string, requester: string, byMs: number, reason?: string): Promise<ExtendResult> {
-    assertNoSecretText('reason', reason);
+    assertFreeText('reason', reason);
     return this.update(id, (h) => h.executeUpdate(extendUpdate, { args: [{ requester, byMs, ...(reason ? { reason } : {}) }] }));
   }
 

@@ -8,7 +8,7 @@ import type { ApprovalSnapshot } from '../workflows/shared/approval/gate';
 import { Refusals } from '../workflows/shared/refusals';
 import { SafeguardError, explainTemporalError } from './errors';
 import { assertRunId } from './ids';
-import { assertNoSecretText } from './request';
+import { assertFreeText } from './request';
 
 export interface RunDecisionOptions {
   /** The round id; without one, the run's only open round. */
@@ -32,7 +32,7 @@ export class DecisionsClient {
   }
 
   async approve(id: string, approver: string, opts: RunDecisionOptions & { comment?: string } = {}): Promise<DecisionResult> {
-    assertNoSecretText('comment', opts.comment);
+    assertFreeText('comment', opts.comment);
     const round = await this.resolveRound(id, opts.round);
     const args = { approver, round, ...(opts.comment ? { comment: opts.comment } : {}), ...(opts.via ? { via: opts.via } : {}) };
     try {
@@ -47,7 +47,7 @@ export class DecisionsClient {
   }
 
   async deny(id: string, approver: string, reason: string, opts: RunDecisionOptions = {}): Promise<DecisionResult> {
-    assertNoSecretText('reason', reason);
+    assertFreeText('reason', reason);
     const round = await this.resolveRound(id, opts.round);
     return this.call(id, (h) => h.executeUpdate(denyUpdate, { args: [{ approver, reason, round, ...(opts.via ? { via: opts.via } : {}) }] }));
   }

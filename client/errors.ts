@@ -19,6 +19,7 @@ export type SafeguardErrorCode =
   | 'INVALID_ID'
   | 'REFUSED'
   | 'SECRET_IN_TEXT'
+  | 'CONTROL_CHARACTER_IN_TEXT'
   | 'NO_ROUND_PENDING'
   | 'NO_STACK'
   | 'UNKNOWN_TARGET'

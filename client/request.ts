@@ -8,6 +8,7 @@ import type { Policy } from '../config/policy/types';
 import { MAX_REASON_LENGTH, MIN_DURATION_MS, breakGlassWorkflowId } from '../workflows/break-glass/definitions';
 import type { BreakGlassInput, RoleSnapshot } from '../workflows/break-glass/definitions';
 import { looksLikeSecret } from '../config/redact';
+import { unsafeCharacterIn } from '../shared/terminal-text';
 import { SafeguardError } from './errors';
 
 /** IAM roles default to a one-hour maximum session; break-glass roles are created with it. */
@@ -61,13 +62,13 @@ export function buildBreakGlassInput(policy: Policy, args: RequestArgs, shortId:
     throw new SafeguardError('REASON_TOO_SHORT', `reason must be at least ${role.reasonMinLength} characters (say what is broken and why you need ${role.name})`);
   }
   if (reason.length > MAX_REASON_LENGTH) throw new SafeguardError('REASON_TOO_LONG', `reason must be at most ${MAX_REASON_LENGTH} characters`);
-  assertNoSecretText('reason', reason);
+  assertFreeText('reason', reason);
   const ticket = args.ticket?.trim();
   if (role.ticketRequired && !ticket) throw new SafeguardError('TICKET_REQUIRED', `${role.name} requires a ticket or incident id (--ticket)`);
   if (ticket !== undefined && ticket !== '' && !/^[\w.#:/-]{1,128}$/.test(ticket)) {
     throw new SafeguardError('INVALID_TICKET', 'ticket must be 1-128 characters of letters, digits and . # : / - _');
   }
-  assertNoSecretText('ticket', ticket);
+  assertFreeText('ticket', ticket);
   const input: BreakGlassInput = {
     grantId: breakGlassWorkflowId(role.name, shortId),
     requester: args.requester,
@@ -107,11 +108,23 @@ export function roleSnapshotFor(policy: Policy, roleName: string): RoleSnapshot 
   };
 }
 
-/** Free text people type (reasons, comments, tickets) goes into history, Slack and evidence: a
- * secret pasted into it by mistake is refused here, before anything starts (invariant 1). */
-export function assertNoSecretText(field: string, text: string | undefined): void {
-  if (text !== undefined && looksLikeSecret(text)) {
+/**
+ * Free text people type (reasons, comments, notes, tickets) goes into history, Slack and evidence,
+ * and auditors read it later in a terminal. Refused here, before anything starts: a secret pasted by
+ * mistake (invariant 1), and control or bidi characters (shared/terminal-text.ts), which no reason
+ * needs and which could drive the terminal of whoever reads it, or reorder what they see.
+ */
+export function assertFreeText(field: string, text: string | undefined): void {
+  if (text === undefined) return;
+  if (looksLikeSecret(text)) {
     throw new SafeguardError('SECRET_IN_TEXT', `the ${field} looks like it contains a secret (an access key, token or session token); remove it and try again — nothing was started`);
+  }
+  const unsafe = unsafeCharacterIn(text);
+  if (unsafe) {
+    throw new SafeguardError(
+      'CONTROL_CHARACTER_IN_TEXT',
+      `the ${field} contains a control or bidi character (${unsafe.codePoint} at position ${unsafe.index + 1}); use plain text (line breaks and tabs are fine) and try again — nothing was started`,
+    );
   }
 }
 

@@ -23,7 +23,7 @@ import type { DecisionChannel } from '../workflows/shared/approval/definitions';
 import { DEFAULT_TASK_QUEUE } from '../workflows/shared/task-queues';
 import { SafeguardError } from './errors';
 import { accessReviewId } from './ids';
-import { assertNoSecretText } from './request';
+import { assertFreeText } from './request';
 import { accessReviewTargetFor } from './review-targets';
 import { listRuns, onRun, queryRun, runResult, startRun } from './runs';
 import type { ExecutionState, ListedRun } from './runs';
@@ -100,8 +100,8 @@ export class ReviewClient {
    */
   async decide(reviewOrRunId: string, person: string, d: ReviewDecision): Promise<ReviewDecisionOutcome> {
     if ((d.items === undefined) === (d.bulk === undefined)) throw new SafeguardError('INVALID_OPTION', 'decide either items or one bulk choice');
-    assertNoSecretText('reason', d.reason);
-    for (const i of d.items ?? []) assertNoSecretText('reason', i.reason);
+    assertFreeText('reason', d.reason);
+    for (const i of d.items ?? []) assertFreeText('reason', i.reason);
     const runs = (await this.reviewerRuns(reviewOrRunId)).filter((r) => r.phase === 'reviewing');
     const mine = runs.filter((r) => r.mayDecide.includes(person));
     if (mine.length === 0) {
@@ -126,7 +126,7 @@ export class ReviewClient {
 
   /** Sends one decision to one reviewer run (Slack's buttons know the run). */
   async decideOn(runId: string, input: Omit<RunDecision, 'round'>): Promise<DecideItemsResult> {
-    assertNoSecretText('reason', input.reason);
+    assertFreeText('reason', input.reason);
     return this.send(runId, { ...input, round: REVIEW_ROUND });
   }
 

@@ -16,6 +16,7 @@ import { ACCESS_REVIEW_WORKFLOW, accessReviewInput } from './review-client';
 import type { ScheduledKind } from './ids';
 import { ROTATION_WORKFLOW_TYPES, accessKeyRotationInput, kmsRotationInput } from './rotation-client';
 import { searchAttributeKeys } from './search-attributes';
+import { assertFreeText } from './request';
 
 export const MANAGED_BY = 'safeguard-policy';
 /** Schedule ids this sync owns start with one of these (and carry the managedBy memo). */
@@ -213,12 +214,14 @@ export class ScheduleClient {
   }
 
   async pause(policy: Policy, target: string, note: string): Promise<{ scheduleId: string }> {
+    assertFreeText('note', note);
     const id = this.idFor(policy, target);
     await this.handle(id, (h) => h.pause(note));
     return { scheduleId: id };
   }
 
   async unpause(policy: Policy, target: string, note: string): Promise<{ scheduleId: string }> {
+    assertFreeText('note', note);
     const id = this.idFor(policy, target);
     await this.handle(id, (h) => h.unpause(note));
     return { scheduleId: id };

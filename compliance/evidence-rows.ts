@@ -212,15 +212,36 @@ export interface ChainVerification {
   anchors?: unknown;
 }
 
-function anchorsOf(v: ChainVerification): { count: number; lastSeq: number; where: string } | undefined {
-  const a = obj(v.anchors);
+interface AnchorStoreSummary {
+  count: number;
+  lastSeq: number;
+  where: string;
+}
+
+function anchorStoreOf(v: unknown): AnchorStoreSummary | undefined {
+  const a = obj(v);
   const count = num(a?.['count']);
   const lastSeq = num(a?.['lastSeq']);
   if (!a || count === undefined || lastSeq === undefined) return undefined;
   return { count, lastSeq, where: str(a['where']) ?? 'an anchor store' };
 }
 
-/** Audit controls: the whole evidence chain verifies and its head is anchored outside the store. */
+/** Every anchor store verify() compared the chain with (`anchors.stores`; the summary alone when it lists none). */
+function anchorStoresOf(v: ChainVerification): AnchorStoreSummary[] {
+  const summary = anchorStoreOf(v.anchors);
+  const stores = obj(v.anchors)?.['stores'];
+  if (!Array.isArray(stores)) return summary ? [summary] : [];
+  return stores.map(anchorStoreOf).filter((s): s is AnchorStoreSummary => s !== undefined);
+}
+
+/** An anchor store outside the host: S3 with Object Lock (evidence/anchors/s3.ts names it `s3://…`). */
+const isWriteOnce = (s: AnchorStoreSummary): boolean => s.where.startsWith('s3://');
+
+/**
+ * Audit controls: the whole evidence chain verifies and its head is anchored outside the store, in
+ * a write-once copy. Anchors in the local working copy alone do not count: whoever holds the evidence
+ * key and can write the directory rewrites the chain and its anchors file together (docs/audit.md).
+ */
 export function evidenceChainCheck(v: ChainVerification, dir: string, notes: string[] = []): CheckResult {
   const looked = `EvidenceStore.verify() over every entry in ${dir}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
   const title = 'evidence chain verified and anchored';
@@ -229,9 +250,20 @@ export function evidenceChainCheck(v: ChainVerification, dir: string, notes: str
     return checkResult('evidence-chain', title, looked, [{ status: 'non-compliant', reason: `the chain does not verify: ${plural(v.problems.length, 'problem')}: ${first.join('; ')}`, refs: [] }]);
   }
   if (v.entries === 0) return checkResult('evidence-chain', title, looked, [], `the evidence store in ${dir} is empty`);
-  const a = anchorsOf(v);
-  if (!a || a.count === 0) {
+  const anchored = anchorStoresOf(v).filter((s) => s.count > 0);
+  if (anchored.length === 0) {
     return checkResult('evidence-chain', title, looked, [{ status: 'non-compliant', reason: `${plural(v.entries, 'entry', 'entries')} verified, not anchored: a rewrite of the whole file would not be detected`, refs: [] }]);
+  }
+  const a = anchored.find(isWriteOnce);
+  if (!a) {
+    const local = anchored.map((s) => s.where).join(', ');
+    return checkResult('evidence-chain', title, looked, [
+      {
+        status: 'non-compliant',
+        reason: `${plural(v.entries, 'entry', 'entries')} verified, but anchored only in the local working copy (${local}): someone who holds the evidence key can rewrite both local files and it would still verify; production names an S3 bucket with Object Lock (SAFEGUARD_EVIDENCE_BUCKET) for the anchors`,
+        refs: [],
+      },
+    ]);
   }
   return checkResult('evidence-chain', title, looked, [{ status: 'compliant', reason: `${plural(v.entries, 'entry', 'entries')} verified; ${plural(a.count, 'anchor')} in ${a.where}, the last at seq ${a.lastSeq}`, refs: [] }]);
 }

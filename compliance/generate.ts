@@ -8,7 +8,7 @@ import { loadPolicyFile } from '../config/policy';
 import type { Policy } from '../config/policy/types';
 import type { StackInfo } from '../config/stack-file';
 import { findRunningStack } from '../cli/context';
-import { openEvidenceForAudit } from '../cli/evidence-access';
+import { openEvidenceForAudit } from '../evidence/audit-access';
 import { AccountReads } from './aws-checks';
 import type { AccountScope } from './aws-checks';
 import { assumeExecutionRole, clientsWith, destroyClients } from './aws-clients';
@@ -28,6 +28,8 @@ export interface GenerateOptions {
   accounts?: string[];
   /** Evidence directory (default: the stack's, else SAFEGUARD_EVIDENCE_DIR, else <SAFEGUARD_DATA_DIR>/evidence). */
   dir?: string;
+  /** The evidence key file, to verify the chain (default: the environment's, or a running dev stack's). */
+  keyFile?: string;
   /** Do not query AWS: every AWS row says so. */
   skipAws?: boolean;
   /** The customer's table (default: the vendored copy). */
@@ -86,7 +88,7 @@ export async function generateCompliance(o: GenerateOptions): Promise<Compliance
   const seed = parseSeedTable(fs.readFileSync(seedFile, 'utf8'));
   const s = settings(o);
   const scopes = accountScopes(s.policy, s.aws.region, o.accounts);
-  const { store, notes } = await openEvidenceForAudit({ dir: s.evidenceDir });
+  const { store, notes } = await openEvidenceForAudit({ dir: s.evidenceDir, ...(o.keyFile ? { keyFile: o.keyFile } : {}) });
   const [entries, chain] = await Promise.all([store.list({ since: o.period.since, until: o.period.until }), store.verify()]);
   const opened: ComplianceAwsClients[] = [];
   try {

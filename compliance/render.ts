@@ -3,6 +3,7 @@
 // computed status, the reason and what it rests on.
 import type { EvidenceRef, Status } from './model';
 import type { ComplianceReport, ReportRow, ReportSection } from './report';
+import { mdCell, mdTable } from '../reports/markdown';
 
 export const FORMATS = ['md', 'html', 'json'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -40,11 +41,6 @@ const customerColumns = (s: ReportSection): string[] => s.columns.map((c, i) => 
 
 // ---- Markdown ----
 
-/** A Markdown table cell: pipes, backslashes and newlines would break the row; angle brackets would be HTML. */
-export function mdCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
-}
-
 export function renderMarkdown(r: ComplianceReport): string {
   const out: string[] = [];
   out.push(`# ${mdCell(r.title)}`, '');
@@ -60,16 +56,15 @@ export function renderMarkdown(r: ComplianceReport): string {
   for (const s of r.sections) {
     out.push(`## ${mdCell(s.heading)}${s.origin === 'safeguard' ? ' (added by Safeguard)' : ''}`, '');
     const cols = [...customerColumns(s), 'Computed status', 'Reason', 'Evidence'];
-    out.push(`| ${cols.map(mdCell).join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`);
-    for (const row of s.rows) {
+    const rows = s.rows.map((row) => {
       const refs = rowRefs(row);
       const ev = refs.slice(0, MAX_REFS).map(refText);
       if (refs.length > MAX_REFS) ev.push(`and ${refs.length - MAX_REFS} more (--format json)`);
       const reason = row.checks.length > 0 ? `${row.reason} (looked at: ${looked(row)})` : row.reason;
       const cells = row.cells.map((c, i) => (i === s.statusColumn && row.origin === 'safeguard' ? '(added by Safeguard)' : c));
-      out.push(`| ${[...cells, MARK[row.status], reason, ev.join('; ') || '—'].map(mdCell).join(' | ')} |`);
-    }
-    out.push('');
+      return [...cells, MARK[row.status], reason, ev.join('; ') || '—'];
+    });
+    out.push(...mdTable(cols, rows), '');
     for (const n of s.notes) out.push(mdCell(n), '');
   }
   out.push('"not checked" means nothing computed the row: the reason says why. It is never read as compliant.', '');

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { SafeguardError } from '../client/errors';
 import { approve, formatStatus, requestAccess, status } from '../cli/commands/breakglass';
 import { openContext } from '../cli/context';
-import { openEvidenceForAudit } from '../cli/evidence-access';
+import { openEvidenceForAudit } from '../evidence/audit-access';
 import type { CliContext } from '../cli/context';
 import { formatRotationStatus } from '../cli/areas/rotation';
 import { RotationClient } from '../client/rotation-client';

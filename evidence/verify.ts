@@ -44,6 +44,8 @@ export interface VerifyResult {
   headHash?: string;
   /** Entries with unkeyed (v1, sha256) links: they prove nothing against a rewrite. */
   unkeyed: number;
+  /** Keyed entries whose links could not be checked: verified without the evidence key. */
+  uncheckedKeyed?: number;
   /** The earliest problem in the chain (lowest seq, else first line): the first bad record. */
   firstBad?: VerifyProblem;
   /** The authoritative anchor store's summary (the last one given: S3 when configured). */
@@ -109,6 +111,7 @@ function walk(text: string, ring: EvidenceKeyRing | undefined): ChainWalk {
   let firstKeyedSeq: number | undefined;
   let currentKey: string | undefined;
   const retired = new Map<string, number>();
+  let unchecked: { seq: number; line: number; count: number } | undefined;
 
   lines.forEach((raw, i) => {
     const line = i + 1;
@@ -137,7 +140,11 @@ function walk(text: string, ring: EvidenceKeyRing | undefined): ChainWalk {
       // canonicalJson recurses: a record nested thousands deep cannot be hashed, so it cannot be genuine.
       link = { ok: false, problem: `the record cannot be hashed (${err instanceof Error ? err.message : String(err)})` };
     }
-    if (!link.ok) at(link.problem);
+    if (!link.ok && !ring && e.v !== undefined) {
+      // Without the key every keyed link is unchecked: one problem for all of them, not one per line.
+      unchecked ??= { seq: e.seq, line, count: 0 };
+      unchecked.count++;
+    } else if (!link.ok) at(link.problem);
     // A key is never used again once another has replaced it: a later entry under a retired key was
     // made by someone holding only the old key.
     if (e.keyId !== undefined) {
@@ -174,10 +181,17 @@ function walk(text: string, ring: EvidenceKeyRing | undefined): ChainWalk {
     headHash = e.hash;
   });
 
+  if (unchecked) {
+    problems.unshift({
+      seq: unchecked.seq,
+      line: unchecked.line,
+      problem: `${unchecked.count} keyed link${unchecked.count === 1 ? '' : 's'} not checked: no evidence key (set SAFEGUARD_EVIDENCE_KEY_FILE or SAFEGUARD_EVIDENCE_KMS_KEYS, or --key-file)`,
+    });
+  }
   if (unterminated && lines.length > 0) {
     problems.push({ line: lines.length, problem: 'last line is not terminated by a newline (interrupted write?)' });
   }
-  const result: VerifyResult = { ok: problems.length === 0, entries, problems, unkeyed };
+  const result: VerifyResult = { ok: problems.length === 0, entries, problems, unkeyed, ...(unchecked ? { uncheckedKeyed: unchecked.count } : {}) };
   if (headHash !== undefined) result.headHash = headHash;
   return { result, bySeq, maxSeq, ...(firstKeyedSeq !== undefined ? { firstKeyedSeq } : {}) };
 }

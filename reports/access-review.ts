@@ -5,6 +5,7 @@
 import { maskAccessKeyId } from '../activities/reviews/findings';
 import { reviewerKey } from '../activities/reviews/routing';
 import { csvCell, csvDocument } from './csv';
+import { mdCell, mdTable } from './markdown';
 import type {
   BulkChoice,
   DecisionRecord,
@@ -341,12 +342,12 @@ function orderedTotals(t: ReportTotals): ReportTotals {
 
 export function renderReportMarkdown(r: ReviewReport): string {
   const out: string[] = [];
-  out.push(`# Access review ${md(r.reviewName)} (${md(r.reviewId)})`, '');
-  out.push(`- Started: ${md(r.startedAt)}`);
-  out.push(`- Ended: ${r.endedAt === undefined ? 'still running' : md(r.endedAt)}`);
-  if (r.outcome !== undefined) out.push(`- Outcome: ${md(r.outcome)}`);
-  out.push(`- Default action for undecided items: ${md(r.defaultAction)}`);
-  out.push(`- Accounts: ${r.accounts.map(md).join(', ') || 'none'}`, '');
+  out.push(`# Access review ${mdCell(r.reviewName)} (${mdCell(r.reviewId)})`, '');
+  out.push(`- Started: ${mdCell(r.startedAt)}`);
+  out.push(`- Ended: ${r.endedAt === undefined ? 'still running' : mdCell(r.endedAt)}`);
+  if (r.outcome !== undefined) out.push(`- Outcome: ${mdCell(r.outcome)}`);
+  out.push(`- Default action for undecided items: ${mdCell(r.defaultAction)}`);
+  out.push(`- Accounts: ${r.accounts.map(mdCell).join(', ') || 'none'}`, '');
 
   out.push('## Totals', '');
   const totalColumns = ['reviewer', 'escalated', 'finished', ...TOTAL_KEYS];
@@ -354,7 +355,7 @@ export function renderReportMarkdown(r: ReviewReport): string {
     ['all', '', r.endedAt ?? '', ...TOTAL_KEYS.map((k) => String(r.totals[k]))],
     ...r.reviewers.map((s) => [s.reviewer, s.escalated ? 'yes' : 'no', s.finishedAt ?? '', ...TOTAL_KEYS.map((k) => String(s.totals[k]))]),
   ];
-  out.push(...table(totalColumns, totalRows), '');
+  out.push(...mdTable(totalColumns, totalRows), '');
 
   const itemColumns = ['account', 'principal', 'type', 'findings', 'decision', 'decided by', 'decided at', 'reason', 'via', 'applied', 'verified'];
   const cells = (row: ReviewReportRow): string[] => [
@@ -371,24 +372,15 @@ export function renderReportMarkdown(r: ReviewReport): string {
     row.verified === undefined ? '' : row.verified ? 'yes' : `no${row.remaining.length > 0 ? `: ${row.remaining.join(', ')}` : ''}`,
   ];
   const exempt = r.rows.filter((row) => row.decision === 'exempt');
-  if (exempt.length > 0) out.push('## Exempt', '', ...table(itemColumns, exempt.map(cells)), '');
+  if (exempt.length > 0) out.push('## Exempt', '', ...mdTable(itemColumns, exempt.map(cells)), '');
   for (const s of r.reviewers) {
     const own = r.rows.filter((row) => row.reviewer === s.reviewer && row.decision !== 'exempt');
-    out.push(`## Reviewer ${md(s.reviewer)}${s.escalated ? ' (escalated)' : ''}`, '', ...table(itemColumns, own.map(cells)), '');
+    out.push(`## Reviewer ${mdCell(s.reviewer)}${s.escalated ? ' (escalated)' : ''}`, '', ...mdTable(itemColumns, own.map(cells)), '');
   }
   return out.join('\n');
 }
 
 const TOTAL_KEYS = ['items', 'flagged', 'kept', 'revoked', 'defaulted', 'undecided', 'exempt', 'applied', 'verified', 'failed'] as const;
-
-function table(columns: readonly string[], rows: string[][]): string[] {
-  return [`| ${columns.join(' | ')} |`, `|${columns.map(() => ' --- |').join('')}`, ...rows.map((cells) => `| ${cells.map(md).join(' | ')} |`)];
-}
-
-/** A Markdown table cell: a pipe would end the cell and a line break the row. */
-export function md(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r\n|\r|\n/g, '<br>');
-}
 
 function findingText(f: ReportFinding): string {
   return f.detail === undefined ? f.code : `${f.code}: ${f.detail}`;

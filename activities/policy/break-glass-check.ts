@@ -5,6 +5,7 @@
 import { canRequest, findPersonById, getRole } from '../../config/policy/lookup';
 import type { Policy } from '../../config/policy/types';
 import { looksLikeSecret } from '../../config/redact';
+import { unsafeCharacterIn } from '../../shared/terminal-text';
 import { roleSnapshotFor } from '../../client/request';
 import { fireDrillRoleSnapshot } from '../../client/fire-drill-client';
 import { FIRE_DRILL_REQUESTER, isFireDrillWorkflowOf } from '../../workflows/fire-drill/definitions';
@@ -64,6 +65,7 @@ export function checkBreakGlassInput(input: BreakGlassInput, policy: Policy, wor
   const reason = input.reason.trim();
   if (reason.length < role.reasonMinLength || reason.length > MAX_REASON_LENGTH) problems.push('reason length is outside the policy\'s limits');
   if (looksLikeSecret(input.reason) || (input.ticket !== undefined && looksLikeSecret(input.ticket))) problems.push('reason or ticket holds something shaped like a secret');
+  if (unsafeCharacterIn(input.reason) || (input.ticket !== undefined && unsafeCharacterIn(input.ticket))) problems.push('reason or ticket holds a control or bidi character');
   if (role.ticketRequired && !input.ticket && input.via !== 'drill') problems.push('the role requires a ticket');
   return { accepted: problems.length === 0, problems };
 }

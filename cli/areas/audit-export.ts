@@ -1,14 +1,13 @@
 // `safeguard audit export`: the period report for auditors, from the evidence store (reports/audit-export).
 // Exit codes as the other audit commands: 0 written, 1 evidence missing or unreadable, 2 bad arguments.
 // Everything is checked before anything is written, and --out is written whole or not at all.
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EXPORT_FORMATS, EvidenceMissingError, REPORT_KINDS, isReportKind, loadAuditExport, renderAuditExport } from '../../reports/audit-export';
 import type { ExportFormat } from '../../reports/audit-export';
 import type { EvidenceStore } from '../../evidence/store';
 import { parseIsoDate } from '../commands/audit';
+import { outFileProblem, writeFileAtomic } from '../out-file';
 import { out } from '../program';
 import type { Out } from '../program';
 
@@ -19,6 +18,9 @@ export interface AuditExportOptions {
   format?: string;
   dir?: string;
   out?: string;
+  /** The evidence key and the anchors' bucket, as `audit verify` takes them. */
+  keyFile?: string;
+  bucket?: string;
 }
 
 const DATE_HOWTO = 'expected an ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T09:30:00Z';
@@ -26,7 +28,7 @@ const DATE_HOWTO = 'expected an ISO 8601 date or time, e.g. 2026-01-31 or 2026-0
 export interface AuditExportDeps {
   now?: () => Date;
   /** Opens the store keyed and anchored as the writer is; default `new EvidenceStore(dir)`. */
-  openStore?: (dir: string) => Promise<EvidenceStore>;
+  openStore?: (dir: string, access: { keyFile?: string; bucket?: string }) => Promise<EvidenceStore>;
 }
 
 export async function runAuditExport(opts: AuditExportOptions, o: Out, deps: AuditExportDeps = {}): Promise<number> {
@@ -48,17 +50,15 @@ export async function runAuditExport(opts: AuditExportOptions, o: Out, deps: Aud
   if (opts.format === undefined) return bad(`--format is required: one of ${EXPORT_FORMATS.join(', ')}`);
   if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) return bad(`unknown --format ${JSON.stringify(opts.format.slice(0, 60))}: one of ${EXPORT_FORMATS.join(', ')}`);
   const format = opts.format as ExportFormat;
-  let target: string | undefined;
   if (opts.out !== undefined) {
-    target = path.resolve(opts.out);
-    const parent = await fs.stat(path.dirname(target)).catch(() => undefined);
-    if (!parent?.isDirectory()) return bad(`--out ${opts.out}: directory ${path.dirname(target)} does not exist`);
+    const problem = await outFileProblem(opts.out);
+    if (problem) return bad(problem);
   }
 
   let text: string;
   try {
     const dir = opts.dir ?? defaultEvidenceDir();
-    const store = deps.openStore ? await deps.openStore(dir) : undefined;
+    const store = deps.openStore ? await deps.openStore(dir, { ...(opts.keyFile ? { keyFile: opts.keyFile } : {}), ...(opts.bucket ? { bucket: opts.bucket } : {}) }) : undefined;
     const model = await loadAuditExport({ dir, from, to, kind: opts.kind ?? null, ...(deps.now ? { now: deps.now } : {}), ...(store ? { store } : {}) });
     text = renderAuditExport(model, format);
   } catch (err) {
@@ -66,17 +66,14 @@ export async function runAuditExport(opts: AuditExportOptions, o: Out, deps: Aud
     else o.stderr(`error: cannot read the evidence: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
-  if (target === undefined) {
+  if (opts.out === undefined) {
     o.stdout(text.trimEnd());
     return 0;
   }
   // Whole or nothing: a half-written report must never be mistaken for the period's.
-  const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await fs.writeFile(tmp, text, { encoding: 'utf8', mode: 0o640 });
-    await fs.rename(tmp, target);
+    await writeFileAtomic(opts.out, text, 0o640);
   } catch (err) {
-    await fs.unlink(tmp).catch(() => undefined);
     o.stderr(`error: cannot write ${opts.out}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
@@ -101,6 +98,8 @@ export function registerAuditExport(audit: Command, deps: AuditExportDeps = {}):
     .option('--format <format>', `${EXPORT_FORMATS.join(' | ')}`)
     .option('--dir <dir>', 'evidence directory (default $SAFEGUARD_EVIDENCE_DIR or .data/evidence)')
     .option('--out <file>', 'write the report to this file (default: standard output)')
+    .option('--key-file <file>', 'evidence key file, to verify the chain (default $SAFEGUARD_EVIDENCE_KEY_FILE / _KMS_KEYS, or a running dev stack\'s)')
+    .option('--bucket <bucket>', 'S3 bucket holding the anchors (default $SAFEGUARD_EVIDENCE_BUCKET)')
     .action(async (opts: AuditExportOptions) => {
       process.exitCode = await runAuditExport(opts, out, deps);
     });

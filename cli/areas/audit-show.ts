@@ -5,7 +5,6 @@
 // Exit codes: 0 ok, 1 not found / replay failed, 2 bad input (ids, paths, unparsable files).
 // The command functions take an output sink and their dependencies, so they are testable without a
 // stack; the registrars add them to the `audit` command they are given (cli/areas/audit.ts wires them).
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -15,12 +14,14 @@ import type { Timeline } from '../../client/audit-timeline';
 import { SafeguardError } from '../../client/errors';
 import { ConfigError } from '../../config/env';
 import { PolicyError } from '../../config/policy';
-import { dataConverterWithCodec, loadKeyFile } from '../../codec';
+import { KeyRingError, dataConverterWithCodec, loadKeyFile } from '../../codec';
 import { keyRingForProcess } from '../../codec/kms-keyring';
 import { HistoryFileError, historyFiles, readHistoryFile, replayHistories, silenceReplayLogs } from '../../worker/replay';
 import type { HistoryFile, ReplayOptions, ReplayOutcome } from '../../worker/replay';
+import { jsonForTerminal, safeForTerminal } from '../../shared/terminal-text';
 import { findRunningStack, openContext } from '../context';
 import type { CliContext } from '../context';
+import { outFileProblem, writeFileAtomic } from '../out-file';
 import { out as stdOut } from '../program';
 import type { Out } from '../program';
 
@@ -58,9 +59,13 @@ function evidenceDirFor(opts: { dir?: string }, ctx?: Pick<CliContext, 'sandbox'
   return opts.dir ?? ctx?.sandbox?.stack.evidenceDir ?? process.env.SAFEGUARD_EVIDENCE_DIR ?? path.join(process.env.SAFEGUARD_DATA_DIR ?? '.data', 'evidence');
 }
 
-/** Configuration errors are the operator's to fix (exit 2), not "Temporal is down". */
-function isConfigError(err: unknown): boolean {
-  return err instanceof ConfigError || err instanceof PolicyError;
+/**
+ * Configuration errors are the operator's to fix (exit 2), not "Temporal is down": a codec key that is
+ * missing or unreadable among them. Falling back to the evidence then would show a partial timeline
+ * as if the history were gone (docs/audit.md: a missing codec key is an error, never a fallback).
+ */
+function isConfigError(err: unknown): err is Error {
+  return err instanceof ConfigError || err instanceof PolicyError || err instanceof KeyRingError;
 }
 
 export async function runAuditShow(workflowId: string, opts: { runId?: string; json?: boolean; dir?: string }, deps: AuditShowDeps = defaultAuditDeps): Promise<number> {
@@ -71,7 +76,10 @@ export async function runAuditShow(workflowId: string, opts: { runId?: string; j
   try {
     ctx = await deps.openContext();
   } catch (err) {
-    if (isConfigError(err)) throw err;
+    if (isConfigError(err)) {
+      out.stderr(`error: ${err.message}`);
+      return 2;
+    }
     temporalError = err instanceof Error ? err.message : String(err);
   }
   let timeline: Timeline;
@@ -88,12 +96,16 @@ export async function runAuditShow(workflowId: string, opts: { runId?: string; j
       out.stderr(`error: ${err.message}`);
       return 1;
     }
+    if (isConfigError(err)) {
+      out.stderr(`error: ${err.message}`);
+      return 2;
+    }
     throw err;
   } finally {
     await ctx?.close();
   }
   if (timeline.source === 'evidence') out.stderr(`note: ${workflowId}: the timeline comes from evidence records, not the workflow history`);
-  out.stdout(opts.json ? JSON.stringify(timeline) : renderTimeline(timeline));
+  out.stdout(opts.json ? jsonForTerminal(timeline) : renderTimeline(timeline));
   return 0;
 }
 
@@ -132,18 +144,21 @@ export async function runAuditReplay(target: string, opts: { json?: boolean }, d
   return failed.length === 0 ? 0 : 1;
 }
 
+/** Workflow types, file names and error messages come from the history files: one line each, shown, never obeyed, by the terminal. */
+const shown = (text: string): string => safeForTerminal(text.replace(/\s+/g, ' '));
+
 export function formatReplay(r: ReplayOutcome): string {
-  const head = `${r.ok ? 'ok    ' : 'FAILED'}  ${r.workflowId} (${r.workflowType})  ${path.basename(r.file)}`;
+  const head = `${r.ok ? 'ok    ' : 'FAILED'}  ${shown(r.workflowId)} (${shown(r.workflowType)})  ${shown(path.basename(r.file))}`;
   if (!r.error) return head;
-  return `${head}\n        ${r.error.kind}${r.error.eventId !== undefined ? ` at event ${r.error.eventId}` : ''}: ${r.error.message.replace(/\s+/g, ' ').slice(0, 1000)}`;
+  return `${head}\n        ${r.error.kind}${r.error.eventId !== undefined ? ` at event ${r.error.eventId}` : ''}: ${shown(r.error.message.slice(0, 1000))}`;
 }
 
 export async function runExportHistory(workflowId: string, opts: { out: string; runId?: string }, deps: AuditShowDeps = defaultAuditDeps): Promise<number> {
   const { out } = deps;
   if (badId(workflowId, out) || (opts.runId !== undefined && badId(opts.runId, out))) return 2;
-  const dir = path.dirname(path.resolve(opts.out));
-  if (!fs.existsSync(dir)) {
-    out.stderr(`error: --out ${opts.out}: directory ${dir} does not exist`);
+  const problem = await outFileProblem(opts.out);
+  if (problem) {
+    out.stderr(`error: ${problem}`);
     return 2;
   }
   if (path.basename(opts.out).split('.')[0] !== workflowId) {
@@ -152,8 +167,9 @@ export async function runExportHistory(workflowId: string, opts: { out: string; 
   const ctx = await deps.openContext();
   try {
     const history = await ctx.temporal.workflow.getHandle(workflowId, opts.runId).fetchHistory();
-    // Payloads stay as Temporal stores them (encrypted): the file is no more readable than the history.
-    fs.writeFileSync(opts.out, historyToJSON(history), { mode: 0o600 });
+    // Payloads stay as Temporal stores them (encrypted), but who asked for what and when is readable:
+    // owner-only, even where a file of that name existed with a looser mode.
+    await writeFileAtomic(opts.out, historyToJSON(history), 0o600);
     out.stdout(`wrote ${history.events?.length ?? 0} events of ${workflowId} to ${opts.out}`);
     return 0;
   } catch (err) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { out } from '../program';
 import { runAuditList, runAuditVerify } from '../commands/audit';
-import { openEvidenceForAudit } from '../evidence-access';
+import { openEvidenceForAudit } from '../../evidence/audit-access';
 import { registerAuditExport } from './audit-export';
 import { registerAuditReplay, registerAuditShow } from './audit-show';
 
@@ -33,7 +33,7 @@ export function register(program: Command): void {
       process.exitCode = await runAuditList(evidenceDir(o), o, out);
     });
   // The export verifies the chain keyed and anchored, as `audit verify` does.
-  registerAuditExport(audit, { openStore: async (dir) => (await openEvidenceForAudit({ dir })).store });
+  registerAuditExport(audit, { openStore: async (dir, access) => (await openEvidenceForAudit({ dir, ...access })).store });
   registerAuditShow(audit);
   registerAuditReplay(audit);
 }

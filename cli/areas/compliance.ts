@@ -28,6 +28,7 @@ interface Opts {
   until?: string;
   account?: string[];
   dir?: string;
+  keyFile?: string;
   skipAws?: boolean;
   failOn?: FailOn;
   output?: string;
@@ -42,6 +43,7 @@ export function register(program: Command): void {
     .option('--until <date>', 'end of the evidence period (default now)')
     .option('--account <id>', 'check only this policy account (repeatable)', arg<string[]>((t, prev) => parseAccountId(t, prev ?? [])))
     .option('--dir <dir>', "evidence directory (default: the running stack's, else SAFEGUARD_EVIDENCE_DIR, else .data/evidence)")
+    .option('--key-file <file>', 'evidence key file, to verify the chain (default $SAFEGUARD_EVIDENCE_KEY_FILE / _KMS_KEYS, or a running dev stack\'s)')
     .option('--skip-aws', 'do not query AWS: the AWS rows say "not checked"')
     .addOption(new Option('--fail-on <level>', `exit 1 when a row is ${FAIL_ON.join(' or ')} (noncompliant: non-compliant rows; not-checked: those and unchecked rows)`).argParser(arg((t) => parseFailOn(t))))
     .option('--output <file>', 'write the report to this file instead of standard output')
@@ -53,7 +55,7 @@ export function register(program: Command): void {
         // The period first: bad dates start nothing.
         const period = resolvePeriod(o.since, o.until, new Date());
         const { generateCompliance } = await import('../../compliance/generate');
-        report = await generateCompliance({ period, ...(o.account ? { accounts: o.account } : {}), ...(o.dir ? { dir: o.dir } : {}), ...(o.skipAws ? { skipAws: true } : {}) });
+        report = await generateCompliance({ period, ...(o.account ? { accounts: o.account } : {}), ...(o.dir ? { dir: o.dir } : {}), ...(o.keyFile ? { keyFile: o.keyFile } : {}), ...(o.skipAws ? { skipAws: true } : {}) });
       } catch (err) {
         if (err instanceof ComplianceArgumentError) {
           out.stderr(`safeguard compliance: ${err.message}`);

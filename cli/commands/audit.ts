@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { EVIDENCE_FILE, EvidenceStore } from '../../evidence/store';
 import type { EvidenceEntry, ListFilter, VerifyProblem, VerifyResult } from '../../evidence/store';
-import type { EvidenceAccess } from '../evidence-access';
+import type { EvidenceAccess } from '../../evidence/audit-access';
+import { safeForTerminal } from '../../shared/terminal-text';
 
 export interface AuditOutput {
   stdout(s: string): void;
@@ -49,7 +50,8 @@ export async function runAuditVerify(target: string | EvidenceAccess, opts: { js
   }
   if (result.firstBad) out.stdout(`first bad record: ${describeProblem(result.firstBad)}`);
   for (const p of result.problems) out.stdout(describeProblem(p));
-  out.stderr(`evidence: chain BROKEN — ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.entries} entries; ${anchored}`);
+  const verdict = result.uncheckedKeyed !== undefined && result.problems.length === 1 ? 'NOT VERIFIED (no evidence key)' : 'chain BROKEN';
+  out.stderr(`evidence: ${verdict} — ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'} in ${result.entries} entries; ${anchored}`);
   return 1;
 }
 
@@ -57,7 +59,8 @@ function describeProblem(p: VerifyProblem): string {
   const where = p.line > 0 ? `${EVIDENCE_FILE}:${p.line}: ` : '';
   const seq = p.seq !== undefined ? `seq ${p.seq}: ` : '';
   const what = p.workflowId !== undefined ? `workflow ${p.workflowId}: ` : p.id !== undefined ? `record ${p.id}: ` : '';
-  return `${where}${seq}${what}${p.problem}`;
+  // Ids and workflow ids come from the file being verified: a tampered line must not drive the terminal.
+  return safeForTerminal(`${where}${seq}${what}${p.problem}`);
 }
 
 export async function runAuditList(
@@ -106,7 +109,7 @@ export function formatEntry(e: EvidenceEntry): string {
     .filter((k) => e.record[k] !== undefined && e.record[k] !== null)
     .map((k) => `${k}=${summaryValue(e.record[k])}`)
     .join(' ');
-  return [String(e.seq).padStart(6), e.at, e.kind, e.id, summary].filter((s) => s !== '').join('  ');
+  return safeForTerminal([String(e.seq).padStart(6), e.at, e.kind, e.id, summary].filter((s) => s !== '').join('  '));
 }
 
 function summaryValue(v: unknown): string {

@@ -1,5 +1,6 @@
 // The text form of a timeline, for a person: a header (who asked, for what, why, how it ended) and
 // one line per entry with its UTC time and offset from the start, details indented below it.
+import { safeForTerminal } from '../../shared/terminal-text';
 import { formatDuration } from './from-history';
 import type { Timeline, TimelineEntry } from './types';
 
@@ -8,6 +9,15 @@ const MAX_VALUE_CHARS = 300;
 
 export function formatOffset(ms: number): string {
   return ms < 0 ? `-${formatDuration(-ms)}` : `+${formatDuration(ms)}`;
+}
+
+/**
+ * Every printed line passes here: the values in it (reasons, names, client identities, AWS results)
+ * come from histories and evidence, so a line break in one would forge a line of the timeline and a
+ * control character would drive the auditor's terminal.
+ */
+function terminalLine(line: string): string {
+  return safeForTerminal(line.replace(/\r\n|[\r\n\u2028\u2029]/g, ' '));
 }
 
 function oneLine(v: unknown): string {
@@ -58,5 +68,5 @@ export function renderTimeline(t: Timeline): string {
     for (const rec of t.records) lines.push(`  #${rec.seq} ${rec.at} ${rec.kind} ${rec.id} ${rec.hash}`);
   }
   if (t.redactions && t.redactions.length > 0) lines.push(`secret-shaped values removed at: ${t.redactions.join(', ')}`);
-  return lines.join('\n');
+  return lines.map(terminalLine).join('\n');
 }

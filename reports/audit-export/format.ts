@@ -49,8 +49,16 @@ export function chainText(m: AuditExport): string {
   return c.anchors === null ? verdict : `${verdict}; anchors ${anchorsText(c.anchors)}`;
 }
 
+/** `7 in s3://bucket/anchors/ (last seq 7); 7 in local:…`: each anchor store the chain was compared with (evidence/verify.ts AnchorSummary). */
 function anchorsText(a: unknown): string {
-  const text = typeof a === 'string' ? a : JSON.stringify(a) ?? String(a);
+  const stores = (a as { stores?: unknown })?.stores;
+  const list = Array.isArray(stores) ? stores : [a];
+  const text = list
+    .map((x) => {
+      const s = x as { where?: unknown; count?: unknown; lastSeq?: unknown };
+      return typeof s?.where === 'string' ? `${String(s.count)} in ${s.where} (last seq ${String(s.lastSeq)})` : JSON.stringify(x);
+    })
+    .join('; ');
   return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
 

@@ -21,7 +21,7 @@ import { playOnOwnStack } from '../../dev/demo-plays';
 import type { Played } from '../../dev/demo-plays';
 import { REPO_ROOT } from '../../dev/temporal-server';
 import { EvidenceStore } from '../../evidence/store';
-import { openEvidenceForAudit } from '../../cli/evidence-access';
+import { openEvidenceForAudit } from '../../evidence/audit-access';
 import { DEV_EVIDENCE_KEY_FILE } from '../../config/stack-file';
 import { isReportKind } from '../../reports/audit-export';
 

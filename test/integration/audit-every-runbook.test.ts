@@ -13,7 +13,7 @@ import { playOnOwnStack } from '../../dev/demo-plays';
 import type { Played, PlayedRun } from '../../dev/demo-plays';
 import { REPO_ROOT } from '../../dev/temporal-server';
 import { EvidenceStore } from '../../evidence/store';
-import { openEvidenceForAudit } from '../../cli/evidence-access';
+import { openEvidenceForAudit } from '../../evidence/audit-access';
 import { DEV_EVIDENCE_KEY_FILE } from '../../config/stack-file';
 import type { AuditExport, RunRow } from '../../reports/audit-export';
 import { maskAccessKeyId } from '../../activities/reviews/findings';

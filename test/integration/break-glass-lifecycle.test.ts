@@ -1,6 +1,6 @@
 // The break-glass lifecycle end to end through the CLI's code paths, against the integration stack:
 // Temporal dev server + AWS sandbox + the worker process on task queue 'safeguard'.
-import { openEvidenceForAudit } from '../../cli/evidence-access';
+import { openEvidenceForAudit } from '../../evidence/audit-access';
 import { approve, deny, requestAccess, revoke, status } from '../../cli/commands/breakglass';
 import { SafeguardError } from '../../client/errors';
 import { sandboxControl } from '../../sandbox';

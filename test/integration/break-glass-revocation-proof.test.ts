@@ -10,7 +10,7 @@ import { approve, requestAccess, revoke, status } from '../../cli/commands/break
 import { callerCredentials } from '../../cli/identity';
 import { BreakGlassClient } from '../../client/break-glass-client';
 import { buildBreakGlassInput } from '../../client/request';
-import { openEvidenceForAudit } from '../../cli/evidence-access';
+import { openEvidenceForAudit } from '../../evidence/audit-access';
 import { loadPolicyFile } from '../../config/policy';
 import { getRole } from '../../config/policy/lookup';
 import { sandboxControl } from '../../sandbox';

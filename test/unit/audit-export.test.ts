@@ -9,7 +9,7 @@ import { FIGURES, REPORT_KINDS, loadAuditExport, renderAuditCsv, renderAuditHtml
 import type { AuditExport, RunRow } from '../../reports/audit-export';
 import { csvCell, csvDocument, csvRow } from '../../reports/csv';
 import { esc } from '../../reports/audit-export/html';
-import { mdCell } from '../../reports/audit-export/markdown';
+import { mdCell } from '../../reports/markdown';
 
 // Records shaped as the workflows write them (break-glass.workflow.ts finish(), reconcile.workflow.ts,
 // RunbookRun.finish() builders of each kind), trimmed of what the report does not read.
@@ -248,6 +248,45 @@ describe('renderers', () => {
     expect(csvDocument(['h'], [['1'], ['2']])).toBe('h\r\n1\r\n2\r\n');
   });
 
+  it('CSV: a formula after leading whitespace is neutralised, and a field with ; is quoted', () => {
+    expect(csvCell(' =cmd')).toBe("' =cmd");
+    expect(csvCell('\u00a0 +1')).toBe("'\u00a0 +1");
+    expect(csvCell('a;b')).toBe('"a;b"');
+    expect(csvCell('x;=cmd')).toBe(`"x;'=cmd"`);
+    expect(csvCell('a = b; c')).toBe('"a = b; c"');
+  });
+
+  /** How a spreadsheet splits a CSV into cells: quotes count only when they open a field (Excel). */
+  function spreadsheetCells(csv: string, separator: ',' | ';'): string[] {
+    const cells: string[] = [];
+    let i = 0;
+    while (i < csv.length) {
+      let cell = '';
+      if (csv[i] === '"') {
+        for (i++; i < csv.length; i++) {
+          if (csv[i] === '"' && csv[i + 1] === '"') {
+            cell += '"';
+            i++;
+          } else if (csv[i] === '"') break;
+          else cell += csv[i];
+        }
+        i++;
+      }
+      for (; i < csv.length && csv[i] !== separator && csv[i] !== '\r' && csv[i] !== '\n'; i++) cell += csv[i];
+      cells.push(cell);
+      i++;
+      if (csv[i - 1] === '\r' && csv[i] === '\n') i++;
+    }
+    return cells;
+  }
+
+  it.each([',', ';'] as const)('CSV: no cell a spreadsheet with separator %j reads starts a formula, in any column', (separator) => {
+    const hostile = [' =cmd|\' /C calc\'!A0', 'x;=cmd|\' /C calc\'!A0', 'ok; -2+3', 'line\n=1+1', 'a,"b;@SUM(1)', '\t\t=1', 'plain; text'];
+    const csv = csvDocument(['kind', 'reason', 'requester'], hostile.map((h) => ['break-glass', h, h]));
+    const formulas = spreadsheetCells(csv, separator).filter((c) => /^\s*[=+\-@]/.test(c));
+    expect(formulas).toEqual([]);
+  });
+
   it('HTML: one self-contained file, every value escaped, nothing to load', async () => {
     const html = renderAuditHtml(await hostileModel());
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|src=|href=/i);
@@ -326,6 +365,42 @@ describe('safeguard audit export', () => {
     expect(o.err.join('\n')).toMatch(message);
     expect(o.out).toEqual([]);
     expect(fs.existsSync(outFile)).toBe(false);
+  });
+
+  it('refuses a directory as --out up front (exit 2), reading no evidence and writing nothing', async () => {
+    await store();
+    const target = path.join(dir, 'reports');
+    fs.mkdirSync(target);
+    const before = fs.readdirSync(dir).sort();
+    const { o, sinkOut } = sink();
+    const opened: string[] = [];
+    const code = await runAuditExport(args({ format: 'html', out: target }), sinkOut, {
+      openStore: async (d) => {
+        opened.push(d);
+        return new EvidenceStore(d);
+      },
+    });
+    expect(code).toBe(2);
+    expect(o.err.join('\n')).toContain(`--out ${target} is a directory: name the file to write`);
+    expect(o.out).toEqual([]);
+    expect(opened).toEqual([]);
+    expect(fs.readdirSync(dir).sort()).toEqual(before);
+    expect(fs.readdirSync(target)).toEqual([]);
+  });
+
+  it('opens the store with the --key-file and --bucket it was given, and shows the keyed verdict', async () => {
+    await store();
+    const { sinkOut } = sink();
+    const given: unknown[] = [];
+    const outFile = path.join(dir, 'r.json');
+    const code = await runAuditExport({ ...args({ format: 'json', out: outFile }), keyFile: '/keys/e.json', bucket: 'evidence-bucket' }, sinkOut, {
+      openStore: async (d, access) => {
+        given.push(access);
+        return new EvidenceStore(d);
+      },
+    });
+    expect(code).toBe(0);
+    expect(given).toEqual([{ keyFile: '/keys/e.json', bucket: 'evidence-bucket' }]);
   });
 
   it('requires --from, --to and --format', async () => {

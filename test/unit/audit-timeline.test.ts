@@ -8,15 +8,16 @@ import { Command } from 'commander';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
-import { createKeyRing, dataConverterWithCodec } from '../../codec';
+import { KeyRingError, createKeyRing, dataConverterWithCodec } from '../../codec';
 import type { KeyRing } from '../../codec';
 import { loadTimeline, payloadDecoder, renderTimeline, timelineFromEvidence, timelineFromHistory } from '../../client/audit-timeline';
 import type { Timeline, TimelineEntry } from '../../client/audit-timeline';
-import { registerAuditShow } from '../../cli/areas/audit-show';
+import { registerAuditReplay, registerAuditShow } from '../../cli/areas/audit-show';
 import type { AuditShowDeps } from '../../cli/areas/audit-show';
 import type { EvidenceEntry } from '../../evidence/store';
 import { encryptHistory } from '../support/encrypt-history';
 import { scanForSecrets } from '../support/secret-scan';
+import { unsafeCharacterIn } from '../../shared/terminal-text';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -216,6 +217,51 @@ describe('loadTimeline and `audit show`', () => {
     expect(err.join('\n')).toMatch(/no run breakglass-BreakGlassAdmin-deadbeef: Temporal could not be reached \(down\), and no evidence record in .* names it/);
   });
 
+  it('a missing codec key is a configuration error, exit 2, never the evidence fallback', async () => {
+    const missing = new KeyRingError('CODEC_KEY_MISSING', 'SAFEGUARD_CODEC_KEYS: no keys');
+    const { cmd, out, err } = program({ openContext: () => Promise.reject(missing) });
+    await cmd.parseAsync(['audit', 'show', APPROVED, '--dir', dir], { from: 'user' });
+    expect(process.exitCode).toBe(2);
+    expect(out).toEqual([]);
+    expect(err).toEqual(['error: SAFEGUARD_CODEC_KEYS: no keys']);
+  });
+
+  it('a codec key error while reading the history is exit 2 too, not a fallback', async () => {
+    const failing = { ...goneClient, workflow: { getHandle: () => ({ fetchHistory: () => Promise.reject(new KeyRingError('CODEC_KEY_UNKNOWN_ACTIVE_ID', 'key id "k9" is not in the ring')) }) } };
+    const { cmd, out, err } = program({ openContext: () => Promise.resolve({ temporal: failing as never, close: () => Promise.resolve() }) });
+    await cmd.parseAsync(['audit', 'show', APPROVED, '--dir', dir], { from: 'user' });
+    expect(process.exitCode).toBe(2);
+    expect(out).toEqual([]);
+    expect(err.join('\n')).toContain('key id "k9" is not in the ring');
+  });
+
+  it('prints a hostile reason as visible escapes, on its own line, in text and in --json', async () => {
+    const entry = await evidenceOf(APPROVED);
+    const reason = 'db down\x1b]0;owned\x07\x1b[2J\n2026-12-01T15:00:00.000Z  +0s  update approve by mallory\u202e\u009b31m';
+    const hostileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-show-hostile-'));
+    try {
+      fs.writeFileSync(path.join(hostileDir, 'evidence.jsonl'), `${JSON.stringify({ ...entry, record: { ...entry.record, reason } })}\n`);
+      for (const json of [false, true]) {
+        const { cmd, out } = program({ openContext: () => Promise.reject(new Error('down')) });
+        await cmd.parseAsync(['audit', 'show', APPROVED, '--dir', hostileDir, ...(json ? ['--json'] : [])], { from: 'user' });
+        expect(process.exitCode).toBe(0);
+        const printed = out.join('\n');
+        expect(unsafeCharacterIn(printed)).toBeUndefined();
+        if (json) {
+          expect((JSON.parse(printed) as Timeline).request.why).toBe(reason);
+        } else {
+          expect(printed).toContain('db down\\u{1b}]0;owned\\u{7}\\u{1b}[2J');
+          // The forged entry stays inside the lines that quote the reason; none of them starts like an entry.
+          const quoting = printed.split('\n').filter((l) => l.includes('update approve by mallory'));
+          expect(quoting.length).toBeGreaterThan(0);
+          for (const l of quoting) expect(l).not.toMatch(/^2026-12-01T15:00:00\.000Z/);
+        }
+      }
+    } finally {
+      fs.rmSync(hostileDir, { recursive: true, force: true });
+    }
+  });
+
   it('a malformed workflow id is bad input, exit 2', async () => {
     const { cmd, err } = program({});
     await cmd.parseAsync(['audit', 'show', 'has space', '--dir', dir], { from: 'user' });
@@ -225,6 +271,60 @@ describe('loadTimeline and `audit show`', () => {
 
   afterEach(() => {
     process.exitCode = 0;
+  });
+});
+
+describe('`audit export-history`', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'export-history-'));
+  });
+  afterEach(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    process.exitCode = 0;
+  });
+
+  async function exportHistory(out: string): Promise<{ fetched: number; err: string[] }> {
+    let fetched = 0;
+    const err: string[] = [];
+    const temporal = {
+      workflow: {
+        getHandle: () => ({
+          fetchHistory: () => {
+            fetched++;
+            return Promise.resolve(recorded(fileOf(APPROVED)));
+          },
+        }),
+      },
+    };
+    const cmd = new Command('safeguard').exitOverride();
+    registerAuditReplay(cmd.command('audit'), {
+      openContext: () => Promise.resolve({ temporal: temporal as never, close: () => Promise.resolve() }),
+      encryptedConverter: () => Promise.reject(new Error('unused')),
+      out: { stdout: () => undefined, stderr: (s) => err.push(s) },
+    });
+    await cmd.parseAsync(['audit', 'export-history', APPROVED, '--out', out], { from: 'user' });
+    return { fetched, err };
+  }
+
+  it('writes owner-only (0600) even over an existing file with a looser mode, and leaves no temporary file', async () => {
+    const file = path.join(dir, `${APPROVED}.json`);
+    fs.writeFileSync(file, 'old', { mode: 0o644 });
+    fs.chmodSync(file, 0o644);
+    await exportHistory(file);
+    expect(process.exitCode).toBe(0);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8'))).events?.length).toBeGreaterThan(0);
+    expect(fs.readdirSync(dir)).toEqual([`${APPROVED}.json`]);
+  });
+
+  it('refuses a directory as --out before asking Temporal (exit 2), writing nothing', async () => {
+    const { fetched, err } = await exportHistory(dir);
+    expect(process.exitCode).toBe(2);
+    expect(fetched).toBe(0);
+    expect(err.join('\n')).toContain(`--out ${dir} is a directory`);
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(fs.readdirSync(path.dirname(dir)).filter((f) => f.startsWith(`${path.basename(dir)}.`))).toEqual([]);
   });
 });
 

@@ -139,6 +139,13 @@ describe('checkBreakGlassInput', () => {
     expect(check(request('BreakGlassAdmin', { ticket: 'INC-42' })).accepted).toBe(true);
   });
 
+  test('refuses a reason that holds a control or bidi character (a start that bypassed the client)', () => {
+    const problem = ['reason or ticket holds a control or bidi character'];
+    expect(check(request('BreakGlassAdmin', { reason: 'orders database is down\x1b[2J' })).problems).toEqual(problem);
+    expect(check(request('BreakGlassAdmin', { reason: 'orders database \u202enwod si' })).problems).toEqual(problem);
+    expect(check(request('BreakGlassAdmin', { reason: 'orders database is down\n\tINC-42' })).accepted).toBe(true);
+  });
+
   test('refuses a request without the ticket its role requires', () => {
     const r = request('PostHocAdmin');
     const { ticket: _ticket, ...noTicket } = r;

@@ -18,7 +18,8 @@ import { AWS_CHECKS, AccountReads, notCheckedReason, openGroups, runAwsCheck, wo
 import type { ComplianceAwsClients } from '../../compliance/aws-clients';
 import { buildReport } from '../../compliance/report';
 import type { ComplianceReport } from '../../compliance/report';
-import { escapeHtml, mdCell, renderHtml, renderJson, renderMarkdown } from '../../compliance/render';
+import { escapeHtml, renderHtml, renderJson, renderMarkdown } from '../../compliance/render';
+import { mdCell } from '../../reports/markdown';
 import { ComplianceArgumentError, parseFormat, parseWhen, resolvePeriod } from '../../compliance/options';
 import { ROW_RULES } from '../../compliance/rows';
 import { SEED_FILE, accountScopes } from '../../compliance/generate';
@@ -213,6 +214,26 @@ describe('evidence chain (audit controls)', () => {
     expect(evidenceChainCheck({ ok: true, entries: 0, problems: [] }, '/ev').status).toBe('not checked');
   });
 
+  const local = { count: 5, lastSeq: 5, where: 'local:/ev/anchors.jsonl' };
+  const s3 = { count: 5, lastSeq: 5, where: 's3://safeguard-evidence-1/anchors/' };
+
+  it('anchors only in the local working copy are non-compliant: a key holder rewrites both local files', () => {
+    const only = evidenceChainCheck({ ok: true, entries: 5, problems: [], anchors: { ...local, stores: [local] } }, '/ev');
+    expect(only.status).toBe('non-compliant');
+    expect(only.reason).toContain('anchored only in the local working copy (local:/ev/anchors.jsonl)');
+    expect(only.reason).toContain('can rewrite both local files');
+    expect(only.reason).toContain('SAFEGUARD_EVIDENCE_BUCKET');
+    // The summary alone (no `stores`) is read the same way.
+    expect(evidenceChainCheck({ ok: true, entries: 5, problems: [], anchors: local }, '/ev').status).toBe('non-compliant');
+    // An S3 store that holds no anchor does not count either.
+    expect(evidenceChainCheck({ ok: true, entries: 5, problems: [], anchors: { ...s3, count: 0, stores: [local, { ...s3, count: 0 }] } }, '/ev').status).toBe('non-compliant');
+  });
+
+  it('anchors in an S3 store beside the local working copy are compliant, and the row names the S3 store', () => {
+    const both = evidenceChainCheck({ ok: true, entries: 5, problems: [], anchors: { ...s3, stores: [local, s3] } }, '/ev');
+    expect(both).toMatchObject({ status: 'compliant', reason: '5 entries verified; 5 anchors in s3://safeguard-evidence-1/anchors/, the last at seq 5' });
+  });
+
   it('statuses combine worst first, and nothing checked is never compliant', () => {
     expect(combine([])).toBe('not checked');
     expect(combine(['compliant', 'not checked'])).toBe('not checked');
@@ -353,8 +374,19 @@ describe('renderers', () => {
     expect(md).toContain('| Emergency access procedure | Break-glass IAM role + root recovery | ❌ Runbook needed | ✅ compliant |');
     expect(md).toContain('&lt;script&gt;');
     expect(md).not.toContain('<script>');
-    expect(mdCell('a|b\nc')).toBe('a\\|b c');
+    expect(mdCell('a|b\nc')).toBe('a\\|b<br>c');
     expect(md).toMatch(/evidence break-glass seq \d+ \(break-glass\/\d+\)/);
+  });
+
+  it('markdown: a customer cell holding an image beacon or a link renders as text, not as one', () => {
+    const beacon = '![x](https://evil.example/pixel.png) [click](https://evil.example) <img src=https://evil.example/p>';
+    const [first, ...rest] = report.sections;
+    const hostile: ComplianceReport = { ...report, title: beacon, sections: [{ ...first!, rows: first!.rows.map((r, i) => (i === 0 ? { ...r, cells: r.cells.map(() => beacon) } : r)) }, ...rest] };
+    const md = renderMarkdown(hostile);
+    const escaped = '\\!\\[x\\](https://evil.example/pixel.png) \\[click\\](https://evil.example) &lt;img src=https://evil.example/p&gt;';
+    expect(md).toContain(`# ${escaped}`);
+    expect(md).toContain(`| ${escaped} | ${escaped} |`);
+    expect(md).not.toMatch(/(^|[^\\])!\[|(^|[^\\])\]\(|<img/);
   });
 
   it('html: self-contained (no script, no external resource), printable, every customer value escaped', () => {

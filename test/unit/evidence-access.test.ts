@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateKeyFile } from '../../codec/keyring';
-import { openEvidenceForAudit } from '../../cli/evidence-access';
+import { openEvidenceForAudit } from '../../evidence/audit-access';
 
 let data: string;
 let evidenceDir: string;

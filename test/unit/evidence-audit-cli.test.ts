@@ -104,3 +104,18 @@ describe('parseIsoDate', () => {
     expect(parseIsoDate('2026-02-29')).toBeUndefined();
   });
 });
+
+describe('terminal safety', () => {
+  it('prints ids and records from a tampered file with control characters escaped', async () => {
+    const store = new EvidenceStore(dir);
+    await store.append({ id: 'ok', kind: 'k', record: { n: 1 } });
+    const lines = (await fs.readFile(path.join(dir, 'evidence.jsonl'), 'utf8')).split('\n').filter((l) => l !== '');
+    const bad = JSON.parse(lines[0]!) as Record<string, unknown>;
+    await fs.appendFile(path.join(dir, 'evidence.jsonl'), `${JSON.stringify({ ...bad, seq: 2, id: 'x\u001b[2J\u202e', record: { outcome: '\u001b]8;;http://evil\u0007' } })}\n`);
+    expect(await runAuditVerify(dir, {}, out.sink)).toBe(1);
+    expect(await runAuditList(dir, {}, out.sink)).toBe(0);
+    const printed = out.stdout.join('\n');
+    expect(printed).not.toMatch(/[\u001b\u0007\u202e]/);
+    expect(printed).toContain('x\\u{1b}[2J\\u{202e}');
+  });
+});

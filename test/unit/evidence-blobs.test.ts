@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { REDACTED } from '../../config/redact';
-import { BlobError, BlobStore } from '../../evidence/blobs';
+import { BlobError, BlobStore, MAX_BLOB_BYTES } from '../../evidence/blobs';
 
 // Shaped like an AWS secret access key (AWS's documentation example); never a real one.
 const SECRET_SHAPED = ['wJalrXUtnFEMI', 'K7MDENG', 'bPxRfiCYEXAMPLEKEY'].join('/');
@@ -100,6 +100,28 @@ describe('BlobStore', () => {
     ['an empty string', ''],
   ])('refuses %s as a reference (BLOB_INVALID_REF) without reading anything', async (_what, sha256) => {
     expect(await codeOf(new BlobStore(dir).get({ sha256 }))).toBe('BLOB_INVALID_REF');
+  });
+
+  it('refuses a gzip bomb planted under a blob name (BLOB_CORRUPT) without inflating it past the limit', async () => {
+    const limit = 1024 * 1024;
+    const store = new BlobStore(dir, { maxBytes: limit });
+    // 8 MiB of one byte compresses to about 8 KB: the shape of the 1.5 MB file that inflated to 3 GB.
+    const bomb = gzipSync(Buffer.alloc(8 * limit, 0x20));
+    expect(bomb.length).toBeLessThan(limit / 64);
+    const sha256 = 'c'.repeat(64);
+    fs.mkdirSync(path.dirname(fileOf(store, sha256)), { recursive: true });
+    fs.writeFileSync(fileOf(store, sha256), bomb);
+    const err = await store.get({ sha256 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BlobError);
+    expect(err).toMatchObject({ code: 'BLOB_CORRUPT', message: `blob ${sha256} was changed: it inflates to more than ${limit} bytes (a blob Safeguard writes is far smaller)` });
+  });
+
+  it('reads a blob up to the limit, and defaults the limit to 256 MiB', async () => {
+    const value = { rows: 'x'.repeat(1000) };
+    const ref = await new BlobStore(dir).put(value, 'rows');
+    expect(await new BlobStore(dir, { maxBytes: ref.bytes }).get(ref)).toEqual(value);
+    expect(await codeOf(new BlobStore(dir, { maxBytes: ref.bytes - 1 }).get(ref))).toBe('BLOB_CORRUPT');
+    expect(MAX_BLOB_BYTES).toBe(256 * 1024 * 1024);
   });
 
   it('redacts a secret-shaped string before storing it, and names the blob by what was stored', async () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { SafeguardError } from '../../client/errors';
-import { assertWorkflowId, buildBreakGlassInput } from '../../client/request';
+import { assertFreeText, assertWorkflowId, buildBreakGlassInput } from '../../client/request';
 import { loadPolicyFile } from '../../config/policy';
 
 const policy = loadPolicyFile(path.join(__dirname, '../../examples/policy.yaml'));
@@ -64,8 +64,36 @@ describe('buildBreakGlassInput', () => {
     expect(codeOf(() => buildBreakGlassInput(policy, { ...ok, reason }))).toBe(code);
   });
 
+  it.each([
+    ['an ESC sequence', 'db down\x1b[2J\x1b]0;all approved\x07', 'U+001B at position 8'],
+    ['a carriage return', 'db down, approved by bob\roverwritten', 'U+000D at position 25'],
+    ['a C1 CSI', 'orders database \u009b31m is down', 'U+009B at position 17'],
+    ['DEL', 'orders database is down\x7f', 'U+007F at position 24'],
+    ['a bidi override', 'orders database \u202edown si', 'U+202E at position 17'],
+    ['a bidi isolate', 'orders database is \u2066down\u2069', 'U+2066 at position 20'],
+  ])('refuses a reason with %s, naming the character and where it is', (_what, reason, where) => {
+    expect(() => buildBreakGlassInput(policy, { ...ok, reason })).toThrow(expect.objectContaining({ code: 'CONTROL_CHARACTER_IN_TEXT', message: expect.stringContaining(`the reason contains a control or bidi character (${where})`) }));
+  });
+
+  it('accepts a reason over several lines, with tabs', () => {
+    expect(buildBreakGlassInput(policy, { ...ok, reason: 'orders database is down\n\tsee the incident channel' }, 'abcdef12').reason).toBe('orders database is down\n\tsee the incident channel');
+  });
+
   it('refuses a ticket with characters that could mislead a reader', () => {
     expect(codeOf(() => buildBreakGlassInput(policy, { ...ok, ticket: '<!channel> INC 1' }))).toBe('INVALID_TICKET');
+  });
+});
+
+describe('assertFreeText (every comment, reason and note a person types)', () => {
+  it('refuses control and bidi characters with the field named', () => {
+    expect(() => assertFreeText('comment', 'lgtm\u2067')).toThrow(expect.objectContaining({ code: 'CONTROL_CHARACTER_IN_TEXT', message: expect.stringMatching(/^the comment contains a control or bidi character \(U\+2067 at position 5\)/) }));
+    expect(() => assertFreeText('note', 'paused\x1b[8m')).toThrow(expect.objectContaining({ code: 'CONTROL_CHARACTER_IN_TEXT' }));
+  });
+
+  it('still refuses secrets first, and accepts plain text or nothing', () => {
+    expect(codeOf(() => assertFreeText('reason', 'key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\x1b'))).toBe('SECRET_IN_TEXT');
+    expect(codeOf(() => assertFreeText('reason', 'approved after a call with carol'))).toBeUndefined();
+    expect(codeOf(() => assertFreeText('reason', undefined))).toBeUndefined();
   });
 });
 

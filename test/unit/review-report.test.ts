@@ -1,7 +1,8 @@
 // The access review report: one row per item saying who decided what and when, what the default
 // action did, what each revocation changed and whether it was verified; totals that add up; and
 // CSV, JSON and Markdown that survive hostile cell contents.
-import { buildReviewReport, csvCell, md, renderReportCsv, renderReportJson, renderReportMarkdown, type ReviewReportInput } from '../../reports/access-review';
+import { buildReviewReport, csvCell, renderReportCsv, renderReportJson, renderReportMarkdown, type ReviewReportInput } from '../../reports/access-review';
+import { mdCell } from '../../reports/markdown';
 import type { Finding, ReviewItem, RevocationReceipt } from '../../workflows/access-review/inventory';
 
 const A = '111111111111';
@@ -192,6 +193,8 @@ describe('renderReportCsv', () => {
     expect(csvCell('\t=1')).toBe("'\t=1");
     expect(csvCell('plain')).toBe('plain');
     expect(csvCell('a=b')).toBe('a=b');
+    expect(csvCell('  =HYPERLINK("http://x")')).toBe(`"'  =HYPERLINK(""http://x"")"`);
+    expect(csvCell('kept;=1+1')).toBe(`"kept;'=1+1"`);
   });
 
   it('says which action a defaulted item got and what each step did', () => {
@@ -229,7 +232,7 @@ describe('renderReportMarkdown', () => {
   it('escapes pipes and line breaks so a cell cannot break the table', () => {
     expect(text).toContain('bob\\|ops');
     expect(text).toContain('left the team, "for good",<br>see HR-42');
-    expect(md('a|b\r\nc\rd')).toBe('a\\|b<br>c<br>d');
+    expect(mdCell('a|b\r\nc\rd')).toBe('a\\|b<br>c<br>d');
     const tableLines = text.split('\n').filter((l) => l.startsWith('| '));
     const columns = (l: string): number => l.replace(/\\\|/g, '').split('|').length;
     const itemHeader = tableLines.find((l) => l.startsWith('| account |')) ?? '';

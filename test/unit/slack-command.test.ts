@@ -6,6 +6,7 @@ import { canRequest, getRole } from '../../config/policy/lookup';
 import { MAX_COMMAND_TEXT, parseCommandText } from '../../slack-app/command';
 import { commandShortId, viewShortId } from '../../slack-app/ids';
 import { MAX_REASON_LENGTH, MIN_DURATION_MS } from '../../workflows/break-glass/definitions';
+import { unsafeCharacterIn } from '../../shared/terminal-text';
 
 const policy = loadPolicyFile(path.join(__dirname, '../../examples/policy.yaml'));
 
@@ -81,7 +82,7 @@ describe('command fuzz', () => {
   const roles = ['BreakGlassAdmin', 'BreakGlassReadOnly', 'PostHocAdmin', 'breakglassadmin', 'NoSuchRole', 'B', '<!channel>', 'help', 'status', 'revoke', 'list', ''];
   const durations = ['30m', '1h', '4h', '4h1s', '5h', '0s', '9s', '10s', '1d', '366d', '367d', '99999999999999999999h', '1h30m', '30m1h', '1.5h', '-1h', 'm', '30', '1h 30m', '1H', '٣٠m'];
   const words = ['orders', 'db', 'down', '<!channel>', '<@U0000BOB>', '<https://evil|ok>', '&amp;', '--ticket', '--ticket=INC-1', 'INC-42', '-t', 'x'.repeat(300), '🔥', '\u0000', '\u202e', 'status', 'breakglass-BreakGlassAdmin-1a2b3c4d', '"', "'", '\\', '\n', '\t', ' '];
-  const allowed = new Set(['UNKNOWN_ROLE', 'NOT_ALLOWED_TO_REQUEST', 'INVALID_DURATION', 'DURATION_OVER_MAXIMUM', 'REASON_TOO_SHORT', 'REASON_TOO_LONG', 'TICKET_REQUIRED', 'INVALID_TICKET']);
+  const allowed = new Set(['UNKNOWN_ROLE', 'NOT_ALLOWED_TO_REQUEST', 'INVALID_DURATION', 'DURATION_OVER_MAXIMUM', 'REASON_TOO_SHORT', 'REASON_TOO_LONG', 'TICKET_REQUIRED', 'INVALID_TICKET', 'CONTROL_CHARACTER_IN_TEXT']);
 
   it('never throws, and never yields an invalid request (5,000 inputs)', () => {
     const rand = rng(0x5afe);
@@ -113,6 +114,7 @@ describe('command fuzz', () => {
         expect(input.durationMs).toBeLessThanOrEqual(role.maxDurationMs);
         expect(input.reason.length).toBeGreaterThanOrEqual(role.reasonMinLength);
         expect(input.reason.length).toBeLessThanOrEqual(MAX_REASON_LENGTH);
+        expect(unsafeCharacterIn(input.reason)).toBeUndefined();
         if (role.ticketRequired) expect(input.ticket).toMatch(/^[\w.#:/-]{1,128}$/);
         expect(() => assertWorkflowId(input.grantId)).not.toThrow();
       } catch (err) {

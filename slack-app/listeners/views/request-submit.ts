@@ -43,6 +43,7 @@ const FIELD_OF: Partial<Record<SafeguardErrorCode, string>> = {
   TICKET_REQUIRED: REQUEST_FIELDS.ticket.block,
   INVALID_TICKET: REQUEST_FIELDS.ticket.block,
   SECRET_IN_TEXT: REQUEST_FIELDS.reason.block,
+  CONTROL_CHARACTER_IN_TEXT: REQUEST_FIELDS.reason.block,
 };
 
 export function register(app: App, ctx: ListenerContext): void {

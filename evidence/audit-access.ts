@@ -5,11 +5,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadKeyFile } from '../codec/keyring';
-import { EVIDENCE_KEY_FILE_LABEL, evidenceKeyRingFromEnv } from '../evidence/evidence-key';
-import type { EvidenceKeyRing } from '../evidence/evidence-key';
-import { evidenceLocationFromEnv, openEvidenceStore } from '../evidence/open';
-import type { EvidenceLocation } from '../evidence/open';
-import type { EvidenceStore } from '../evidence/store';
+import { EVIDENCE_KEY_FILE_LABEL, evidenceKeyRingFromEnv } from './evidence-key';
+import type { EvidenceKeyRing } from './evidence-key';
+import { evidenceLocationFromEnv, openEvidenceStore } from './open';
+import type { EvidenceLocation } from './open';
+import type { EvidenceStore } from './store';
 import { DEV_EVIDENCE_KEY_FILE, STACK_FILE } from '../config/stack-file';
 import type { StackInfo } from '../config/stack-file';
 
