@@ -147,8 +147,8 @@ export function brokerPolicy(executionRoleArns: string[], breakGlassRoleArns: st
     { Sid: 'AssumeBreakGlassRoles', Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'], Resource: breakGlassRoleArns },
     ...(evidenceBucket
       ? [
-          { Sid: 'WriteEvidence', Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention'], Resource: `arn:aws:s3:::${evidenceBucket}/*` },
-          { Sid: 'ListEvidence', Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketObjectLockConfiguration'], Resource: `arn:aws:s3:::${evidenceBucket}` },
+          { Sid: 'WriteEvidence', Effect: 'Allow', Action: ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention'], Resource: [`arn:aws:s3:::${evidenceBucket}/*`] },
+          { Sid: 'ListEvidence', Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions', 's3:GetBucketObjectLockConfiguration'], Resource: [`arn:aws:s3:::${evidenceBucket}`] },
         ]
       : []),
   ]);

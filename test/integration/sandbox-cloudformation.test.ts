@@ -149,7 +149,7 @@ it('each role’s trust policy and inline policies are what its template says fo
   expect((await failure(iamIn(SANDBOX).send(new GetRoleCommand({ RoleName: 'PartnerAdmin' })))).name).toBe('NoSuchEntityException');
 });
 
-it('the broker user may assume exactly the seeded roles, with the hub template’s broker statements', async () => {
+it('the broker user may assume exactly the seeded roles and write the evidence bucket, with the hub template’s broker statements', async () => {
   const arns = async (account: string, prefix: string) =>
     (await stacksOf(account)).filter((s) => s.StackName?.startsWith(prefix)).map((s) => s.Outputs?.[0]?.OutputValue ?? '');
   const execution = [...(await arns(SANDBOX, 'safeguard-target-')), ...(await arns(OTHER, 'safeguard-target-'))];
@@ -162,7 +162,7 @@ it('the broker user may assume exactly the seeded roles, with the hub template�
   const got = await iamIn(SANDBOX).send(new GetUserPolicyCommand({ UserName: BROKER_USER, PolicyName: 'SafeguardBroker' }));
   type S = { Resource: string[] };
   const sorted = (doc: Json) => (doc as { Statement: S[] }).Statement.map((s) => ({ ...s, Resource: [...s.Resource].sort() }));
-  expect(sorted(json(got.PolicyDocument))).toEqual(sorted(JSON.parse(brokerPolicy(execution, breakGlass)) as Json));
+  expect(sorted(json(got.PolicyDocument))).toEqual(sorted(JSON.parse(brokerPolicy(execution, breakGlass, sandbox.seed.evidenceBucket)) as Json));
 });
 
 describe('through the gateway', () => {
