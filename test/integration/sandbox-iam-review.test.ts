@@ -237,9 +237,11 @@ describe('time travel', () => {
     const passwordUsed = daysAgo(120);
     const roleCreated = daysAgo(300);
     const roleUsed = daysAgo(100);
+    // Once: computed again at the assertion, a second boundary crossed in between would fail it.
+    const key2Created = daysAgo(10);
     await control.setIamAges([
       { accountId: ACCOUNT, userName: 'it-travel', accessKeyId: k1.accessKeyId, createdAt: keyCreated, lastUsedAt: keyUsed, lastUsedService: 's3', lastUsedRegion: 'eu-west-1' },
-      { accountId: ACCOUNT, userName: 'it-travel', accessKeyId: k2.accessKeyId, createdAt: daysAgo(10), lastUsedAt: null },
+      { accountId: ACCOUNT, userName: 'it-travel', accessKeyId: k2.accessKeyId, createdAt: key2Created, lastUsedAt: null },
       { accountId: ACCOUNT, userName: 'it-travel', passwordLastUsedAt: passwordUsed },
       { accountId: ACCOUNT, roleName: 'it-deploy', createdAt: roleCreated, lastUsedAt: roleUsed, lastUsedRegion: 'us-west-2' },
     ]);
@@ -272,7 +274,7 @@ describe('time travel', () => {
       access_key_1_last_used_date: isoSeconds(keyUsed),
       access_key_1_last_used_region: 'eu-west-1',
       access_key_1_last_used_service: 's3',
-      access_key_2_last_rotated: isoSeconds(daysAgo(10)),
+      access_key_2_last_rotated: isoSeconds(key2Created),
       access_key_2_last_used_date: 'N/A',
     });
     expect((await control.iamAges()).overrides.filter((o) => o.accountId === ACCOUNT && o.inForce).length).toBeGreaterThanOrEqual(7);
