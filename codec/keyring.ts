@@ -137,14 +137,16 @@ export function keyRingFromEnv(env: NodeJS.ProcessEnv = process.env): KeyRing {
   const file = env[ENV_KEY_FILE]?.trim();
   if (list && file) throw new KeyRingError('CODEC_KEY_MALFORMED_ENTRY', `set either ${ENV_KEYS} or ${ENV_KEY_FILE}, not both`);
   if (list) return parseKeyList(list, env[ENV_ACTIVE_KEY], ENV_KEYS);
-  if (file) {
-    const ring = loadKeyFile(file);
-    const active = env[ENV_ACTIVE_KEY]?.trim();
-    if (!active) return ring;
-    if (!ring.keys.has(active)) throw new KeyRingError('CODEC_KEY_UNKNOWN_ACTIVE_ID', `${ENV_ACTIVE_KEY}: key id "${active}" is not in codec key file ${file}`);
-    return { activeKeyId: active, keys: ring.keys };
-  }
+  if (file) return withActiveKey(loadKeyFile(file), env[ENV_ACTIVE_KEY], ENV_ACTIVE_KEY, `codec key file ${file}`);
   throw new KeyRingError('CODEC_KEY_MISSING', `no payload encryption key: set ${ENV_KEY_FILE} (a JSON key file, mode 0600) or ${ENV_KEYS} (keyId:base64key,...)`);
+}
+
+/** A ring whose active key an environment variable overrides (`activeVar` names it in errors). */
+export function withActiveKey(ring: KeyRing, active: string | undefined, activeVar: string, where: string): KeyRing {
+  const id = active?.trim();
+  if (!id) return ring;
+  if (!ring.keys.has(id)) throw new KeyRingError('CODEC_KEY_UNKNOWN_ACTIVE_ID', `${activeVar}: key id "${id}" is not in ${where}`);
+  return { activeKeyId: id, keys: ring.keys };
 }
 
 /** True when the environment names a key source (for callers that fall back to a dev key file). */

@@ -8,6 +8,16 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
 
 export const STACK_FILE = 'stack.json';
 
+/** Whether a process (a stack's) is alive; EPERM means it exists under another user. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Where an embedded stack keeps the evidence chain's key: `<data dir>/evidence-keys.json` (kept when it stops). */
 export const DEV_EVIDENCE_KEY_FILE = 'evidence-keys.json';
 

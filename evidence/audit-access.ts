@@ -10,7 +10,7 @@ import type { EvidenceKeyRing } from './evidence-key';
 import { evidenceLocationFromEnv, openEvidenceStore } from './open';
 import type { EvidenceLocation } from './open';
 import type { EvidenceStore } from './store';
-import { DEV_EVIDENCE_KEY_FILE, STACK_FILE } from '../config/stack-file';
+import { DEV_EVIDENCE_KEY_FILE, STACK_FILE, processAlive } from '../config/stack-file';
 import type { StackInfo } from '../config/stack-file';
 
 export interface EvidenceAccessOptions {
@@ -36,7 +36,7 @@ export async function openEvidenceForAudit(opts: EvidenceAccessOptions, env: Nod
   const production = Boolean(env.TEMPORAL_ADDRESS?.trim() || fromEnv.bucket);
   // Only a running embedded stack's key is found on its own, and never in a production environment:
   // a key file planted beside someone's evidence must not vouch for it. The key used is always named.
-  const running = stack && isRunning(stack.pid) && !production ? stack : undefined;
+  const running = stack && processAlive(stack.pid) && !production ? stack : undefined;
   let keys: EvidenceKeyRing | undefined;
   let keySource: string | undefined;
   if (opts.keyFile) {
@@ -82,14 +82,5 @@ function stackThatWrote(dir: string): StackInfo | undefined {
     return path.resolve(info.evidenceDir) === dir && typeof info.evidenceKeyFile === 'string' ? info : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -8,7 +8,7 @@
 // --purpose evidence` makes one), unwrapped once at start-up. Dev and tests:
 // `SAFEGUARD_EVIDENCE_KEY_FILE` (a JSON key file, mode 0600, as the codec's). Active key:
 // SAFEGUARD_EVIDENCE_ACTIVE_KEY, default the first.
-import { KeyRingError, createKeyRing, loadKeyFile } from '../codec/keyring';
+import { KeyRingError, createKeyRing, loadKeyFile, withActiveKey } from '../codec/keyring';
 import type { KeyRing } from '../codec/keyring';
 import { kmsClientFromEnv, unwrapKeyList } from '../codec/kms-keyring';
 
@@ -30,12 +30,7 @@ export async function evidenceKeyRingFromEnv(env: NodeJS.ProcessEnv = process.en
   const wrapped = env[ENV_EVIDENCE_KMS_KEYS]?.trim();
   if (file && wrapped) throw new KeyRingError('CODEC_KEY_MALFORMED_ENTRY', `set either ${ENV_EVIDENCE_KMS_KEYS} or ${ENV_EVIDENCE_KEY_FILE}, not both`);
   const active = env[ENV_EVIDENCE_ACTIVE_KEY]?.trim();
-  if (file) {
-    const ring = loadKeyFile(file, EVIDENCE_KEY_FILE_LABEL);
-    if (!active) return ring;
-    if (!ring.keys.has(active)) throw new KeyRingError('CODEC_KEY_UNKNOWN_ACTIVE_ID', `${ENV_EVIDENCE_ACTIVE_KEY}: key id "${active}" is not in ${EVIDENCE_KEY_FILE_LABEL} ${file}`);
-    return { activeKeyId: active, keys: ring.keys };
-  }
+  if (file) return withActiveKey(loadKeyFile(file, EVIDENCE_KEY_FILE_LABEL), active, ENV_EVIDENCE_ACTIVE_KEY, `${EVIDENCE_KEY_FILE_LABEL} ${file}`);
   if (!wrapped) return undefined;
   const client = kmsClientFromEnv(env);
   try {

@@ -7,7 +7,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import { LocalAnchorStore } from './anchors/local';
 import { S3AnchorStore } from './anchors/s3';
 import type { AnchorStore } from './anchors/anchor-store';
-import { evidenceKeyRingFromEnv, requireEvidenceKeyRing } from './evidence-key';
+import { requireEvidenceKeyRing } from './evidence-key';
 import type { EvidenceKeyRing } from './evidence-key';
 import { EvidenceStore } from './store';
 
@@ -37,12 +37,16 @@ export function evidenceLocationFromEnv(env: NodeJS.ProcessEnv): EvidenceLocatio
   };
 }
 
+/** The S3 client for the evidence bucket (path-style for a custom endpoint: the sandbox serves every bucket on one host). */
+export function evidenceS3Client(loc: Pick<EvidenceLocation, 'region' | 'endpoint' | 'credentials'>, maxAttempts = 3): S3Client {
+  return new S3Client({ region: loc.region, ...(loc.endpoint ? { endpoint: loc.endpoint, forcePathStyle: true } : {}), ...(loc.credentials ? { credentials: loc.credentials } : {}), maxAttempts });
+}
+
 /** The anchor stores for a location: local always (it is the working copy), then S3 (authoritative). */
 export function anchorStores(loc: EvidenceLocation): AnchorStore[] {
   const stores: AnchorStore[] = [new LocalAnchorStore(loc.dir)];
   if (loc.bucket) {
-    // Path-style addressing for a custom endpoint (the sandbox serves every bucket on one host).
-    const s3 = new S3Client({ region: loc.region, ...(loc.endpoint ? { endpoint: loc.endpoint, forcePathStyle: true } : {}), ...(loc.credentials ? { credentials: loc.credentials } : {}), maxAttempts: 3 });
+    const s3 = evidenceS3Client(loc);
     stores.push(new S3AnchorStore(s3, { bucket: loc.bucket, ...(loc.prefix ? { prefix: loc.prefix } : {}), ...(loc.retentionDays ? { retentionDays: loc.retentionDays } : {}) }));
   }
   return stores;
@@ -55,10 +59,4 @@ export function openEvidenceStore(loc: EvidenceLocation, keys: EvidenceKeyRing |
 /** For the worker and the api: refuses to start without an evidence key. */
 export async function evidenceStoreForWriter(env: NodeJS.ProcessEnv = process.env): Promise<EvidenceStore> {
   return openEvidenceStore(evidenceLocationFromEnv(env), await requireEvidenceKeyRing(env));
-}
-
-/** For readers and verifiers (the CLI): keyed when a key is configured. */
-export async function evidenceStoreForReader(env: NodeJS.ProcessEnv = process.env, overrides: { dir?: string } = {}): Promise<EvidenceStore> {
-  const loc = { ...evidenceLocationFromEnv(env), ...(overrides.dir ? { dir: overrides.dir } : {}) };
-  return openEvidenceStore(loc, await evidenceKeyRingFromEnv(env));
 }

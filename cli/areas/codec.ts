@@ -2,11 +2,10 @@
 // or, with `--purpose evidence`, for the evidence chain's HMAC (docs/audit.md). Prints only the wrapped
 // entry; the plaintext never leaves KMS's reply. The purpose is the encryption context the key is
 // bound to: an evidence key does not unwrap as a codec key, nor the other way round.
-import { KMSClient } from '@aws-sdk/client-kms';
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { parseEnv } from '../../config/env';
-import { CODEC_KEY_PURPOSE, ENV_KMS_KEYS, newWrappedDataKey } from '../../codec/kms-keyring';
+import { CODEC_KEY_PURPOSE, ENV_KMS_KEYS, kmsClientFromEnv, newWrappedDataKey } from '../../codec/kms-keyring';
 import { ENV_EVIDENCE_ACTIVE_KEY, ENV_EVIDENCE_KMS_KEYS, EVIDENCE_KEY_PURPOSE } from '../../evidence/evidence-key';
 import { out } from '../program';
 
@@ -31,9 +30,9 @@ export function register(program: Command): void {
     .option('--purpose <purpose>', 'codec (payload encryption) or evidence (the evidence chain HMAC)', purpose, 'codec' as Purpose)
     .option('--json')
     .action(async (o: { kmsKey: string; id: string; purpose: Purpose; json?: boolean }) => {
-      const env = parseEnv();
+      parseEnv(); // a bad AWS_REGION or endpoint is named before any call
       const p = PURPOSES[o.purpose];
-      const kms = new KMSClient({ region: env.AWS_REGION, ...(env.SAFEGUARD_AWS_ENDPOINT ? { endpoint: env.SAFEGUARD_AWS_ENDPOINT } : {}) });
+      const kms = kmsClientFromEnv(process.env);
       try {
         const key = await newWrappedDataKey(kms, o.kmsKey, o.id, p.context);
         out.stdout(o.json ? JSON.stringify({ keyId: o.id, purpose: o.purpose, kmsKeyArn: key.kmsKeyArn, entry: key.entry }) : key.entry);

@@ -2,7 +2,7 @@
 // when TEMPORAL_ADDRESS is not set and a dev stack is running, the environment that stack gives its
 // worker (dev/stack.ts spawnWorker): the same rule the other commands follow (cli/context.ts).
 import fs from 'node:fs';
-import { workerEnvironment } from '../../config/stack-file';
+import { processAlive, workerEnvironment } from '../../config/stack-file';
 import type { StackInfo } from '../../config/stack-file';
 import type { SandboxFile } from '../../sandbox';
 import { defaultStackFile, findRunningStack } from '../context';
@@ -17,16 +17,6 @@ export interface DoctorEnvironment {
 
 /** Variables a dev stack sets for its worker: none of the shell's may leak in (a stray AWS_SESSION_TOKEN or codec key would not be the worker's). */
 const STACK_OWNED = /^(?:TEMPORAL|SAFEGUARD|AWS)_/;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The environment the stack's worker runs with, plus the api the CLI would use; everything else (SLACK_*, PATH…) from `base`. */
 export function workerEnvFromStack(info: StackInfo, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

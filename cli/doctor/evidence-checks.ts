@@ -1,10 +1,10 @@
 // Doctor's evidence check: the key the worker and api refuse to start without, and the anchors'
 // Object Lock bucket (COMPLIANCE mode, or it protects nothing against someone with the broker's
 // permissions). Read-only: one GetObjectLockConfiguration.
-import { GetObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectLockConfigurationCommand } from '@aws-sdk/client-s3';
 import { KeyRingError } from '../../codec';
 import { ENV_EVIDENCE_KEY_FILE, ENV_EVIDENCE_KMS_KEYS, requireEvidenceKeyRing } from '../../evidence/evidence-key';
-import { evidenceLocationFromEnv } from '../../evidence/open';
+import { evidenceLocationFromEnv, evidenceS3Client } from '../../evidence/open';
 import type { CheckOutcome, DoctorCheck } from './runner';
 import { brokerCredentials } from './aws-checks';
 import { errorText } from './state';
@@ -28,7 +28,7 @@ export const evidenceCheck: DoctorCheck<DoctorState> = {
       return { status: 'warn', detail: `${detail}; anchors in ${loc.dir}/anchors.jsonl only`, fix: "set SAFEGUARD_EVIDENCE_BUCKET to the hub stack's EvidenceBucket: a local working copy does not stop someone who can edit both files" };
     }
     const credentials = brokerCredentials(state);
-    const s3 = new S3Client({ region: loc.region, ...(loc.endpoint ? { endpoint: loc.endpoint, forcePathStyle: true } : {}), ...(credentials ? { credentials } : {}), maxAttempts: 1 });
+    const s3 = evidenceS3Client({ ...loc, ...(credentials ? { credentials } : {}) }, 1);
     state.cleanups.push(() => s3.destroy());
     try {
       const lock = (await s3.send(new GetObjectLockConfigurationCommand({ Bucket: loc.bucket }))).ObjectLockConfiguration;

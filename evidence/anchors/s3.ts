@@ -8,7 +8,6 @@
 // deletion only adds a delete marker, behind which the locked version is still listed.
 import {
   GetObjectCommand,
-  HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
@@ -55,7 +54,7 @@ export class S3AnchorStore implements AnchorStore {
   async put(anchor: Anchor, entry: EvidenceEntry): Promise<void> {
     const Key = anchorKey(this.prefix, anchor.seq);
     // A retried append anchors the same head again: a second PUT would add a version, which
-    // verification reports as an overwrite. Ask first (one writer holds the evidence lock).
+    // verification reports as an overwrite. Read first (one writer holds the evidence lock).
     // An anchor already there must be this one: someone who can PutObject could otherwise plant the
     // next seq's anchor first, and the writer would skip its own and see the real entry flagged later.
     const existing = await this.read(Key);
@@ -95,29 +94,22 @@ export class S3AnchorStore implements AnchorStore {
       // S3 lists a key's versions newest first; LastModified (whole seconds) breaks no ties.
       const oldest = [...list].reverse().sort((a, b) => (a.LastModified?.getTime() ?? 0) - (b.LastModified?.getTime() ?? 0))[0] as ObjectVersion;
       if (list.length > 1) out.problems.push({ seq, problem: `anchor ${key} was overwritten (${list.length} versions); the first, locked version is used` });
-      const body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(oldest.VersionId ? { VersionId: oldest.VersionId } : {}) }));
-      let parsed: unknown;
-      try {
-        parsed = (JSON.parse(await body.Body!.transformToString('utf8')) as { anchor?: unknown }).anchor;
-      } catch {
-        parsed = undefined;
-      }
-      const anchor = parseAnchor(parsed);
-      if (!anchor || anchor.seq !== seq) out.problems.push({ seq, problem: `${key} does not hold the anchor for seq ${seq}` });
+      const anchor = await this.read(key, oldest.VersionId);
+      if (anchor === 'missing' || !anchor || anchor.seq !== seq) out.problems.push({ seq, problem: `${key} does not hold the anchor for seq ${seq}` });
       else out.anchors.push(anchor);
     }
     return out;
   }
 
-  /** The anchor stored under `Key` (latest version), undefined if it holds none, 'missing' if there is nothing. */
-  private async read(Key: string): Promise<Anchor | undefined | 'missing'> {
+  /** The anchor stored under `Key` (a version, or the latest), undefined if it holds none, 'missing' if there is nothing. */
+  private async read(Key: string, VersionId?: string): Promise<Anchor | undefined | 'missing'> {
+    let body;
     try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key, ...(VersionId ? { VersionId } : {}) }));
     } catch (err) {
       if (isNotFound(err)) return 'missing';
       throw err;
     }
-    const body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
     try {
       return parseAnchor((JSON.parse(await body.Body!.transformToString('utf8')) as { anchor?: unknown }).anchor);
     } catch {

@@ -30,3 +30,10 @@ test("the dev stack's worker environment names only variables config/env.ts know
   expect(env.SAFEGUARD_EVIDENCE_KEY_FILE).toBe('/tmp/data/evidence-keys.json');
   expect(parseEnv(workerEnvironment(info, { accessKeyId: 'A', secretAccessKey: 'B' }, { taskQueue: 'other' })).SAFEGUARD_SCHEDULE_SYNC).toBe('off');
 });
+
+test('the evidence variables refuse bad values by name', () => {
+  expect(() => parseEnv({ SAFEGUARD_EVIDENCE_BUCKET: 'Not_A_Bucket' })).toThrow(/SAFEGUARD_EVIDENCE_BUCKET: must be an S3 bucket name/);
+  expect(() => parseEnv({ SAFEGUARD_EVIDENCE_PREFIX: 'prod' })).toThrow(/SAFEGUARD_EVIDENCE_PREFIX: must be empty or end with \//);
+  expect(() => parseEnv({ SAFEGUARD_EVIDENCE_RETENTION_DAYS: '0' })).toThrow(/SAFEGUARD_EVIDENCE_RETENTION_DAYS/);
+  expect(parseEnv({ SAFEGUARD_EVIDENCE_BUCKET: 'safeguard-evidence-1', SAFEGUARD_EVIDENCE_PREFIX: 'prod/', SAFEGUARD_EVIDENCE_RETENTION_DAYS: '2190' })).toMatchObject({ SAFEGUARD_EVIDENCE_RETENTION_DAYS: 2190 });
+});

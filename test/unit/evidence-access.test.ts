@@ -49,3 +49,17 @@ test('in a production environment even a running stack\'s key is not picked up; 
   expect(given.store.keyed).toBe(true);
   expect(given.notes[0]).toMatch(/^evidence key: --key-file /);
 });
+
+test('a bad --key-file or evidence key environment is refused with the file or variable named, before anything is read', async () => {
+  await expect(openEvidenceForAudit({ dir: evidenceDir, keyFile: path.join(data, 'missing.json') }, {})).rejects.toThrow(`evidence key file ${path.join(data, 'missing.json')} does not exist`);
+  fs.chmodSync(keyFile, 0o644);
+  await expect(openEvidenceForAudit({ dir: evidenceDir, keyFile }, {})).rejects.toThrow(/evidence key file .* is accessible by group or others/);
+  fs.chmodSync(keyFile, 0o600);
+  await expect(openEvidenceForAudit({ dir: evidenceDir }, { SAFEGUARD_EVIDENCE_KEY_FILE: keyFile, SAFEGUARD_EVIDENCE_KMS_KEYS: 'e1:AAAA' })).rejects.toThrow(
+    'set either SAFEGUARD_EVIDENCE_KMS_KEYS or SAFEGUARD_EVIDENCE_KEY_FILE, not both',
+  );
+  await expect(openEvidenceForAudit({ dir: evidenceDir }, { SAFEGUARD_EVIDENCE_KEY_FILE: keyFile, SAFEGUARD_EVIDENCE_ACTIVE_KEY: 'e9' })).rejects.toThrow(
+    `SAFEGUARD_EVIDENCE_ACTIVE_KEY: key id "e9" is not in evidence key file ${keyFile}`,
+  );
+  await expect(openEvidenceForAudit({ dir: evidenceDir }, { SAFEGUARD_EVIDENCE_KMS_KEYS: 'e1' })).rejects.toThrow('SAFEGUARD_EVIDENCE_KMS_KEYS: entry 1 is not of the form keyId:base64CiphertextBlob');
+});
