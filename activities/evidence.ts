@@ -23,6 +23,11 @@ const PERMANENT = new Set(['EVIDENCE_CONTAINS_SECRET', 'EVIDENCE_INVALID_INPUT']
 
 export function createEvidenceActivities(deps: { store: EvidenceStore; metrics?: WorkerMetrics }) {
   return {
+    /** Whether a record with this id was written (a watcher's "paged before?"). */
+    async findEvidence(input: { id: string }): Promise<{ found: boolean }> {
+      return { found: await deps.store.has(input.id) };
+    },
+
     async recordEvidence(input: RecordEvidenceInput): Promise<AppendResult> {
       const { value: record, paths } = redactSecretShapes(input.record);
       try {

@@ -19,6 +19,9 @@ import type { Notifier, NotifyInput, NotifyResult } from './notify/notifier';
 import { checkBreakGlassInput } from './policy/break-glass-check';
 import type { PolicyVerdict } from './policy/break-glass-check';
 import { checkRotationInput } from './policy/rotation-check';
+import { checkRunbookInput } from './policy/runbook-check';
+import type { RunbookInput } from '../workflows/runbook/definitions';
+import { createRunbookActivities } from './runbooks';
 import type { AccessKeyTarget, KmsKeyTarget } from '../workflows/key-rotation/targets';
 import { createReconcileActivities } from './reconcile';
 import { createRotationActivities } from './rotation';
@@ -78,6 +81,10 @@ export function createActivities(deps: ActivityDeps) {
       return checkRotationInput(input.kind, input.target, deps.policy());
     },
 
+    async checkRunbookRequest(input: { input: RunbookInput }): Promise<PolicyVerdict> {
+      return checkRunbookInput(input.input, deps.policy());
+    },
+
     async checkBreakGlassRequest(input: { input: BreakGlassInput; workflowId: string; parentWorkflowId?: string }): Promise<PolicyVerdict> {
       return checkBreakGlassInput(input.input, deps.policy(), input.workflowId, input.parentWorkflowId);
     },
@@ -133,6 +140,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createDrillActivities({ aws, logger: deps.logger, policy: deps.policy, temporal: deps.temporal }),
 
     ...createReviewActivities({ aws, blobs: new BlobStore(evidence.dir), logger: deps.logger, policy: deps.policy }),
+
+    ...createRunbookActivities({ aws, temporal: deps.temporal }),
 
     ...createFireDrillActivities({
       policy: deps.policy,

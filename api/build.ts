@@ -10,6 +10,7 @@ import { AwsClients } from '../activities/aws/clients';
 import { describeSession } from '../activities/aws/ssm';
 import { DecisionsClient } from '../client/decisions-client';
 import { BreakGlassClient } from '../client/break-glass-client';
+import { RunbookClient } from '../client/runbook-client';
 import type { KeyRing } from '../codec';
 import type { Policy } from '../config/policy/types';
 import { CallerIdentityVerifier } from './auth/caller-identity';
@@ -48,6 +49,7 @@ export function buildApiDeps(s: ApiSettings): ApiDeps {
   return {
     breakGlass: new BreakGlassClient(s.temporal, s.taskQueue),
     decisions: new DecisionsClient(s.temporal),
+    runbooks: new RunbookClient(s.temporal, s.taskQueue),
     policy: () => s.policy,
     verifier: new CallerIdentityVerifier({ stsEndpoint, allowedStsHosts: s.stsHosts ?? [new URL(stsEndpoint).host], serverId: s.serverId }),
     brokerSts: () => broker,

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { BreakGlassClient } from '../client/break-glass-client';
 import type { DecisionsClient } from '../client/decisions-client';
+import type { RunbookClient } from '../client/runbook-client';
 import type { VendingDeps } from '../client/vending';
 import type { Policy } from '../config/policy/types';
 import type { BoundRequest } from './auth/signed-request';
@@ -30,6 +31,8 @@ export interface ApiDeps extends Omit<VendingDeps, 'breakGlass'>, Omit<SessionDe
   breakGlass: BreakGlassClient;
   /** Decisions on every other kind's runs. */
   decisions: DecisionsClient;
+  /** Confirmations of declarative runbooks' confirm steps. */
+  runbooks: RunbookClient;
   policy: () => Policy;
   verifier: CallerVerifier;
   console: ConsoleLinkOptions;

@@ -6,6 +6,7 @@ import type { ListedRequest } from '../client/break-glass-client';
 import { SafeguardError } from '../client/errors';
 import type { BreakGlassStatus, DecisionResult, ExtendResult, RevokeResult } from '../workflows/break-glass/definitions';
 import type { ProcessCredentials } from '../client/vending';
+import type { ConfirmResult } from '../workflows/runbook/definitions';
 import { AUTH_HEADER } from '../api/server';
 import { encodeAuthHeader, signCallerIdentityRequest } from './api-auth';
 
@@ -76,6 +77,10 @@ export class SafeguardApiClient {
   }
   denyRun(id: string, reason: string, opts: { round?: string } = {}) {
     return this.call<DecisionResult>('POST', `/v1/runs/${encodeURIComponent(id)}/deny`, { reason, ...(opts.round ? { round: opts.round } : {}) });
+  }
+  /** Confirms `step` of a declarative runbook run (it must be the step the run waits on). */
+  confirmRun(id: string, opts: { step: string; note?: string }) {
+    return this.call<ConfirmResult & { duplicate: boolean }>('POST', `/v1/runs/${encodeURIComponent(id)}/confirm`, { step: opts.step, ...(opts.note ? { note: opts.note } : {}) });
   }
   whoami() {
     return this.call<{ person: string; arn: string }>('GET', '/v1/whoami');

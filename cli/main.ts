@@ -17,10 +17,11 @@ import * as drills from './areas/drills';
 import * as policy from './areas/policy';
 import * as reviews from './areas/reviews';
 import * as rotation from './areas/rotation';
+import * as runbook from './areas/runbook';
 import * as schedules from './areas/schedules';
 
 /** Every area of the CLI, in the order `--help` lists them. */
-const AREAS = [breakglass, rotation, drills, reviews, schedules, decisions, access, policy, audit, compliance, codec, doctor];
+const AREAS = [breakglass, rotation, drills, reviews, runbook, schedules, decisions, access, policy, audit, compliance, codec, doctor];
 
 export function buildProgram(): Command {
   const program = new Command('safeguard').description('Break-glass access and runbook automation on Temporal').exitOverride().showHelpAfterError();

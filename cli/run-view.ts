@@ -10,7 +10,7 @@ export function runViewLines(v: RunView, rounds: readonly ApprovalSnapshot[], wo
   const lines: string[] = [];
   for (const f of v.facts) lines.push(`  ${f.label}: ${f.value}`);
   for (const s of v.steps) lines.push(`  [${MARK[s.state]}] ${s.name}${s.detail ? ` — ${s.detail}` : ''}`);
-  for (const r of rounds) lines.push(`  decision ${r.id ?? r.kind}: ${r.state} (${r.approvals.length}/${r.quorum})${r.state === 'open' ? ` — safeguard approve ${workflowId}` : ''}`);
+  for (const r of rounds) lines.push(`  decision ${r.id ?? r.kind}: ${r.state} (${r.approvals.length}/${r.quorum})${r.state === 'open' ? ` — safeguard approve ${workflowId}${r.id ? ` --round ${r.id}` : ''}` : ''}`);
   return lines;
 }
 

@@ -7,7 +7,7 @@ import type { DecisionChannel, DecisionResult } from '../workflows/shared/approv
 import type { ApprovalSnapshot } from '../workflows/shared/approval/gate';
 import { Refusals } from '../workflows/shared/refusals';
 import { SafeguardError, explainTemporalError } from './errors';
-import { assertRunId } from './ids';
+import { assertRunId, kindOfWorkflowId } from './ids';
 import { assertFreeText } from './request';
 
 export interface RunDecisionOptions {
@@ -54,6 +54,9 @@ export class DecisionsClient {
 
   private async resolveRound(id: string, round: string | undefined): Promise<string> {
     if (round !== undefined) return assertRoundId(round);
+    // A runbook asks for several approvals over its life: an approval meant for one step must never
+    // land on the next (invariant 10), so it names the step.
+    if (kindOfWorkflowId(id) === 'runbook') throw new SafeguardError('NO_ROUND_PENDING', `${id} is a runbook run: name the approval step you decide (--round <step id>; safeguard runbook status ${id} shows it)`);
     const open = (await this.rounds(id)).filter((r) => r.state === 'open' && r.id);
     if (open.length === 0) throw new SafeguardError('NO_ROUND_PENDING', `${id} is not waiting for a decision`);
     if (open.length > 1) throw new SafeguardError('NO_ROUND_PENDING', `${id} waits for ${open.length} decisions (${open.map((r) => r.id).join(', ')}): name one with --round`);

@@ -6,6 +6,8 @@ import { SafeguardError } from './errors';
 
 const TARGET = '[a-z][a-z0-9-]{1,63}';
 const REVIEW = '[a-z](?:[a-z0-9]|-(?!-)){1,31}';
+/** A runbook name (config/policy/runbooks.ts RUNBOOK_NAME_PATTERN). */
+const RUNBOOK = '[a-z](?:[a-z0-9]|-(?!-)){1,39}';
 const SUFFIX = '(?:-[0-9a-f]{6,16})?(?:-\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z)?';
 
 export const WORKFLOW_ID_PATTERNS: Record<RunbookKind, { pattern: RegExp; example: string }> = {
@@ -17,10 +19,11 @@ export const WORKFLOW_ID_PATTERNS: Record<RunbookKind, { pattern: RegExp; exampl
   // A review name has single hyphens only: `--` starts a reviewer's part (`…--person-alice`), which
   // ends in `-p<n>` for the second and later runs of a reviewer with many items (even a 32-character id).
   'access-review': { pattern: new RegExp(`^review-${REVIEW}${SUFFIX}(?:--(?:person|group)-[a-z][a-z0-9_-]{1,31}(?:-p\\d{1,5})?)?$`), example: 'review-quarterly-prod-1a2b3c4d' },
+  runbook: { pattern: new RegExp(`^runbook-${RUNBOOK}-[0-9a-f]{6,16}$`), example: 'runbook-root-recovery-1a2b3c4d' },
 };
 
 /** Kinds a policy entry can run on a Temporal Schedule. */
-export type ScheduledKind = Exclude<RunbookKind, 'break-glass'>;
+export type ScheduledKind = Exclude<RunbookKind, 'break-glass' | 'runbook'>;
 
 /** The id prefix of each scheduled kind's runs. */
 const RUN_PREFIX: Record<ScheduledKind, string> = {
@@ -45,6 +48,10 @@ export function restoreDrillId(drill: string, shortId: string): string {
 
 export function fireDrillId(drill: string, shortId: string): string {
   return `drill-fire-${drill}-${shortId}`;
+}
+
+export function runbookRunId(runbook: string, shortId: string): string {
+  return `runbook-${runbook}-${shortId}`;
 }
 
 export function accessReviewId(review: string, shortId: string): string {

@@ -1,5 +1,5 @@
 // The policy's schedules as Temporal Schedules: one per rotation target, drill or access review that declares
-// `schedule`, and the drill sweeper's, created, updated and deleted to match the policy,
+// `schedule`, and the drill sweeper's and the root-login watcher's, created, updated and deleted to match the policy,
 // idempotently (`safeguard schedules sync`, and the worker at start-up); `plan` reports the same changes
 // without making them (`safeguard doctor`). Runs carry SafeguardKind; overlapping runs are skipped. Schedules
 // Safeguard did not create (no `managedBy` memo) are never touched.
@@ -17,23 +17,33 @@ import type { ScheduledKind } from './ids';
 import { ROTATION_WORKFLOW_TYPES, accessKeyRotationInput, kmsRotationInput } from './rotation-client';
 import { searchAttributeKeys } from './search-attributes';
 import { assertFreeText } from './request';
+import { ROOT_LOGIN_WATCH_SCHEDULE_ID, ROOT_LOGIN_WATCH_WORKFLOW } from '../workflows/runbook/definitions';
+import { rootLoginWatchInput } from './runbook-definition';
 
 export const MANAGED_BY = 'safeguard-policy';
 /** Schedule ids this sync owns start with one of these (and carry the managedBy memo). */
-const SCHEDULE_ID = /^safeguard-(?:rotate-key|rotate-kms|drill-restore|drill-fire|review)-|^safeguard-drill-sweeper$/;
+const SCHEDULE_ID = /^safeguard-(?:rotate-key|rotate-kms|drill-restore|drill-fire|review)-|^safeguard-drill-sweeper$|^safeguard-root-login-watch$/;
 const TARGET_OF_ID = /^safeguard-(?:rotate-key|rotate-kms|drill-restore|drill-fire|review)-/;
 
-const WORKFLOW_TYPES: Record<ScheduledKind | 'drill-sweeper', string> = {
+/** Kinds with one Schedule for the whole policy rather than one per target: its id and how commands name it. */
+type SingletonKind = 'drill-sweeper' | 'root-login-watch';
+const SINGLETONS: Record<SingletonKind, { scheduleId: string; target: string }> = {
+  'drill-sweeper': { scheduleId: SWEEPER_ID, target: 'sweeper' },
+  'root-login-watch': { scheduleId: ROOT_LOGIN_WATCH_SCHEDULE_ID, target: 'root-login-watch' },
+};
+
+const WORKFLOW_TYPES: Record<ScheduledKind | SingletonKind, string> = {
   ...ROTATION_WORKFLOW_TYPES,
   'restore-drill': RESTORE_DRILL_WORKFLOW,
   'break-glass-drill': FIRE_DRILL_WORKFLOW_TYPE,
   'drill-sweeper': DRILL_SWEEPER_WORKFLOW,
   'access-review': ACCESS_REVIEW_WORKFLOW,
+  'root-login-watch': ROOT_LOGIN_WATCH_WORKFLOW,
 };
 
 export interface DesiredSchedule {
   scheduleId: string;
-  kind: ScheduledKind | 'drill-sweeper';
+  kind: ScheduledKind | SingletonKind;
   target: string;
   spec: ScheduleSpec;
   action: ScheduleOptionsStartWorkflowAction<(...args: unknown[]) => Promise<unknown>>;
@@ -62,25 +72,25 @@ export interface ListedSchedule {
   nextActionTimes: string[];
 }
 
-/** What the policy asks for: one Schedule per target or drill with a `schedule`, and the sweeper's. */
+/** What the policy asks for: one Schedule per target or drill with a `schedule`, the sweeper's and the watcher's. */
 export function desiredSchedules(policy: Policy, taskQueue: string = DEFAULT_TASK_QUEUE): DesiredSchedule[] {
   const out: DesiredSchedule[] = [];
-  const add = (kind: ScheduledKind | 'drill-sweeper', target: string, schedule: { everyMs: number } | { cron: string }, accountId: string | undefined, args: unknown[]): void => {
-    const sweeper = kind === 'drill-sweeper';
+  const add = (kind: ScheduledKind | SingletonKind, target: string, schedule: { everyMs: number } | { cron: string }, accountId: string | undefined, args: unknown[]): void => {
+    const single = kind === 'drill-sweeper' || kind === 'root-login-watch' ? SINGLETONS[kind] : undefined;
     out.push({
-      scheduleId: sweeper ? SWEEPER_ID : policyScheduleId(kind, target),
+      scheduleId: single ? single.scheduleId : policyScheduleId(kind as ScheduledKind, target),
       kind,
       target,
       spec: 'everyMs' in schedule ? { intervals: [{ every: schedule.everyMs }] } : { cronExpressions: [schedule.cron] },
       action: {
         type: 'startWorkflow',
         workflowType: WORKFLOW_TYPES[kind] as string,
-        workflowId: sweeper ? SWEEPER_ID : scheduledRunId(kind, target),
+        workflowId: single ? single.scheduleId : scheduledRunId(kind as ScheduledKind, target),
         taskQueue,
         args,
         typedSearchAttributes: [
           { key: searchAttributeKeys.kind, value: kind },
-          ...(sweeper ? [] : [{ key: searchAttributeKeys.role, value: target }]),
+          ...(single ? [] : [{ key: searchAttributeKeys.role, value: target }]),
           ...(accountId ? [{ key: searchAttributeKeys.account, value: accountId }] : []),
           { key: searchAttributeKeys.requester, value: 'schedule' },
         ],
@@ -98,6 +108,8 @@ export function desiredSchedules(policy: Policy, taskQueue: string = DEFAULT_TAS
   for (const r of policy.reviews.access) if (r.schedule) add('access-review', r.name, r.schedule, r.accounts[0], [accessReviewInput(policy, r.name, 'schedule')]);
   const sweeper = policy.drills.sweeper.schedule;
   if (sweeper && policy.drills.restore.length > 0) add('drill-sweeper', 'sweeper', sweeper, undefined, [drillSweepInput(policy, 'schedule')]);
+  const watch = policy.runbooks.rootLoginWatch;
+  if (watch) add('root-login-watch', SINGLETONS['root-login-watch'].target, watch.schedule, undefined, [rootLoginWatchInput(policy)]);
   return out;
 }
 
@@ -277,7 +289,8 @@ function fingerprint(d: DesiredSchedule): string {
 
 function summary(id: string, d: ScheduleDescription): ListedSchedule {
   const action = d.action as { workflowType?: string; workflowId?: string };
-  const target = id === SWEEPER_ID ? 'sweeper' : TARGET_OF_ID.test(id) ? id.replace(TARGET_OF_ID, '') : undefined;
+  const single = Object.values(SINGLETONS).find((x) => x.scheduleId === id);
+  const target = single ? single.target : TARGET_OF_ID.test(id) ? id.replace(TARGET_OF_ID, '') : undefined;
   const kind = Object.entries(WORKFLOW_TYPES).find(([, type]) => type === action.workflowType)?.[0];
   const spec = typeof d.memo?.['spec'] === 'string' ? d.memo['spec'] : 'unknown';
   return {

@@ -95,6 +95,60 @@ export function emergencyAccessCheck(entries: EntryLike[], period: Period): Chec
   return checkResult('emergency-access', 'break-glass revocations and fire drills', looked, findings);
 }
 
+/** What the policy declares about root recovery: the runbooks a root sign-in is expected during, the accounts watched. */
+export interface RootRecoveryDeclared {
+  runbooks: string[];
+  accounts: string[];
+}
+
+const RECOVERY_TITLE = 'root-account recovery runbook and root sign-in watch';
+
+/** Whether a runbook run's record shows an approval step approved. */
+function wasApproved(record: Record<string, unknown>): boolean {
+  const steps = Array.isArray(record['stepResults']) ? (record['stepResults'] as unknown[]) : [];
+  return steps.some((x) => obj(x)?.['type'] === 'approval' && obj(x)?.['outcome'] === 'done');
+}
+
+/**
+ * Root-account recovery (the other half of the emergency access procedure): a declared runbook run
+ * under dual control, and no root console sign-in outside one. Non-compliant when the watcher paged a
+ * root sign-in in the period or the last recovery failed; compliant when the last recovery completed,
+ * or when none was needed (the runbook is declared and watched, and no unexpected sign-in was paged).
+ */
+export function rootRecoveryCheck(entries: EntryLike[], period: Period, declared: RootRecoveryDeclared | null | undefined): CheckResult {
+  const looked = `evidence kinds runbook and root-login recorded ${periodText(period)}, and the policy's runbooks.rootLoginWatch`;
+  if (!declared || declared.runbooks.length === 0) {
+    const why = declared === undefined ? 'the policy was not read' : 'the policy names no root-recovery runbook (runbooks.rootLoginWatch.expectedDuring)';
+    return checkResult('root-recovery', RECOVERY_TITLE, looked, [], `${why}: root-account recovery is not a Safeguard runbook`);
+  }
+  const findings: Finding[] = [];
+  const pages = of(entries, 'root-login');
+  if (pages.length > 0) {
+    const list = pages.slice(0, 5).map((e) => `${str(e.record['accountId']) ?? '?'} at ${str(e.record['at']) ?? '?'}`).join(', ');
+    findings.push({ status: 'non-compliant', reason: `${plural(pages.length, 'root console sign-in')} with no recovery runbook open (paged): ${list}${pages.length > 5 ? ', …' : ''}`, refs: pages.map(ref) });
+  }
+  const runs = of(entries, 'runbook').filter((e) => declared.runbooks.includes(str(e.record['runbook']) ?? ''));
+  // A run cancelled before anyone approved it did nothing; one cancelled after did not finish the procedure.
+  const last = latest(runs.filter((e) => e.record['outcome'] !== 'cancelled' || wasApproved(e.record)));
+  if (last) {
+    const outcome = str(last.record['outcome']) ?? 'unknown';
+    const steps = Array.isArray(last.record['stepResults']) ? last.record['stepResults'].length : 0;
+    const ok = outcome === 'completed' || outcome === 'denied';
+    findings.push({
+      status: ok ? 'compliant' : 'non-compliant',
+      reason: `last root recovery (${str(last.record['runbook'])}, requested by ${str(last.record['requestedBy']) ?? '?'}) on ${last.at.slice(0, 10)}: ${outcome}, ${plural(steps, 'step')} evidenced${runs.length > 1 ? ` (${runs.length} runs in the period)` : ''}`,
+      refs: [ref(last)],
+    });
+  } else if (pages.length === 0) {
+    findings.push({
+      status: 'compliant',
+      reason: `no root recovery was needed: the procedure is the declared runbook ${declared.runbooks.join(', ')}, root console sign-ins in ${declared.accounts.join(', ')} are watched, and none was paged ${periodText(period)}`,
+      refs: [],
+    });
+  }
+  return checkResult('root-recovery', RECOVERY_TITLE, looked, findings);
+}
+
 /**
  * Automatic logoff: every grant's access ended at its planned end (within LOGOFF_GRACE_MS) or
  * earlier (revoked, idle); counts idle revocations.

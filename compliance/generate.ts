@@ -101,6 +101,7 @@ export async function generateCompliance(o: GenerateOptions): Promise<Compliance
       entries,
       chain,
       evidenceNotes: notes,
+      rootRecovery: s.policy.runbooks.rootLoginWatch ? { runbooks: s.policy.runbooks.rootLoginWatch.expectedDuring, accounts: s.policy.runbooks.rootLoginWatch.accounts } : null,
       ...(o.skipAws
         ? { awsSkipped: 'AWS was not queried (--skip-aws)' }
         : {

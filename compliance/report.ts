@@ -3,7 +3,8 @@
 import type { AccountReads, AccountScope } from './aws-checks';
 import { AWS_CHECKS, runAwsCheck } from './aws-checks';
 import type { ChainVerification, EntryLike, Period } from './evidence-rows';
-import { accessReviewCheck, automaticLogoffCheck, emergencyAccessCheck, evidenceChainCheck, kmsRotationEvidenceCheck, periodText, restoreDrillCheck } from './evidence-rows';
+import { accessReviewCheck, automaticLogoffCheck, emergencyAccessCheck, evidenceChainCheck, kmsRotationEvidenceCheck, periodText, restoreDrillCheck, rootRecoveryCheck } from './evidence-rows';
+import type { RootRecoveryDeclared } from './evidence-rows';
 import type { CheckResult, Finding, Status } from './model';
 import { STATUSES, checkResult, combine } from './model';
 import { ADDED_ROWS, NO_RULE_REASON, ROW_RULES } from './rows';
@@ -73,6 +74,8 @@ export interface BuildInput {
   aws?: AwsInput;
   /** Why AWS was not queried (shown in every AWS row). */
   awsSkipped?: string;
+  /** The policy's root-recovery runbooks and watched accounts; null when it declares none, undefined when the policy was not read. */
+  rootRecovery?: RootRecoveryDeclared | null;
 }
 
 async function awsResults(input: BuildInput): Promise<{ results: Map<string, CheckResult>; accounts: ReportAccount[] }> {
@@ -122,6 +125,7 @@ export async function buildReport(input: BuildInput): Promise<ComplianceReport> 
   const { results, accounts } = await awsResults(input);
   const evidence: CheckResult[] = [
     emergencyAccessCheck(input.entries, input.period),
+    rootRecoveryCheck(input.entries, input.period, input.rootRecovery),
     automaticLogoffCheck(input.entries, input.period),
     kmsRotationEvidenceCheck(input.entries, input.period),
     restoreDrillCheck(input.entries, input.period),

@@ -20,6 +20,7 @@ export type CheckId =
   | 'security-hub'
   | 'break-glass-max-session'
   | 'emergency-access'
+  | 'root-recovery'
   | 'grant-logoff'
   | 'kms-rotation-runs'
   | 'restore-drills'
@@ -34,7 +35,7 @@ export const ROW_RULES: Record<string, RowRule> = {
     notChecked:
       "Safeguard binds each of its own actions to one verified person, but does not inventory the account's IAM users or the application's accounts; the access reviews (Person or Entity Authentication) flag unused and MFA-less principals",
   },
-  'access-control/emergency-access-procedure': { checks: ['emergency-access'] },
+  'access-control/emergency-access-procedure': { checks: ['emergency-access', 'root-recovery'] },
   'access-control/automatic-logoff': { checks: ['grant-logoff', 'break-glass-max-session'] },
   'access-control/encryption-and-decryption': { checks: ['kms-rotation', 'kms-rotation-runs'] },
   'audit-controls/aws-api-activity': { checks: ['cloudtrail-multi-region'] },

@@ -1,6 +1,6 @@
 // `npm run demo` arguments: `--only <kind>` plays one runbook kind; nothing plays every kind.
-export type DemoKind = 'break-glass' | 'access-key-rotation' | 'kms-rotation' | 'restore-drill' | 'break-glass-drill' | 'access-review';
-export const DEMO_KINDS: DemoKind[] = ['break-glass', 'access-key-rotation', 'kms-rotation', 'restore-drill', 'break-glass-drill', 'access-review'];
+export type DemoKind = 'break-glass' | 'access-key-rotation' | 'kms-rotation' | 'restore-drill' | 'break-glass-drill' | 'access-review' | 'runbook';
+export const DEMO_KINDS: DemoKind[] = ['break-glass', 'access-key-rotation', 'kms-rotation', 'restore-drill', 'break-glass-drill', 'access-review', 'runbook'];
 
 /** `--only <kind>` plays one kind; otherwise every kind the policy has something for. */
 export function parseDemoArgs(argv: string[]): DemoKind[] {

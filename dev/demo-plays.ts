@@ -24,6 +24,11 @@ import { formatReviewStatus } from '../cli/review-view';
 import { BlobStore } from '../evidence/blobs';
 import { renderReportMarkdown } from '../reports/access-review';
 import type { SandboxFile } from '../sandbox';
+import { sandboxControl } from '../sandbox/client';
+import { RunbookClient } from '../client/runbook-client';
+import { ScheduleClient } from '../client/schedules';
+import { formatRunbookStatus } from '../cli/areas/runbook';
+import type { RunbookStatus } from '../workflows/runbook/definitions';
 import { startStack } from './stack';
 import type { StackInfo, StackOptions } from './stack';
 import type { DemoKind } from './demo-args';
@@ -289,6 +294,145 @@ async function playAccessReview(ctx: CliContext, out: PlayOutput): Promise<Playe
   };
 }
 
+const RECOVERY = 'root-recovery';
+/** Who confirms each confirm step of root-recovery, with what they write: never alice, who starts it. */
+const CONFIRMATIONS: Record<string, [person: string, note: string][]> = {
+  'mfa-retrieved': [
+    ['bob', 'MFA device #2 out of safe B, seal 00417 intact'],
+    ['dave', 'witnessed; seal number matches the safe log'],
+  ],
+  'password-retrieved': [
+    ['carol', 'root password envelope 7 out of the vault'],
+    ['dave', 'witnessed; vault log signed'],
+  ],
+  'password-rotated': [
+    ['bob', 'password rotated; the new one sealed in envelope 8'],
+    ['carol', 'vault log checked, envelope 8 logged'],
+  ],
+  'mfa-resealed': [
+    ['carol', 'MFA device re-sealed in safe B with seal 00418'],
+    ['dave', 'witnessed'],
+  ],
+};
+
+/**
+ * Root-account recovery (examples/policy.yaml's `root-recovery`), the whole procedure under dual
+ * control: alice starts it, bob and carol approve, alice may not confirm a step of her own run, two
+ * people confirm each retrieval and each re-sealing with a note, the root console sign-in is seeded in
+ * the sandbox's CloudTrail (console sign-ins never pass its gateway) for the wait step to find, and
+ * Safeguard proves root ends with MFA and no access keys. Then, with the recovery closed, another root
+ * sign-in is seeded and the root-login watcher (its Schedule triggered now) pages it.
+ */
+async function playRunbook(ctx: CliContext, out: PlayOutput): Promise<Played | undefined> {
+  const { say, note: n } = out;
+  const procedure = ctx.policy.runbooks.procedures.find((p) => p.name === RECOVERY);
+  const stackInfo = ctx.sandbox?.stack;
+  if (!procedure || !stackInfo) {
+    n(`the policy has no ${RECOVERY} runbook (or this is not the sandbox); skipped`);
+    return undefined;
+  }
+  const control = sandboxControl(stackInfo.awsEndpoint);
+  const runbooks = new RunbookClient(ctx.temporal, ctx.taskQueue);
+  const alice = await resolveCaller(ctx, 'alice');
+  const { workflowId } = await runbooks.start(ctx.policy, RECOVERY, alice.person, 'root MFA device lost; recovery under ticket SEC-4242');
+  n(`alice started ${procedure.title} (${procedure.steps.map((s) => s.id).join(' → ')}): ${workflowId}`);
+
+  const until = async (what: string, pred: (s: RunbookStatus) => boolean, timeoutMs = 60_000): Promise<RunbookStatus> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const st = await runbooks.status(workflowId);
+      if (pred(st)) return st;
+      if (st.execution.status !== 'RUNNING' || Date.now() > deadline) throw new Error(`${workflowId} never got to ${what}: ${st.view.outcome ?? st.execution.status} on ${st.current?.id ?? 'no step'}; ${st.steps.map((x) => `${x.id} ${x.outcome}`).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  const onStep = (step: string) => until(`step ${step}`, (s) => s.current?.id === step);
+  const confirmStep = async (step: string): Promise<void> => {
+    await onStep(step);
+    for (const [person, note] of CONFIRMATIONS[step] ?? []) {
+      const who = await resolveCaller(ctx, person);
+      await runbooks.confirm(workflowId, who.person, { step, note, via: 'cli' });
+    }
+    n(`${step}: ${(CONFIRMATIONS[step] ?? []).map(([p, note]) => `${p} ("${note}")`).join(' and ')} confirmed`);
+  };
+
+  await onStep('approve');
+  for (const person of ['bob', 'carol']) {
+    const who = await resolveCaller(ctx, person);
+    const d = await ctx.decisions.approve(workflowId, who.person, { round: 'approve', via: 'cli', comment: 'SEC-4242: root MFA device reported lost' });
+    n(`${who.person} approved (${d.approvals}/${d.quorum})`);
+  }
+  await onStep('mfa-retrieved');
+  try {
+    await runbooks.confirm(workflowId, alice.person, { step: 'mfa-retrieved', note: 'I have the device', via: 'cli' });
+    throw new Error('a self-confirmation was accepted: this must never happen');
+  } catch (err) {
+    if (!(err instanceof SafeguardError) || err.refusal !== 'SelfConfirmation') throw err;
+    n(`alice tried to confirm a step of her own run: refused (${err.message})`);
+  }
+  await confirmStep('mfa-retrieved');
+  await confirmStep('password-retrieved');
+
+  const looking = await until('a first look at CloudTrail', (s) => s.current?.id === 'root-signed-in' && s.current.lastCheck !== undefined);
+  n(`Safeguard looks for a root console sign-in in CloudTrail: ${looking.current!.lastCheck!.summary}`);
+  // CloudTrail times are whole seconds: a sign-in in the second the step began could read as before it.
+  await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(looking.current!.startedAt) + 1100 - Date.now())));
+  const signIn = await control.recordConsoleLogin({ accountId: looking.accountId, user: 'root', sourceIp: '203.0.113.7', mfaUsed: true });
+  n(`root signed in to the console of ${looking.accountId} from 203.0.113.7 with MFA (seeded in the sandbox's CloudTrail: event ${signIn.eventId})`);
+  const seen = await until('the sign-in seen', (s) => s.steps.some((x) => x.id === 'root-signed-in'));
+  n(`seen: ${seen.steps.find((x) => x.id === 'root-signed-in')!.detail ?? 'root signed in'}; the recovery work follows, under dual control…`);
+  await confirmStep('password-rotated');
+  await confirmStep('mfa-resealed');
+
+  const res = await runbooks.result(workflowId);
+  const st = await runbooks.status(workflowId);
+  say('');
+  say(formatRunbookStatus(st));
+  const evidence = new EvidenceStore(stackInfo.evidenceDir);
+  const stepRecords = (await evidence.list({ kind: 'runbook-step' })).filter((e) => e.record['workflowId'] === workflowId);
+  n(`evidence: ${stepRecords.length} step record(s) and the run's record (${res.evidenceWritten ? 'written' : 'NOT written'})`);
+
+  // The recovery is closed: a root sign-in now is nobody's procedure, and the watcher pages it.
+  const watched = ctx.policy.runbooks.rootLoginWatch?.accounts.includes(st.accountId) === true;
+  let unexpected: { eventId: string } | undefined;
+  let paged = false;
+  if (!watched) n(`the policy's rootLoginWatch does not watch ${st.accountId}; no unexpected sign-in shown`);
+  else {
+    // CloudTrail times are whole seconds: one in the second the recovery closed would count as during it.
+    await new Promise((r) => setTimeout(r, 1500));
+    unexpected = await control.recordConsoleLogin({ accountId: st.accountId, user: 'root', sourceIp: '198.51.100.9', mfaUsed: false });
+    await new ScheduleClient(ctx.temporal, ctx.taskQueue).trigger(ctx.policy, 'root-login-watch');
+    const deadline = Date.now() + 30_000;
+    while (!paged && Date.now() < deadline) {
+      paged = (await evidence.list({ kind: 'root-login' })).some((e) => e.record['eventId'] === unexpected!.eventId);
+      if (!paged) await new Promise((r) => setTimeout(r, 500));
+    }
+    n(paged ? `a root sign-in from 198.51.100.9 without MFA after the recovery closed: the root-login watcher paged security (event ${unexpected.eventId})` : 'the root-login watcher did not page the root sign-in after the recovery within 30 s');
+  }
+
+  const confirmers = [...new Set(st.steps.filter((x) => x.type === 'confirm').flatMap((x) => x.by.map((b) => b.by)))];
+  const done = st.steps.filter((x) => x.outcome === 'done').length;
+  return {
+    kind: 'runbook',
+    workflowId,
+    runbook: RECOVERY,
+    outcome: res.outcome,
+    requestedBy: st.requestedBy,
+    approvers: st.steps.filter((x) => x.type === 'approval').flatMap((x) => x.by.map((b) => b.by)),
+    confirmers,
+    stepsDone: done,
+    stepsTotal: procedure.steps.length,
+    stepsEscalated: st.steps.filter((x) => x.escalated).length,
+    stepEvidenceSeqs: stepRecords.map((e) => e.seq),
+    selfConfirmationRefused: true,
+    rootSignInEventId: signIn.eventId,
+    pagedRootSignInEventId: paged ? unexpected!.eventId : null,
+    startedAt: st.view.startedAt,
+    endedAt: st.view.endedAt ?? null,
+    ok: res.outcome === 'completed' && res.evidenceWritten && done === procedure.steps.length && stepRecords.length === procedure.steps.length && (paged || !watched),
+  };
+}
+
 export function play(ctx: CliContext, kind: DemoKind, out: PlayOutput): Promise<Played | undefined> {
   switch (kind) {
     case 'break-glass':
@@ -302,6 +446,8 @@ export function play(ctx: CliContext, kind: DemoKind, out: PlayOutput): Promise<
       return playFireDrill(ctx, out);
     case 'access-review':
       return playAccessReview(ctx, out);
+    case 'runbook':
+      return playRunbook(ctx, out);
   }
 }
 

@@ -1,7 +1,7 @@
 // `npm run demo`: starts its own embedded stack (separate ports and data under .data/demo, so it
 // runs beside `npm run dev`) and plays every runbook kind through the CLI's code paths, one after
 // another (`--only <kind>` plays one). The last line is one JSON object for scripts:
-// {"runbooks":[{"kind":"break-glass",…},{"kind":"access-key-rotation",…},…,{"kind":"access-review",…}]}.
+// {"runbooks":[{"kind":"break-glass",…},{"kind":"access-key-rotation",…},…,{"kind":"access-review",…},{"kind":"runbook",…}]}.
 import fs from 'node:fs';
 import path from 'node:path';
 import { playOnOwnStack } from './demo-plays';

@@ -84,6 +84,37 @@ export const EVIDENCE_SCHEMAS = {
       endedAt: iso,
     }),
   },
+  runbook: {
+    1: z.looseObject({
+      ...runIds,
+      runbook: z.string().min(1),
+      outcome: z.string().min(1),
+      requestedBy: z.string().min(1),
+      accountId: z.string().min(1),
+      stepResults: z.array(z.looseObject({ id: z.string().min(1), type: z.string().min(1), outcome: z.string().min(1), by: z.array(z.looseObject({ by: z.string(), at: iso })) })),
+      startedAt: iso,
+      endedAt: iso,
+    }),
+  },
+  'runbook-step': {
+    1: z.looseObject({
+      ...runIds,
+      runbook: z.string().min(1),
+      index: z.number().int().min(0),
+      id: z.string().min(1),
+      type: z.string().min(1),
+      outcome: z.string().min(1),
+      by: z.array(z.looseObject({ by: z.string().min(1), at: iso })),
+      startedAt: iso,
+      endedAt: iso,
+    }),
+  },
+  'root-login': {
+    1: z.union([
+      z.looseObject({ accountId: z.string().regex(/^\d{12}$/), eventId: z.string().min(1), at: iso, verdict: z.literal('unexpected'), watchWorkflowId: z.string().min(1), pagedAt: iso }),
+      z.looseObject({ accountId: z.string().regex(/^\d{12}$/), eventId: z.string().min(1), at: iso, verdict: z.literal('expected'), watchWorkflowId: z.string().min(1), duringRun: z.string().min(1) }),
+    ]),
+  },
   'drill-sweep': {
     1: z.looseObject({ ...runIds, swept: z.array(z.looseObject({ name: z.string().min(1), deleted: z.boolean() })), startedAt: iso, endedAt: iso }),
   },

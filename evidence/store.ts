@@ -141,6 +141,18 @@ export class EvidenceStore {
     return run;
   }
 
+  /** Whether an entry with this id is in the store, read as append reads it (under the writer's lock). */
+  has(id: string): Promise<boolean> {
+    const run = this.queue.then(() =>
+      this.withLock(async () => {
+        await this.refreshTail();
+        return this.tail.ids.has(id);
+      }),
+    );
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** Well-formed entries in file order, optionally filtered. Unparsable lines are skipped (verify() reports them). */
   async list(filter: ListFilter = {}): Promise<EvidenceEntry[]> {
     const text = await this.readAll();

@@ -51,6 +51,24 @@ export interface IamAgesView {
   root: (RootAccountState & { accountId: string })[];
 }
 
+/**
+ * A console sign-in for POST /_sandbox/cloudtrail/console-logins (rules in sandbox/console-logins.ts):
+ * cloudtrail:LookupEvents in `accountId` then returns it as a ConsoleLogin event.
+ */
+export interface SandboxConsoleLogin {
+  accountId: string;
+  /** `root` (the default) or an IAM user's name. */
+  user?: string;
+  /** Default now; not in the future. */
+  at?: IamDate;
+  /** IPv4; absent: the event has no sourceIPAddress. */
+  sourceIp?: string;
+  /** Default true. */
+  mfaUsed?: boolean;
+  /** Default true; false records a failed sign-in (responseElements.ConsoleLogin "Failure"). */
+  success?: boolean;
+}
+
 /** What POST /_sandbox/iam/principals creates in one account (rules in sandbox/iam-principals.ts). */
 export type SandboxPrincipals = BulkPrincipals;
 export type SandboxPrincipalsResult = BulkPrincipalsResult;
@@ -90,6 +108,11 @@ export interface SandboxControl {
   iamAges(): Promise<IamAgesView>;
   /** Creates many groups, users (with keys, MFA, login profiles, policies) and roles in one account at once. */
   createPrincipals(body: SandboxPrincipals): Promise<SandboxPrincipalsResult>;
+  /**
+   * Records a console sign-in, which never passes the gateway, in the account's CloudTrail event
+   * history; the event's id and (whole-second) time. Bad input → SandboxControlError 400.
+   */
+  recordConsoleLogin(login: SandboxConsoleLogin): Promise<{ eventId: string; eventTime: string }>;
 }
 
 export class SandboxControlError extends Error {
@@ -151,6 +174,7 @@ export function sandboxControl(endpoint: string): SandboxControl {
     clearIamAges: async (accountId) => (await call<{ cleared: number }>('DELETE', `/_sandbox/iam/ages${accountId !== undefined ? `?accountId=${encodeURIComponent(accountId)}` : ''}`)).cleared,
     iamAges: () => call<IamAgesView>('GET', '/_sandbox/iam/ages'),
     createPrincipals: (body) => call<SandboxPrincipalsResult>('POST', '/_sandbox/iam/principals', body),
+    recordConsoleLogin: (login) => call<{ eventId: string; eventTime: string }>('POST', '/_sandbox/cloudtrail/console-logins', wireDates(login)),
   };
 }
 

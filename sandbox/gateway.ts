@@ -8,7 +8,9 @@
 // call no module takes goes to moto unchanged. A call the gateway answers itself still counts as a
 // use of its key (IAM's last-used date, region and service), as moto counts the calls it answers.
 // Control endpoints live under /_sandbox/ (see handleControl); they and the console federation
-// endpoint are not AWS calls and are not signed.
+// endpoint are not AWS calls and are not signed. POST /_sandbox/cloudtrail/console-logins records a
+// console sign-in (root's or an IAM user's, succeeded or failed, with or without MFA) that
+// cloudtrail:LookupEvents then returns in that account's event history (console-logins.ts).
 
 import { handleFederation, isFederationRequest } from './federation';
 import http from 'node:http';
@@ -20,6 +22,7 @@ import type { AwsProtocol, AwsRequestInfo } from './aws-request';
 import { authRefusalReply, protocolFamily } from './auth-refusal';
 import { CallLog } from './call-log';
 import { CallTrail } from './call-trail';
+import { ConsoleLoginValidationError, consoleLoginTrailInput, parseConsoleLogin } from './console-logins';
 import type { CallFilter, CallRecord } from './call-log';
 import { CONSUMER_MODES, UnknownConsumerError } from './consumers';
 import type { ConsumerMode, ConsumerRegistry } from './consumers';
@@ -129,6 +132,7 @@ const SESSION_PATH = /^\/_sandbox\/sessions\/([^/]+)\/stuck$/;
 const CONSUMER_PATH = /^\/_sandbox\/consumers\/([^/]+)\/mode$/;
 const AGES_PATH = '/_sandbox/iam/ages';
 const PRINCIPALS_PATH = '/_sandbox/iam/principals';
+const CONSOLE_LOGINS_PATH = '/_sandbox/cloudtrail/console-logins';
 const stuckBodySchema = z.object({ stuck: z.boolean() }).strict();
 const modeBodySchema = z.object({ mode: z.enum(CONSUMER_MODES as [ConsumerMode, ...ConsumerMode[]]) }).strict();
 
@@ -351,6 +355,25 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
   }
 
+  /**
+   * POST /_sandbox/cloudtrail/console-logins: a console sign-in in the trail (console-logins.ts),
+   * which never passes the gateway; not an AWS call, not in the call log.
+   */
+  function recordConsoleLogin(res: ServerResponse, body: Buffer): void {
+    const json = jsonBody(res, body, 'the body must be JSON: {"accountId", "user", "at", "sourceIp", "mfaUsed", "success"}');
+    if (!json) return;
+    try {
+      const login = parseConsoleLogin(json.value, { now: Date.now() });
+      const entry = trail.record(consoleLoginTrailInput(login));
+      const eventTime = new Date(entry.time).toISOString();
+      log(`console sign-in recorded: ${login.user} in ${login.accountId} at ${eventTime} (${login.success ? 'success' : 'failure'}, MFA ${login.mfaUsed ? 'used' : 'not used'})`);
+      return sendJson(res, 200, { eventId: entry.eventId, eventTime });
+    } catch (err) {
+      if (err instanceof ConsoleLoginValidationError) return sendJson(res, 400, { error: err.message });
+      throw err;
+    }
+  }
+
   /** A JSON control body, or undefined after answering 400 with `error`. */
   function controlBody<T>(res: ServerResponse, body: Buffer, schema: z.ZodType<T>, error: string): T | undefined {
     let parsed: unknown;
@@ -466,6 +489,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         return clearIamAges(res, url.searchParams.get('accountId'));
       case `POST ${PRINCIPALS_PATH}`:
         return createPrincipals(res, body);
+      case `POST ${CONSOLE_LOGINS_PATH}`:
+        return recordConsoleLogin(res, body);
       default: {
         const rdsRoute = pathname.startsWith('/_sandbox/rds/') ? rds.control(req.method ?? 'GET', pathname, body) : undefined;
         if (rdsRoute) return sendJson(res, rdsRoute.status, rdsRoute.body);

@@ -245,6 +245,7 @@ export function executionRoleStack(role: { account: string; path: string; name: 
       EnableRestoreDrills: 'true',
       EnableAccessReviews: 'true',
       EnableComplianceChecks: 'true',
+      EnableRunbookChecks: 'true',
     },
     roleArnOutput: 'ExecutionRoleArn',
   };

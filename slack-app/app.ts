@@ -15,9 +15,10 @@ import type { SlackAppDeps } from './context';
 import * as breakglass from './areas/breakglass';
 import * as reviews from './areas/reviews';
 import * as runbooks from './areas/runbooks';
+import * as runbookConfirm from './areas/runbook-confirm';
 
 /** Every Slack area: each registers its listeners and says which action ids and views are its. */
-const SLACK_AREAS = [breakglass, runbooks, reviews];
+const SLACK_AREAS = [breakglass, runbooks, runbookConfirm, reviews];
 
 export interface SlackAppOptions {
   botToken: string;

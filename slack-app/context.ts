@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { BreakGlassClient } from '../client/break-glass-client';
 import type { DecisionsClient } from '../client/decisions-client';
 import type { ReviewClient } from '../client/review-client';
+import type { RunbookClient } from '../client/runbook-client';
 import { SafeguardError } from '../client/errors';
 import { findPersonById, findPersonBySlackId } from '../config/policy/lookup';
 import type { Person, Policy } from '../config/policy/types';
@@ -21,6 +22,8 @@ export type DecisionsApi = Pick<DecisionsClient, 'approve' | 'deny'>;
 
 export type ReviewsApi = Pick<ReviewClient, 'decideOn' | 'reviewer' | 'pendingFor'>;
 
+export type RunbooksApi = Pick<RunbookClient, 'confirm'>;
+
 export interface SlackAppDeps {
   policy: Policy;
   breakGlass: BreakGlassApi;
@@ -29,6 +32,8 @@ export interface SlackAppDeps {
   /** Access reviews (review messages, App Home). Optional so a Slack app wired without it still serves
    * everything else; its review buttons then say so. */
   reviews?: ReviewsApi;
+  /** Declarative runbooks' confirm steps. Optional like `reviews`: without it, Confirm buttons say so. */
+  runbooks?: RunbooksApi;
   logger: Logger;
   /** When set, requests from other workspaces are refused. */
   teamId?: string;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DecisionsClient } from '../client/decisions-client';
 import { BreakGlassClient } from '../client/break-glass-client';
 import { ReviewClient } from '../client/review-client';
+import { RunbookClient } from '../client/runbook-client';
 import { keyRingForProcess } from '../codec/kms-keyring';
 import { nodeVersionNotice } from '../config/node-version';
 import { parseEnv } from '../config/env';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
       ...(slack.SLACK_API_URL ? { slackApiUrl: slack.SLACK_API_URL } : {}),
       port: slack.PORT,
     },
-    { policy, breakGlass: new BreakGlassClient(temporal, env.SAFEGUARD_TASK_QUEUE), decisions: new DecisionsClient(temporal), reviews: new ReviewClient(temporal, env.SAFEGUARD_TASK_QUEUE), logger, ...(slack.SLACK_TEAM_ID ? { teamId: slack.SLACK_TEAM_ID } : {}), metrics: slackMetrics(registry) },
+    { policy, breakGlass: new BreakGlassClient(temporal, env.SAFEGUARD_TASK_QUEUE), decisions: new DecisionsClient(temporal), reviews: new ReviewClient(temporal, env.SAFEGUARD_TASK_QUEUE), runbooks: new RunbookClient(temporal, env.SAFEGUARD_TASK_QUEUE), logger, ...(slack.SLACK_TEAM_ID ? { teamId: slack.SLACK_TEAM_ID } : {}), metrics: slackMetrics(registry) },
   );
   await app.start();
   ready = temporalReadiness(connection);

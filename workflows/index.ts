@@ -10,3 +10,5 @@ export { drillSweeperWorkflow } from './restore-drill/sweeper.workflow';
 export { breakGlassDrillWorkflow } from './fire-drill/break-glass-drill.workflow';
 export { accessReviewWorkflow } from './access-review/access-review.workflow';
 export { accessReviewerWorkflow } from './access-review/reviewer.workflow';
+export { declarativeRunbookWorkflow } from './runbook/declarative-runbook.workflow';
+export { rootLoginWatchWorkflow } from './runbook/root-login-watch.workflow';

@@ -36,12 +36,24 @@ export interface AccountClients {
   kms: KMSClient;
   secretsManager: SecretsManagerClient;
   cloudTrail: CloudTrailClient;
+  /**
+   * CloudTrail in the region where AWS records root console sign-ins (us-east-1 in the commercial
+   * partition, whatever region the worker runs in): LookupEvents answers for its own region only.
+   */
+  signInTrail: CloudTrailClient;
   rds: RDSClient;
   dynamodb: DynamoDBClient;
   backup: BackupClient;
   /** Identity Center (where the account hosts the instance or is its delegated administrator). */
   ssoAdmin: SSOAdminClient;
   identityStore: IdentitystoreClient;
+}
+
+/** The region CloudTrail records root console sign-ins in, for the worker's partition. */
+export function signInRegion(region: string): string {
+  if (region.startsWith('us-gov-')) return 'us-gov-west-1';
+  if (region.startsWith('cn-')) return 'cn-north-1';
+  return 'us-east-1';
 }
 
 /** Re-assume this long before the cached execution-role credentials expire. */
@@ -89,6 +101,7 @@ export class AwsClients {
       kms: new KMSClient(options),
       secretsManager: new SecretsManagerClient(options),
       cloudTrail: new CloudTrailClient(options),
+      signInTrail: new CloudTrailClient({ ...options, region: signInRegion(this.config.region) }),
       rds: new RDSClient(options),
       dynamodb: new DynamoDBClient(options),
       backup: new BackupClient(options),

@@ -9,7 +9,7 @@ import { findPersonById, getRole } from '../../config/policy/lookup';
 import type { Policy } from '../../config/policy/types';
 import type { CardRef, Notifier, NotifyResult } from '../notify/notifier';
 import type { BreakGlassNotification, Notification, ReviewerNotification, RunbookNotification } from '../../workflows/shared/notifications';
-import { runbookCard, runbookAuditLine, runbookThreadReply } from '../../shared/slack-blocks/runbook-card';
+import { runbookCard, runbookAuditLine, runbookDirectMessage, runbookThreadReply } from '../../shared/slack-blocks/runbook-card';
 import { approvalCard } from '../../shared/slack-blocks/approval-card';
 import { auditLine, requesterDm, securityAlert, threadReply } from '../../shared/slack-blocks/messages';
 import { reviewChannelLine, reviewMessage, reviewReminder } from '../../shared/slack-blocks/review-message';
@@ -78,13 +78,13 @@ export class SlackNotifier implements Notifier {
   }
 
   /** DMs each person of the audience who has a Slack id; one step each, so a retry DMs only those not reached yet. */
-  private async dmAudience(key: string | undefined, n: ReviewerNotification, render: (personId: string) => Message): Promise<void> {
+  private async dmAudience(key: string | undefined, n: Pick<Notification, 'subjectId' | 'event' | 'audience'>, render: (personId: string) => Message): Promise<void> {
     const targets = [...new Set(n.audience)].flatMap((id) => {
       const slackId = findPersonById(this.policy, id)?.slackId;
       return slackId ? [{ id, slackId }] : [];
     });
     if (targets.length === 0) {
-      this.logger.warn({ subjectId: n.subjectId, event: n.event, audience: n.audience.length }, 'nobody in the review audience has a Slack id; no DM sent');
+      this.logger.warn({ subjectId: n.subjectId, event: n.event, audience: n.audience.length }, 'nobody in the audience has a Slack id; no DM sent');
       return;
     }
     const failures: unknown[] = [];
@@ -98,15 +98,19 @@ export class SlackNotifier implements Notifier {
   }
 
   /** Step-by-step runbooks (rotation, …): one card per run in the kind's channel, updated in place,
-   * each event a thread reply; pages also go to the security channel. */
+   * each event a thread reply; pages also go to the security channel. A declarative runbook's own
+   * notify step is a message of its own (runbookNotifyStep), and its escalations are DM'd too. */
   private async runbook(n: RunbookNotification): Promise<NotifyResult> {
     const key = activityKey();
+    if (n.kind === 'runbook' && n.event === 'runbook-notify') return this.runbookNotifyStep(key, n);
     if (n.severity === 'page') {
       const security = this.policy.slack?.securityChannel;
       if (security) await this.step(key, `alert:${security}`, () => this.post(security, runbookThreadReply(n, this.who, { alert: true })));
     }
     const audit = this.policy.slack?.auditChannel;
     if (audit) await this.step(key, 'audit', () => this.post(audit, runbookAuditLine(n)));
+    // The escalateTo people may not watch the runbooks channel: an escalation must reach them directly.
+    if (n.kind === 'runbook' && n.event === 'escalated') await this.dmAudience(key, n, () => runbookDirectMessage(n));
     const card = runbookCard(n, this.who);
     let cardRef = n.cardRef;
     if (cardRef) {
@@ -123,6 +127,22 @@ export class SlackNotifier implements Notifier {
     const ref = cardRef;
     await this.step(key, 'thread', () => this.post(ref.channel, runbookThreadReply(n, this.who), ref.ts));
     return { cardRef };
+  }
+
+  /**
+   * A declarative runbook's notify step: the policy's message is the step's whole point, so it goes out
+   * as a message of its own — to the step's channel and as a DM to each of its people — never as a card
+   * update or a thread reply, where it would be missed. No card ref: the run's card stays where it is.
+   */
+  private async runbookNotifyStep(key: string | undefined, n: RunbookNotification): Promise<NotifyResult> {
+    const message = runbookDirectMessage(n);
+    if (n.channel) {
+      const channel = n.channel;
+      await this.step(key, `notify:${channel}`, () => this.post(channel, message));
+    }
+    if (n.audience.length > 0) await this.dmAudience(key, n, () => message);
+    else if (!n.channel) this.logger.warn({ subjectId: n.subjectId }, 'runbook notify step with neither a channel nor people; nothing sent');
+    return {};
   }
 
   private async breakGlass(input: BreakGlassNotification): Promise<NotifyResult> {

@@ -1,6 +1,7 @@
 // Small per-kind annotations over a generic history walk: what each Update, Signal and activity of
 // Safeguard's workflows means to an auditor, and which AWS action an activity performs. A name not
 // listed still appears on the timeline, under its own name; adding a kind needs no new renderer.
+import type { CheckName } from '../../config/policy/check-catalogue';
 
 /** Updates and Signals of every workflow kind (wire names, as in each definitions.ts). */
 export const MESSAGE_LABELS: Readonly<Record<string, string>> = {
@@ -16,7 +17,41 @@ export const MESSAGE_LABELS: Readonly<Record<string, string>> = {
   'decide-items': 'access review decisions',
   addRevocationCutoff: 'revocation cut-off handed to the role deny-policy writer',
   drillGrantActive: 'fire drill: grant active',
+  confirm: 'confirmation of a runbook step',
 };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+/** `round approve: "comment"`: which round (a runbook's approval step) or step, and the person's words. */
+function aboutWhat(what: string, id: unknown, words: unknown): string | undefined {
+  const i = text(id);
+  const w = text(words);
+  return i || w ? `${i ? `${what} ${i}` : ''}${i && w ? ': ' : ''}${w ? `"${w}"` : ''}` : undefined;
+}
+
+/** A line that says what a message decided, from its input: the round or step, the comment or note. */
+export const MESSAGE_DETAILS: Readonly<Record<string, (input: Record<string, unknown>) => string | undefined>> = {
+  approve: (i) => aboutWhat('round', i['round'], i['comment']),
+  deny: (i) => aboutWhat('round', i['round'], i['reason']),
+  confirm: (i) => aboutWhat('step', i['step'], i['note']),
+};
+
+/** The AWS reads of each runbook check (config/policy/check-catalogue.ts): read-only, through the execution role. */
+const CHECK_AWS: Readonly<Record<CheckName, string>> = {
+  'root-mfa-no-access-keys': 'iam:GetAccountSummary (read-only)',
+  'root-console-login': 'cloudtrail:LookupEvents (read-only)',
+  'iam-user-password-changed': 'iam:GenerateCredentialReport + iam:GetCredentialReport (read-only)',
+};
+/** The AWS reads behind a runbook check, by its catalogue name. */
+export function checkAws(check: unknown): string | undefined {
+  return typeof check === 'string' && Object.prototype.hasOwnProperty.call(CHECK_AWS, check) ? CHECK_AWS[check as CheckName] : undefined;
+}
+/** The check a runRunbookCheck input names (its frozen CheckSpec: `{ name, since, user? }`). */
+const checkOf = (input: unknown): string | undefined => (isObject(input) && isObject(input['check']) ? text(input['check']['name']) : undefined);
 
 export interface ActivityNote {
   label: string;
@@ -24,6 +59,11 @@ export interface ActivityNote {
   aws?: string;
   /** Inputs too large or too chatty to print (notifications carry whole views). */
   quietInput?: boolean;
+  /** Label and AWS calls that depend on the input (which check a runbook check runs). */
+  labelOf?: (input: unknown) => string | undefined;
+  awsOf?: (input: unknown) => string | undefined;
+  /** One line a person reads from the result (a check's verdict and summary); the result itself stays too. */
+  resultDetail?: (result: unknown) => string | undefined;
 }
 
 export const ACTIVITY_NOTES: Readonly<Record<string, ActivityNote>> = {
@@ -80,6 +120,15 @@ export const ACTIVITY_NOTES: Readonly<Record<string, ActivityNote>> = {
   saveReviewerOutcome: { label: 'reviewer outcome saved' },
   applyRevocations: { label: 'review revocations applied', aws: 'iam:UpdateAccessKey / iam:DetachUserPolicy / …' },
   writeReviewReport: { label: 'review report written' },
+  // declarative runbooks and the root-login watcher
+  checkRunbookRequest: { label: "runbook run checked against the worker's policy" },
+  runRunbookCheck: {
+    label: 'runbook check',
+    labelOf: (input) => (checkOf(input) ? `runbook check ${checkOf(input)!}` : undefined),
+    awsOf: (input) => checkAws(checkOf(input)),
+    resultDetail: (result) => (isObject(result) && typeof result['passed'] === 'boolean' ? `${result['passed'] ? 'passed' : 'not passed'}${text(result['summary']) ? `: ${text(result['summary'])!}` : ''}` : undefined),
+  },
+  findRootLogins: { label: 'root console sign-ins read', aws: 'cloudtrail:LookupEvents (read-only)' },
   // every kind
   notify: { label: 'notification (Slack, log)', quietInput: true },
   recordEvidence: { label: 'evidence record written' },

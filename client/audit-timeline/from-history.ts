@@ -5,7 +5,7 @@
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { ACTIVITY_NOTES, ACTOR_FIELDS, MESSAGE_LABELS, RESOURCE_FIELDS } from './annotations';
+import { ACTIVITY_NOTES, ACTOR_FIELDS, MESSAGE_DETAILS, MESSAGE_LABELS, RESOURCE_FIELDS } from './annotations';
 import { scrubTimeline } from './scrub';
 import type { EntryKind, Timeline, TimelineEntry, TimelineRequest } from './types';
 
@@ -120,9 +120,11 @@ export async function timelineFromHistory(history: History, opts: HistoryTimelin
         const note = ACTIVITY_NOTES[name];
         const [input] = await opts.decode(a.input?.payloads);
         const resource = resourceOf(input);
+        const label = note?.labelOf?.(input) ?? note?.label;
+        const aws = note?.awsOf?.(input) ?? note?.aws;
         const entry = add(e, 'activity', name, {
-          ...(note ? { label: note.label } : {}),
-          ...(note?.aws ? { aws: note.aws } : {}),
+          ...(label ? { label } : {}),
+          ...(aws ? { aws } : {}),
           ...(Object.keys(resource).length > 0 ? { resource } : {}),
           ...(note?.quietInput ? { detail: eventOf(input) } : { input }),
           outcome: 'scheduled',
@@ -143,7 +145,9 @@ export async function timelineFromHistory(history: History, opts: HistoryTimelin
       case ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
         const a = e.activityTaskCompletedEventAttributes!;
         const [result] = await opts.decode(a.result?.payloads);
-        close(`activity:${String(a.scheduledEventId)}`, e, 'completed', result === undefined ? {} : { result });
+        const key = `activity:${String(a.scheduledEventId)}`;
+        const detail = ownEntry(ACTIVITY_NOTES, open.get(key)?.name)?.resultDetail?.(result);
+        close(key, e, 'completed', { ...(result === undefined ? {} : { result }), ...(detail ? { detail } : {}) });
         break;
       }
       case ET.EVENT_TYPE_ACTIVITY_TASK_FAILED: {
@@ -337,7 +341,7 @@ function nameOf(v: unknown): string | undefined {
 /** Who asked, for what, why: the start input of any kind. */
 export function requestOf(input: unknown): TimelineRequest {
   if (!isObject(input)) return {};
-  const what = nameOf(input['role']) ?? nameOf(input['target']) ?? nameOf(input['drill']) ?? nameOf(input['review']) ?? nameOf(input['name']);
+  const what = nameOf(input['role']) ?? nameOf(input['target']) ?? nameOf(input['drill']) ?? nameOf(input['review']) ?? nameOf(input['runbook']) ?? nameOf(input['name']);
   const requester = pick(input, ['requester', 'requestedBy', 'reviewer', 'by']);
   const why = str(input['reason']);
   const ticket = str(input['ticket']);
@@ -348,7 +352,13 @@ function messageAnnotations(name: string, input: unknown, identity: string | nul
   const label = MESSAGE_LABELS[name];
   const actor = pick(input, ACTOR_FIELDS);
   const via = isObject(input) ? str(input['via']) : undefined;
-  return { ...(label ? { label } : {}), ...(actor ? { actor } : {}), ...(via ? { via } : {}), ...(identity ? { identity } : {}) };
+  const detail = isObject(input) ? ownEntry(MESSAGE_DETAILS, name)?.(input) : undefined;
+  return { ...(label ? { label } : {}), ...(actor ? { actor } : {}), ...(via ? { via } : {}), ...(identity ? { identity } : {}), ...(detail ? { detail } : {}) };
+}
+
+/** A table's own entry: a name from a history ("constructor", "toString") never reaches Object.prototype. */
+function ownEntry<T>(table: Readonly<Record<string, T>>, name: string | undefined): T | undefined {
+  return name !== undefined && Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
 }
 
 function resourceOf(input: unknown): Record<string, string> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { formatDuration } from '../duration';
 import { accountId, bool, duration, groupList, INSTANCE_ID_PATTERN, list, patterned, quorum, roleArn, ROLE_NAME_PATTERN, slackChannel } from './fields';
 import type { PolicyChecks } from './issues';
-import { accountOfArn, checkAccountRef, checkGroupRefs, checkQuorum, membersOf, principalKey } from './shared';
+import { accountOfArn, checkAccountRef, checkGroupRefs, checkQuorum, principalKey, selfRequestShortfall } from './shared';
 import type { BreakGlassRole, Policy } from './types';
 
 export const breakGlassRoleSchema = z
@@ -100,9 +100,7 @@ export const checkBreakGlass = (policy: Policy, issues: PolicyChecks): void => {
     checkGroupRefs(policy, r.approvers, [...path, 'approvers'], issues);
     const pool = checkQuorum(policy, r.approvers, r.quorum, [...path, 'quorum'], issues);
     if (pool !== undefined && r.quorum <= pool.length) {
-      // The requester never approves their own request, so a requester in the pool shrinks it.
-      const requesters = new Set(membersOf(policy, r.requesters));
-      const short = pool.filter((id) => requesters.has(id) && pool.length - 1 < r.quorum);
+      const short = selfRequestShortfall(policy, pool, r.requesters, r.quorum);
       if (short.length > 0) {
         issues.warn(
           [...path, 'quorum'],

@@ -13,6 +13,7 @@ import { formatPath, LineFinder, PolicyError, schemaIssues, sortIssues, valueAt 
 import type { Path, PolicyChecks, SectionCheck } from './issues';
 import { checkReviews, EMPTY_REVIEWS, reviewsSchema } from './reviews';
 import { checkRotation, rotationSchema } from './rotation';
+import { checkRunbooks, EMPTY_RUNBOOKS, runbooksSchema } from './runbooks';
 import { checkShared, sharedFields } from './shared';
 import type { Policy, PolicyIssue } from './types';
 
@@ -29,8 +30,9 @@ export const policyFileSchema = z
     rotation: rotationSchema.optional(),
     drills: drillsSchema.optional(),
     reviews: reviewsSchema.optional(),
+    runbooks: runbooksSchema.optional(),
   })
-  .meta({ title: 'Safeguard policy', description: 'People, accounts and one section per runbook kind (breakGlass, rotation, drills, reviews).' })
+  .meta({ title: 'Safeguard policy', description: 'People, accounts and one section per runbook kind (breakGlass, rotation, drills, reviews, runbooks).' })
   .transform(
     (f): Policy => ({
       version: f.version,
@@ -43,11 +45,12 @@ export const policyFileSchema = z
       rotation: f.rotation ?? { accessKeys: [], kmsKeys: [] },
       drills: f.drills ?? EMPTY_DRILLS,
       reviews: f.reviews ?? EMPTY_REVIEWS,
+      runbooks: f.runbooks ?? EMPTY_RUNBOOKS,
     }),
   );
 
 /** Cross-checks, in the order their sections appear in the file. */
-const SECTION_CHECKS: readonly SectionCheck[] = [checkShared, checkBreakGlass, checkRotation, checkDrills, checkReviews];
+const SECTION_CHECKS: readonly SectionCheck[] = [checkShared, checkBreakGlass, checkRotation, checkDrills, checkReviews, checkRunbooks];
 
 /** The policy as written in YAML, before defaults and conversions. */
 export type PolicyFileInput = z.input<typeof policyFileSchema>;

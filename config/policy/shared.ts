@@ -101,6 +101,15 @@ export function checkQuorum(policy: Policy, approvers: readonly string[], quorum
   return pool;
 }
 
+/**
+ * The approvers who, starting a request themselves, would leave fewer approvers than the quorum:
+ * nobody approves their own request, so a requester in the pool shrinks it by one.
+ */
+export function selfRequestShortfall(policy: Policy, pool: readonly string[], requesterGroups: readonly string[], quorum: number): string[] {
+  const requesters = new Set(membersOf(policy, requesterGroups));
+  return pool.filter((id) => requesters.has(id) && pool.length - 1 < quorum);
+}
+
 export const checkShared = (policy: Policy, issues: PolicyChecks): void => {
   const groupIds = new Set<string>();
   policy.groups.forEach((g, i) => {

@@ -2,6 +2,7 @@
 // account, person) has been checked by the loader, so consumers may rely on them resolving.
 // Type-only module: safe to import from workflow code. The loader's zod schemas (shared.ts,
 // breakGlass.ts, rotation.ts) produce exactly these shapes; load.ts fails to compile if they drift.
+import type { CheckName } from './check-catalogue';
 
 // ---- shared: groups, people, accounts, security, slack ----
 
@@ -253,6 +254,8 @@ export interface Policy {
   drills: DrillSettings;
   /** Always present; `access` is empty when the file has no reviews section. */
   reviews: ReviewSettings;
+  /** Always present; `procedures` is empty when the file has no runbooks section. */
+  runbooks: RunbookSettings;
 }
 
 /** One problem in a policy file; `field` is a dotted path like `breakGlass.roles[0].quorum`. */
@@ -261,4 +264,59 @@ export interface PolicyIssue {
   line: number;
   field: string;
   message: string;
+}
+
+// ---- runbooks ----
+
+/** A check from the fixed catalogue (workflows/runbook/steps.ts CHECK_NAMES), as written. */
+export interface RunbookCheckPolicy {
+  name: CheckName;
+  user?: string;
+  since: 'step' | 'run';
+}
+
+interface RunbookStepPolicyBase {
+  id: string;
+  title: string;
+  /** Absent only on `wait` steps with `for`. */
+  timeoutMs: number;
+  onTimeout: 'fail' | 'escalate' | 'continue';
+  /** Group ids paged on an escalation; default security.groups. */
+  escalateTo: string[];
+}
+
+export type RunbookStepPolicy =
+  | (RunbookStepPolicyBase & { type: 'approval'; approvers: string[]; quorum: number })
+  | (RunbookStepPolicyBase & { type: 'confirm'; confirmers: string[]; count: number; notRequester: boolean; noteRequired: boolean })
+  | (RunbookStepPolicyBase & { type: 'check'; check: RunbookCheckPolicy })
+  | (RunbookStepPolicyBase & { type: 'wait'; forMs?: number; until?: RunbookCheckPolicy; everyMs: number })
+  | (RunbookStepPolicyBase & { type: 'notify'; message: string; channel?: string; groups: string[] });
+
+export interface RunbookPolicy {
+  /** Runbook name, unique across runbooks.procedures. */
+  name: string;
+  title: string;
+  description?: string;
+  /** Id of a declared account: the one its checks read. */
+  account: string;
+  /** Group ids whose members may start it. */
+  requesters: string[];
+  steps: RunbookStepPolicy[];
+}
+
+export interface RootLoginWatchPolicy {
+  /** Ids of declared accounts watched. */
+  accounts: string[];
+  /** Runbook names: a root sign-in while one of these is open is expected. */
+  expectedDuring: string[];
+  /** How far back each look reaches (CloudTrail delivers events late); at least the schedule's interval. */
+  lookbackMs: number;
+  schedule: RotationSchedule;
+}
+
+export interface RunbookSettings {
+  /** Slack channel for runbook cards; default slack.securityChannel. */
+  channel?: string;
+  procedures: RunbookPolicy[];
+  rootLoginWatch?: RootLoginWatchPolicy;
 }

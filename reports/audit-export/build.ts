@@ -1,7 +1,7 @@
 // Builds the period report from evidence entries: pure, so every renderer's test starts here.
 import type { EvidenceEntry } from '../../evidence/store';
-import { rowOf } from './kinds';
-import { FIGURES, KIND_TITLES, REPORT_KINDS, isReportKind } from './model';
+import { rowOf, runbookRowFromSteps, runStepKey } from './kinds';
+import { FIGURES, KIND_TITLES, PART_KINDS, REPORT_KINDS, isReportKind } from './model';
 import type { AuditExport, ChainStatus, KindSummary, ReportKind, ReviewReportTotals, RunRow } from './model';
 
 export interface BuildInput {
@@ -13,18 +13,43 @@ export interface BuildInput {
   chain: ChainStatus;
   /** Totals from each access review's report blob, by evidence id (absent: from the record's reviewer counts). */
   reviewTotals?: ReadonlyMap<string, ReviewReportTotals | { problem: string }>;
+  /**
+   * Every `runbook-step` entry recorded before the period's end, so a run of the period that began
+   * before it still cites all its steps (load.ts reads them); absent: the period's own step entries.
+   */
+  runbookSteps?: EvidenceEntry[];
 }
 
 export function buildAuditExport(input: BuildInput): AuditExport {
   const kinds = input.kind ? [input.kind] : [...REPORT_KINDS];
   const rows = new Map<ReportKind, RunRow[]>(kinds.map((k) => [k, []]));
   const other: AuditExport['other'] = [];
+  const stepsOfRun = new Map<string, EvidenceEntry[]>();
+  for (const e of [...(input.runbookSteps ?? input.entries.filter((x) => x.kind === 'runbook-step'))].sort((a, b) => a.seq - b.seq)) {
+    const key = runStepKey(e.record);
+    stepsOfRun.set(key, [...(stepsOfRun.get(key) ?? []), e]);
+  }
+  const runsShown = new Set<string>();
   for (const e of [...input.entries].sort((a, b) => a.seq - b.seq)) {
     if (isReportKind(e.kind)) {
-      rows.get(e.kind)?.push(rowOf(e as EvidenceEntry & { kind: ReportKind }, input.reviewTotals?.get(e.id)));
-    } else if (input.kind === null) {
+      const steps = e.kind === 'runbook' ? stepsOfRun.get(runStepKey(e.record)) : undefined;
+      if (e.kind === 'runbook') runsShown.add(runStepKey(e.record));
+      rows.get(e.kind)?.push(rowOf(e as EvidenceEntry & { kind: ReportKind }, { ...(input.reviewTotals?.has(e.id) ? { reviewTotals: input.reviewTotals.get(e.id)! } : {}), ...(steps ? { steps } : {}) }));
+    } else if (!Object.prototype.hasOwnProperty.call(PART_KINDS, e.kind) && input.kind === null) {
       other.push({ seq: e.seq, evidenceId: e.id, kind: e.kind, recordedAt: e.at });
     }
+  }
+  const runbookRows = rows.get('runbook');
+  if (runbookRows) {
+    // Steps of the period whose run has no record in it (still open at the period's end, or its record
+    // was never written) are a row of their own: never dropped, never "other evidence".
+    const from = input.period.from.getTime();
+    const to = input.period.to.getTime();
+    for (const [key, steps] of stepsOfRun) {
+      if (runsShown.has(key) || !steps.some((s) => Date.parse(s.at) >= from && Date.parse(s.at) < to)) continue;
+      runbookRows.push(runbookRowFromSteps(steps));
+    }
+    runbookRows.sort((a, b) => a.seq - b.seq);
   }
   return {
     period: { from: input.period.from.toISOString(), to: input.period.to.toISOString() },
@@ -70,6 +95,13 @@ function summarise(kind: ReportKind, rows: RunRow[]): KindSummary {
     case 'access-review':
       for (const k of ['principals', 'flagged', 'kept', 'revoked', 'defaulted']) figures[k] = sum(k);
       figures['revocationsVerified'] = sum('revocationsVerified');
+      break;
+    case 'runbook':
+      figures['stepsEscalated'] = sum('stepsEscalated');
+      figures['stepsTimedOut'] = sum('stepsTimedOut');
+      break;
+    case 'root-login':
+      figures['withoutMfa'] = rows.length === 0 ? null : rows.filter((r) => r.figures['mfaUsed'] === 'no').length;
       break;
     case 'drill-sweep':
       figures['deleted'] = sum('deleted');

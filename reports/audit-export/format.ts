@@ -32,7 +32,7 @@ export function outcomesText(s: KindSummary): string {
 
 /** "revocations verified 2/2, longest revocation lag 1.2s": counts of flags read as n of the runs. */
 export function summaryFiguresText(s: KindSummary): string {
-  const flags = new Set(['revocationsVerified', 'targetsMet', 'rtoMet', 'rpoMet']);
+  const flags = new Set(['revocationsVerified', 'targetsMet', 'rtoMet', 'rpoMet', 'withoutMfa']);
   const parts = SUMMARY_FIGURES[s.kind].map((spec) => {
     const v = s.figures[spec.key] ?? null;
     if (v === null) return `${spec.label} ${NONE}`;

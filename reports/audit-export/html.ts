@@ -3,6 +3,7 @@
 // attached to an audit as it is. A Content-Security-Policy of default-src 'none' backs that up: even
 // if a value slipped through unescaped, the page could load nothing. Every value is escaped.
 import { NONE, RUN_COLUMNS, chainText, formatFigure, outcomesText, periodText, summaryFiguresText } from './format';
+import { emptyText } from './model';
 import type { AuditExport, RunRow } from './model';
 
 const CSS = `
@@ -49,7 +50,7 @@ export function renderAuditHtml(m: AuditExport): string {
   for (const section of m.sections) {
     out.push(`<section id="kind-${esc(section.kind)}" data-kind="${esc(section.kind)}">`, `<h2>${esc(section.title)} (${esc(section.kind)})</h2>`);
     if (section.rows.length === 0) {
-      out.push('<p class="empty">No runs in this period.</p>', '</section>');
+      out.push(`<p class="empty">${esc(emptyText(section.kind))}</p>`, '</section>');
       continue;
     }
     const header = [...RUN_COLUMNS.map((c) => c.label), ...section.figures.map((f) => f.label), 'problems'];

@@ -10,7 +10,15 @@ import type { FigureValue, ReportKind, ReviewReportTotals, RunRow } from './mode
 type Rec = Record<string, unknown>;
 type Entry = EvidenceEntry & { kind: ReportKind };
 
-export function rowOf(e: Entry, reviewTotals?: ReviewReportTotals | { problem: string }): RunRow {
+/** What a row reads besides its own entry. */
+export interface RowContext {
+  /** An access review's totals from its report blob. */
+  reviewTotals?: ReviewReportTotals | { problem: string };
+  /** A runbook run's `runbook-step` entries (runStepKey groups them), in seq order. */
+  steps?: EvidenceEntry[];
+}
+
+export function rowOf(e: Entry, ctx: RowContext = {}): RunRow {
   const r = e.record;
   const problems: string[] = [];
   const check = checkStoredRecord(e.kind, r);
@@ -31,13 +39,13 @@ export function rowOf(e: Entry, reviewTotals?: ReviewReportTotals | { problem: s
     figures: {},
     problems,
   };
-  const figures = KIND_ROWS[e.kind](r, base, reviewTotals);
+  const figures = KIND_ROWS[e.kind](r, base, ctx);
   // Every figure the kind lists is present, so renderers and JSON readers never meet a missing key.
   base.figures = Object.fromEntries(FIGURES[e.kind].map((s) => [s.key, figures[s.key] ?? null]));
   return base;
 }
 
-type KindRow = (r: Rec, row: RunRow, reviewTotals: ReviewReportTotals | { problem: string } | undefined) => Record<string, FigureValue>;
+type KindRow = (r: Rec, row: RunRow, ctx: RowContext) => Record<string, FigureValue>;
 
 const KIND_ROWS: Record<ReportKind, KindRow> = {
   'break-glass': (r, row) => {
@@ -151,7 +159,7 @@ const KIND_ROWS: Record<ReportKind, KindRow> = {
     row.subject = str(r['target']) ?? '-';
     return { keyRef: str(r['keyRef']), keyId: str(r['keyId']), accountId: str(r['accountId']), rotationPeriodDays: num(r['rotationPeriodDays']), onDemandDrill: bool(r['onDemandDrill']) };
   },
-  'access-review': (r, row, fromBlob) => {
+  'access-review': (r, row, { reviewTotals: fromBlob }) => {
     row.subject = str(r['review']) ?? '-';
     const totals = obj(r['totals']);
     const reviewers = arr(r['reviewers']).map(obj);
@@ -181,6 +189,41 @@ const KIND_ROWS: Record<ReportKind, KindRow> = {
       report: str(obj(r['report'])?.['sha256']),
     };
   },
+  runbook: (r, row, { steps = [] }) => {
+    row.subject = str(r['runbook']) ?? '-';
+    const definition = arr(obj(r['definition'])?.['steps']).map(obj);
+    const results = arr(r['stepResults']).map(obj).filter((x): x is Rec => x !== undefined);
+    const figures = runbookFigures(row, results, steps);
+    const recorded = new Set(steps.map((s) => num(s.record['index'])));
+    const missing = results.filter((x) => !recorded.has(num(x['index']))).map((x) => str(x['id']) ?? '?');
+    // The run's record lists every step it ended; each must also have been written as it ended.
+    if (missing.length > 0) row.problems.push(`no runbook-step evidence for step(s) ${missing.join(', ')}`);
+    let stoppedAt = figures.stoppedAt ?? null;
+    if (row.outcome !== 'completed' && stoppedAt === null) {
+      // Cancelled (or failed outside a step) while a step was open: that step never got a result.
+      const open = str(definition[results.length]?.['id']);
+      if (open) stoppedAt = `${open} (not finished)`;
+    }
+    return { ...figures, stoppedAt, title: str(r['title']), accountId: str(r['accountId']), reason: str(r['reason']), stepsTotal: definition.length > 0 ? definition.length : null };
+  },
+  'root-login': (r, row) => {
+    const verdict = str(r['verdict']);
+    row.workflowId = str(r['watchWorkflowId']);
+    row.subject = str(r['accountId']) ?? '-';
+    row.outcome = verdict === 'unexpected' ? 'paged' : (verdict ?? 'unknown');
+    row.startedAt = str(r['at']);
+    row.endedAt = str(r['pagedAt']);
+    const mfa = r['mfaUsed'];
+    return {
+      accountId: str(r['accountId']),
+      signedInAt: str(r['at']),
+      sourceIp: str(r['sourceIp']),
+      // CloudTrail says "Yes" or "No"; anything else is shown as it is, and absent stays unknown.
+      mfaUsed: typeof mfa === 'boolean' ? (mfa ? 'yes' : 'no') : mfa === 'Yes' || mfa === 'No' ? mfa.toLowerCase() : str(mfa),
+      eventId: str(r['eventId']),
+      pagedAt: str(r['pagedAt']),
+    };
+  },
   'drill-sweep': (r, row) => {
     row.subject = 'sg-drill-* resources';
     row.outcome = str(r['outcome']) ?? 'swept';
@@ -188,6 +231,68 @@ const KIND_ROWS: Record<ReportKind, KindRow> = {
     return { swept: swept.length, deleted: swept.filter((s) => s?.['deleted'] === true).length };
   },
 };
+
+/** Groups a run's `runbook-step` entries with its `runbook` entry: the same workflow id and run id. */
+export function runStepKey(record: Rec): string {
+  return `${String(record['workflowId'])}\u0000${String(record['runId'])}`;
+}
+
+/**
+ * A run known only from its step records (its `runbook` record is after the period, or was never
+ * written): shown, so the steps are not lost, with a problem saying why it has no run record.
+ */
+export function runbookRowFromSteps(steps: EvidenceEntry[]): RunRow {
+  const last = steps[steps.length - 1]!;
+  const first = steps[0]!.record;
+  const row: RunRow = {
+    kind: 'runbook',
+    seq: last.seq,
+    evidenceId: last.id,
+    recordedAt: last.at,
+    workflowId: str(first['workflowId']),
+    subject: str(first['runbook']) ?? '-',
+    outcome: 'no run record',
+    requestedBy: str(first['requestedBy']),
+    approvers: [],
+    startedAt: str(first['startedAt']),
+    plannedEndAt: null,
+    endedAt: null,
+    figures: {},
+    problems: [`no runbook record for this run: it ended after the period or its record was not written; shown from its ${steps.length} step record(s)`],
+  };
+  const figures = runbookFigures(row, steps.map((s) => s.record), steps);
+  row.figures = Object.fromEntries(FIGURES.runbook.map((spec) => [spec.key, figures[spec.key] ?? null]));
+  return row;
+}
+
+/** Approvers, steps done, escalated and timed out, who confirmed, and the step records' seqs, from a run's step results. */
+function runbookFigures(row: RunRow, results: Rec[], steps: EvidenceEntry[]): Record<string, FigureValue> {
+  const people = (x: Rec): string[] => arr(x['by']).map((b) => str(obj(b)?.['by'])).filter((b): b is string => b !== null);
+  const approvers = new Set<string>();
+  const confirmers = new Set<string>();
+  for (const x of results) {
+    const by = people(x);
+    // A denied approval step (outcome failed) lists the denial last: the denier did not approve.
+    if (x['type'] === 'approval') for (const p of x['outcome'] === 'failed' ? by.slice(0, -1) : by) approvers.add(p);
+    if (x['type'] === 'confirm') for (const p of by) confirmers.add(p);
+  }
+  row.approvers = [...approvers];
+  for (const s of steps) {
+    const check = checkStoredRecord('runbook-step', s.record);
+    if (!check.ok) row.problems.push(`step record #${s.seq}: ${check.problem}`);
+  }
+  const last = results[results.length - 1];
+  const stopped = last && last['outcome'] !== 'done' && row.outcome !== 'completed' ? `${str(last['id']) ?? '?'} (${str(last['outcome']) ?? '?'})${str(last['detail']) ? `: ${str(last['detail'])}` : ''}` : null;
+  return {
+    stepsDone: results.filter((x) => x['outcome'] === 'done').length,
+    stepsEscalated: results.filter((x) => x['escalated'] === true).length,
+    stepsTimedOut: results.filter((x) => x['outcome'] === 'timed-out').length,
+    stoppedAt: stopped,
+    confirmers: confirmers.size,
+    confirmedBy: confirmers.size > 0 ? [...confirmers].join(', ') : null,
+    stepEvidence: steps.length > 0 ? steps.map((s) => s.seq).join(', ') : null,
+  };
+}
 
 /** Distinct people who approved any of the rounds, in the order they first approved. */
 function approversOf(rounds: (Rec | undefined)[]): string[] {

@@ -1,5 +1,6 @@
 // Reads what the period report is built from: the evidence entries of the period, the chain's
-// verification, and each access review's report blob (its totals of kept, revoked, defaulted items).
+// verification, each access review's report blob (its totals of kept, revoked, defaulted items), and
+// the runbook steps written before the period's end (a run's steps are cited with the run).
 // Only the evidence store's stable surface is used (exists, list, verify), so the report keeps working
 // while the store's chain and anchoring change underneath it.
 import { BlobStore } from '../../evidence/blobs';
@@ -32,7 +33,9 @@ export async function loadAuditExport(opts: LoadOptions): Promise<AuditExport> {
   const store = opts.store ?? new EvidenceStore(opts.dir);
   if (!(await store.exists())) throw new EvidenceMissingError(`no evidence file in ${store.dir}: is --dir the evidence directory?`);
   const filter = opts.kind ? { kind: opts.kind, since: opts.from, until: opts.to } : { since: opts.from, until: opts.to };
-  const [entries, verified] = await Promise.all([store.list(filter), store.verify()]);
+  const withRunbooks = opts.kind === null || opts.kind === 'runbook';
+  // A run's steps are written as they end, so a run of the period may have steps from before it.
+  const [entries, verified, runbookSteps] = await Promise.all([store.list(filter), store.verify(), withRunbooks ? store.list({ kind: 'runbook-step', until: opts.to }) : Promise.resolve(undefined)]);
   const chain: ChainStatus = {
     ok: verified.ok,
     entries: verified.entries,
@@ -63,5 +66,6 @@ export async function loadAuditExport(opts: LoadOptions): Promise<AuditExport> {
     evidenceDir: store.dir,
     chain,
     reviewTotals,
+    ...(runbookSteps ? { runbookSteps } : {}),
   });
 }

@@ -1,5 +1,6 @@
 // The period report as Markdown: for people, tickets and evidence folders.
 import { NONE, RUN_COLUMNS, chainText, formatFigure, outcomesText, periodText, summaryFiguresText } from './format';
+import { emptyText } from './model';
 import type { AuditExport } from './model';
 import { mdCell, mdTable } from '../markdown';
 
@@ -17,7 +18,7 @@ export function renderAuditMarkdown(m: AuditExport): string {
   for (const section of m.sections) {
     out.push(`## ${mdCell(section.title)} (${section.kind})`, '');
     if (section.rows.length === 0) {
-      out.push('No runs in this period.', '');
+      out.push(emptyText(section.kind), '');
       continue;
     }
     const header = [...RUN_COLUMNS.map((c) => c.label), ...section.figures.map((f) => f.label), 'problems'];

@@ -4,7 +4,7 @@
 // load.ts reads the store for it, and one renderer per format draws it.
 
 /** The kinds the report knows, in the order it shows them. */
-export const REPORT_KINDS = ['break-glass', 'reconciled', 'access-refused', 'break-glass-drill', 'restore-drill', 'access-key-rotation', 'kms-rotation', 'access-review', 'drill-sweep'] as const;
+export const REPORT_KINDS = ['break-glass', 'reconciled', 'access-refused', 'break-glass-drill', 'restore-drill', 'access-key-rotation', 'kms-rotation', 'access-review', 'runbook', 'root-login', 'drill-sweep'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 export const KIND_TITLES: Record<ReportKind, string> = {
@@ -16,8 +16,21 @@ export const KIND_TITLES: Record<ReportKind, string> = {
   'access-key-rotation': 'IAM access-key rotations',
   'kms-rotation': 'KMS key rotations',
   'access-review': 'Access reviews',
+  runbook: 'Declarative runbook runs',
+  'root-login': 'Unexpected root sign-ins paged',
   'drill-sweep': 'Drill sweeps',
 };
+
+/** What an empty section says, where "No runs in this period." would not read right. */
+export function emptyText(kind: ReportKind): string {
+  return kind === 'root-login' ? 'No unexpected root sign-in was paged in this period.' : 'No runs in this period.';
+}
+
+/**
+ * Evidence kinds that are parts of a run shown elsewhere, never rows or "other evidence" of their own:
+ * a `runbook-step` belongs to its `runbook` run (same workflowId and runId).
+ */
+export const PART_KINDS: Readonly<Record<string, ReportKind>> = { 'runbook-step': 'runbook' };
 
 export type FigureValue = string | number | boolean | null;
 /** `ms`: a duration in milliseconds; `time`: an ISO time; `list`: names joined by ", ". */
@@ -163,6 +176,29 @@ export const FIGURES: Record<ReportKind, FigureSpec[]> = {
     f('revocationsVerified', 'revocations verified', 'count'),
     f('report', 'report blob', 'text'),
   ],
+  // A dual-control procedure is judged by how far it got, what ran late, and how many different people
+  // vouched for its steps; every step's own record is cited by seq so an auditor can open it.
+  runbook: [
+    f('title', 'title', 'text'),
+    f('accountId', 'account', 'text'),
+    f('reason', 'reason', 'text'),
+    f('stepsDone', 'steps done', 'count'),
+    f('stepsTotal', 'steps in runbook', 'count'),
+    f('stepsEscalated', 'steps escalated', 'count'),
+    f('stepsTimedOut', 'steps timed out', 'count'),
+    f('stoppedAt', 'stopped at', 'text'),
+    f('confirmers', 'distinct confirmers', 'count'),
+    f('confirmedBy', 'confirmed by', 'text'),
+    f('stepEvidence', 'step evidence (seqs)', 'text'),
+  ],
+  'root-login': [
+    f('accountId', 'account', 'text'),
+    f('signedInAt', 'signed in at', 'time'),
+    f('sourceIp', 'source IP', 'text'),
+    f('mfaUsed', 'MFA used', 'text'),
+    f('eventId', 'CloudTrail event id', 'text'),
+    f('pagedAt', 'paged at', 'time'),
+  ],
   'drill-sweep': [f('swept', 'swept', 'count'), f('deleted', 'deleted', 'count')],
 };
 
@@ -176,6 +212,8 @@ export const SUMMARY_FIGURES: Record<ReportKind, FigureSpec[]> = {
   'access-key-rotation': [],
   'kms-rotation': [],
   'access-review': [f('principals', 'principals', 'count'), f('flagged', 'flagged', 'count'), f('kept', 'kept', 'count'), f('revoked', 'revoked', 'count'), f('defaulted', 'defaulted', 'count'), f('revocationsVerified', 'revocations verified', 'count')],
+  runbook: [f('stepsEscalated', 'steps escalated', 'count'), f('stepsTimedOut', 'steps timed out', 'count')],
+  'root-login': [f('withoutMfa', 'without MFA', 'count')],
   'drill-sweep': [f('deleted', 'resources deleted', 'count')],
 };
 

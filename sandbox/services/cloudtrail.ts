@@ -14,8 +14,15 @@
 // EventSource, EventId, ReadOnly, ResourceName, ResourceType; the last two match nothing: the
 // sandbox records no resources); StartTime/EndTime inclusive, on eventTime in whole seconds;
 // MaxResults 1-50 (default 50); NextToken bound to the query it came from; EventCategory
-// "insight" has no events. Unlike AWS: events show at once (AWS takes minutes to deliver them),
+// "insight" has no events; the history is the caller's account's (an event whose principal is
+// known to be in another account is not returned; one whose principal is unknown, such as a call
+// with a key nobody owns, is). Unlike AWS: events show at once (AWS takes minutes to deliver them),
 // the history is the last MAX_TRAIL_ENTRIES calls rather than 90 days, and it is not per region.
+//
+// Console sign-ins never pass the gateway: a test records one with
+// POST /_sandbox/cloudtrail/console-logins (console-logins.ts) and LookupEvents returns it as AWS
+// does, an AwsConsoleSignIn event from signin.amazonaws.com named ConsoleLogin, with
+// responseElements.ConsoleLogin Success or Failure, additionalEventData.MFAUsed, and no access key.
 
 import { createHash } from 'node:crypto';
 import { awsErrorReply, requestId } from '../faults';
@@ -120,7 +127,7 @@ function fingerprint(q: LookupQuery): string {
 }
 
 export function encodeNextToken(cursor: TrailCursor, q: LookupQuery): string {
-  return Buffer.from(JSON.stringify({ t: cursor.time, s: cursor.seq, q: fingerprint(q) })).toString('base64url');
+  return Buffer.from(JSON.stringify({ t: cursor.time, s: cursor.order, q: fingerprint(q) })).toString('base64url');
 }
 
 function decodeNextToken(token: string, q: LookupQuery): TrailCursor {
@@ -137,7 +144,7 @@ function decodeNextToken(token: string, q: LookupQuery): TrailCursor {
   if (p.q !== fingerprint(q)) {
     throw new CloudTrailApiError('InvalidNextTokenException', 'The NextToken was issued for a request with different parameters.');
   }
-  return { time: p.t, seq: p.s };
+  return { time: p.t, order: p.s };
 }
 
 /** What the event says about who signed it. */
@@ -197,8 +204,9 @@ function matches(attribute: NonNullable<LookupQuery['attribute']>): (e: TrailEnt
   }
 }
 
-/** The LookupEvents wire form of a recorded call (EventTime in epoch seconds, as JSON 1.1 sends timestamps). */
+/** The LookupEvents wire form of a recorded call or sign-in (EventTime in epoch seconds, as JSON 1.1 sends timestamps). */
 export function eventOf(e: TrailEntry): Record<string, unknown> {
+  if (e.consoleSignIn) return signInEventOf(e, e.consoleSignIn);
   const id = identityOf(e.principalArn);
   const readOnly = isReadOnlyAction(e.action);
   const eventSource = eventSourceOf(e.service);
@@ -206,7 +214,7 @@ export function eventOf(e: TrailEntry): Record<string, unknown> {
     type: id.type,
     ...(id.arn !== undefined ? { arn: id.arn } : {}),
     ...(id.accountId !== undefined ? { accountId: id.accountId } : {}),
-    accessKeyId: e.accessKeyId,
+    ...(e.accessKeyId !== undefined ? { accessKeyId: e.accessKeyId } : {}),
     ...(id.type === 'IAMUser' && id.username !== undefined ? { userName: id.username } : {}),
     ...(id.issuer
       ? { sessionContext: { sessionIssuer: { type: 'Role', arn: id.issuer.arn, accountId: id.accountId, userName: id.issuer.roleName } } }
@@ -237,7 +245,7 @@ export function eventOf(e: TrailEntry): Record<string, unknown> {
     EventId: e.eventId,
     EventName: e.action,
     ReadOnly: String(readOnly),
-    AccessKeyId: e.accessKeyId,
+    ...(e.accessKeyId !== undefined ? { AccessKeyId: e.accessKeyId } : {}),
     EventTime: e.time / 1000,
     EventSource: eventSource,
     ...(id.username !== undefined ? { Username: id.username } : {}),
@@ -246,12 +254,69 @@ export function eventOf(e: TrailEntry): Record<string, unknown> {
   };
 }
 
-/** The LookupEvents answer body for `params` over `trail`; throws CloudTrailApiError. */
-export function lookupEvents(trail: CallTrail, params: Record<string, unknown>): { Events: Record<string, unknown>[]; NextToken?: string } {
+/**
+ * A console sign-in as AWS records it (CloudTrail docs, "AWS console sign-in events"): no key, no
+ * request parameters, the outcome in responseElements, MFA in additionalEventData, and for a failure
+ * the errorMessage AWS writes (no errorCode).
+ */
+function signInEventOf(e: TrailEntry, signIn: NonNullable<TrailEntry['consoleSignIn']>): Record<string, unknown> {
+  const id = identityOf(e.principalArn);
+  const eventSource = eventSourceOf(e.service);
+  const record = {
+    eventVersion: '1.08',
+    userIdentity: {
+      type: id.type,
+      ...(id.arn !== undefined ? { arn: id.arn } : {}),
+      ...(id.accountId !== undefined ? { accountId: id.accountId } : {}),
+      ...(id.type === 'IAMUser' && id.username !== undefined ? { userName: id.username } : {}),
+    },
+    eventTime: new Date(e.time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    eventSource,
+    eventName: e.action,
+    awsRegion: e.region,
+    ...(e.sourceIp !== undefined ? { sourceIPAddress: e.sourceIp } : {}),
+    ...(e.userAgent !== undefined ? { userAgent: e.userAgent } : {}),
+    ...(signIn.success ? {} : { errorMessage: 'Failed authentication' }),
+    requestParameters: null,
+    responseElements: { ConsoleLogin: signIn.success ? 'Success' : 'Failure' },
+    additionalEventData: { LoginTo: 'https://console.aws.amazon.com/console/home', MobileVersion: 'No', MFAUsed: signIn.mfaUsed ? 'Yes' : 'No' },
+    eventID: e.eventId,
+    readOnly: false,
+    eventType: 'AwsConsoleSignIn',
+    managementEvent: true,
+    ...(id.accountId !== undefined ? { recipientAccountId: id.accountId } : {}),
+    eventCategory: 'Management',
+  };
+  return {
+    EventId: e.eventId,
+    EventName: e.action,
+    ReadOnly: 'false',
+    EventTime: e.time / 1000,
+    EventSource: eventSource,
+    ...(id.username !== undefined ? { Username: id.username } : {}),
+    Resources: [],
+    CloudTrailEvent: JSON.stringify(record),
+  };
+}
+
+/**
+ * The LookupEvents answer body for `params` over `trail`; throws CloudTrailApiError. With
+ * `callerAccountId`, only that account's event history (and events of unknown principals).
+ */
+export function lookupEvents(trail: CallTrail, params: Record<string, unknown>, opts: { callerAccountId?: string } = {}): { Events: Record<string, unknown>[]; NextToken?: string } {
   const q = parseLookupEvents(params);
   if (q.insights) return { Events: [] };
+  const attribute = q.attribute ? matches(q.attribute) : undefined;
+  const caller = opts.callerAccountId;
+  const inHistory =
+    caller === undefined
+      ? attribute
+      : (e: TrailEntry) => {
+          const account = identityOf(e.principalArn).accountId;
+          return (account === undefined || account === caller) && (attribute === undefined || attribute(e));
+        };
   const page = trail.query({
-    ...(q.attribute ? { match: matches(q.attribute) } : {}),
+    ...(inHistory ? { match: inHistory } : {}),
     ...(q.startMs !== undefined ? { startMs: q.startMs } : {}),
     ...(q.endMs !== undefined ? { endMs: q.endMs } : {}),
     ...(q.after ? { after: q.after } : {}),
@@ -271,7 +336,8 @@ export function cloudTrailService(trail: CallTrail): ServiceHandler {
         if (judged.status >= 400 && judged.status < 500) return { reply: judged, servedBy: 'moto' };
       }
       try {
-        return { reply: jsonReply(lookupEvents(trail, call.info.params), requestId()), servedBy: 'gateway' };
+        const callerAccountId = identityOf(call.caller.arn).accountId;
+        return { reply: jsonReply(lookupEvents(trail, call.info.params, callerAccountId !== undefined ? { callerAccountId } : {}), requestId()), servedBy: 'gateway' };
       } catch (err) {
         if (err instanceof CloudTrailApiError) return { reply: errorToReply(awsErrorReply('json', 400, err.code, err.message)), servedBy: 'gateway' };
         throw err;

@@ -76,8 +76,8 @@ export function workerMetrics(registry: Registry = new Registry()): WorkerMetric
   };
 }
 
-/** Evidence kinds that do not mark the end of a run. */
-const NOT_A_RUN_END = new Set(['access-refused']);
+/** Records written during a run, or about something other than a run: not a run's outcome. */
+const NOT_A_RUN_END = new Set(['access-refused', 'runbook-step', 'root-login']);
 
 /**
  * What one newly written evidence record says, as metrics: the run's outcome, and for a break-glass

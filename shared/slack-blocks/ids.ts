@@ -48,6 +48,26 @@ export const RUNBOOK_DECISION_ACTION = /^([a-z][a-z-]+):(approve|deny)$/;
 export const RUNBOOK_DENY_VIEW = 'runbook:deny_reason';
 
 /**
+ * A declarative runbook's Confirm button (the step it waits on). Its value is `<workflow id>@<step id>`,
+ * with `@note` appended when the step needs a note, so the modal can ask for one without a round trip
+ * to Temporal inside Slack's 3-second trigger window. The flag only shapes the form: the workflow's
+ * validator is what refuses a confirmation without a note.
+ */
+export const RUNBOOK_CONFIRM_ACTION = 'runbook:confirm';
+
+/** The confirm modal (callback id); its private_metadata carries the run, the step and the flag above. */
+export const RUNBOOK_CONFIRM_VIEW = 'runbook:confirm_note';
+
+export const CONFIRM_FIELDS = { note: { block: 'note', action: 'note' } } as const;
+
+/** The flag a Confirm button's value ends with when the step needs a note. */
+export const NOTE_REQUIRED_FLAG = 'note';
+
+export function confirmButtonValue(p: { workflowId: string; step: string; noteRequired: boolean }): string {
+  return `${p.workflowId}@${p.step}${p.noteRequired ? `@${NOTE_REQUIRED_FLAG}` : ''}`;
+}
+
+/**
  * Access-review buttons. A button's value is `<reviewer run id>|<what>`: the item key, the bulk
  * choice, or the page offset. Slack wants action ids unique within one actions block, so the two
  * bulk buttons (and Previous / Next) that share a block carry a suffix (`review:bulk:revoke-flagged`,

@@ -3,6 +3,8 @@
 // code path, opens the file in headless Debian Chromium (playwright-core, tools/install-chromium.sh)
 // and checks that:
 // - every run played has its table row, under its kind, with its evidence id, and the chain verified;
+// - the root-recovery run cites its step records by seq, and the root sign-in the watcher paged has
+//   its row in its own section;
 // - the page logs no console error and throws no page error;
 // - the page makes no network request at all (every request is routed; anything but the file fails);
 // - it prints to PDF.
@@ -131,6 +133,20 @@ async function main(): Promise<number> {
       else if (!(await rows.first().isVisible())) fail(`${r.kind} run ${r.label}: its row is not visible`);
       else log(`ok ${r.kind} ${await rows.first().getAttribute('data-evidence-id')} (seq ${await rows.first().getAttribute('data-seq')})`);
     }
+    // A runbook run cites its step records (never rows, never "other evidence"); the watcher's page has its own section.
+    const runbook = played?.find((p) => p.kind === 'runbook');
+    if (runbook) {
+      const cell = page.locator(`section[data-kind="runbook"] tr.run[data-evidence-id^="${cssString(`${String(runbook['workflowId'])}/`)}"] td[data-figure="stepEvidence"]`);
+      const cited = (await cell.count()) === 1 ? await cell.first().textContent() : null;
+      const expected = (runbook['stepEvidenceSeqs'] as number[]).join(', ');
+      if (cited !== expected) fail(`runbook run ${String(runbook['workflowId'])}: step evidence shown as ${JSON.stringify(cited)}, expected ${expected}`);
+      else log(`ok runbook steps cited by seq: ${cited}`);
+      const paged = page.locator(`section[data-kind="root-login"] tr.run[data-evidence-id$="/${cssString(String(runbook['pagedRootSignInEventId']))}"]`);
+      if ((await paged.count()) !== 1) fail(`the root sign-in the watcher paged (${String(runbook['pagedRootSignInEventId'])}) has ${await paged.count()} rows in the root-login section, expected 1`);
+      else log(`ok the paged root sign-in is in its own section (${await paged.first().getAttribute('data-evidence-id')})`);
+    }
+    const stepRows = await page.locator('#other td', { hasText: 'runbook-step' }).count();
+    if (stepRows > 0) fail(`${stepRows} runbook-step record(s) listed as other evidence`);
     for (const kind of new Set(runs.map((r) => r.kind))) {
       const runsCell = await page.locator(`#summary tr[data-kind="${kind}"] td`).nth(1).textContent();
       if (!runsCell || Number(runsCell) < runs.filter((r) => r.kind === kind).length) fail(`summary of ${kind} counts ${runsCell} run(s)`);

@@ -129,3 +129,27 @@ test('access review: principals, flagged and the decisions from its report blob'
   expect(`${String(row.figures['revocationsVerified'])}/${String(row.figures['revocationsApplied'])}`).toBe(ar['revocationsVerified']);
   expect(row.figures['report']).toMatch(/^[0-9a-f]{64}$/);
 });
+
+test('runbook: requester, approvers, every step done, distinct confirmers, and the seqs of its step records', () => {
+  const rb = played('runbook');
+  const row = rowOf('runbook', rb['workflowId']);
+  expect(row).toMatchObject({ subject: rb['runbook'], outcome: rb['outcome'], requestedBy: rb['requestedBy'], approvers: rb['approvers'], startedAt: rb['startedAt'], endedAt: rb['endedAt'], problems: [] });
+  expect(row.figures).toMatchObject({ stepsDone: rb['stepsDone'], stepsTotal: rb['stepsTotal'], stepsEscalated: rb['stepsEscalated'], stepsTimedOut: 0, stoppedAt: null, confirmers: (rb['confirmers'] as string[]).length, stepEvidence: (rb['stepEvidenceSeqs'] as number[]).join(', ') });
+  expect(row.approvers).not.toContain(rb['requestedBy']);
+  // The steps are cited by the run, never listed as evidence of a kind the report does not know.
+  const json = JSON.parse(files.json) as AuditExport;
+  expect(json.other.filter((o) => o.kind === 'runbook-step')).toEqual([]);
+  expect(files.html).toContain(`<td data-figure="stepEvidence">${(rb['stepEvidenceSeqs'] as number[]).join(', ')}</td>`);
+});
+
+test('root-login: the sign-in the watcher paged after the recovery closed, in its own section', () => {
+  const rb = played('runbook');
+  const json = JSON.parse(files.json) as AuditExport;
+  const rows = json.sections.find((s) => s.kind === 'root-login')?.rows.filter((r) => r.figures['eventId'] === rb['pagedRootSignInEventId']) ?? [];
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ outcome: 'paged', figures: { sourceIp: '198.51.100.9', mfaUsed: 'no' } });
+  // The sign-in during the recovery was expected: not paged.
+  expect(json.sections.find((s) => s.kind === 'root-login')!.rows.map((r) => r.figures['eventId'])).not.toContain(rb['rootSignInEventId']);
+  expect(files.md).toContain('## Unexpected root sign-ins paged (root-login)');
+  expect(files.html).toContain(`data-kind="root-login" data-seq="${rows[0]!.seq}" data-evidence-id="${rows[0]!.evidenceId}"`);
+});

@@ -13,8 +13,8 @@ import { addRevocationCutoffSignal, revocationWriterId } from '../../workflows/b
 import type { RevocationWriterInput } from '../../workflows/break-glass/revocation-policy';
 import type { RevocationCleanupInput } from '../../workflows/break-glass/revocation-cleanup.workflow';
 import { fakeActivities } from '../support/fake-activities';
-import { createTestWorker, startTimeSkipping } from '../support/time-skipping';
-import { runRecorder, saveHistory, until } from './recorder';
+import { createTestWorker } from '../support/time-skipping';
+import { recording, runRecorder, saveHistory, until } from './recorder';
 
 const MIN = 60_000;
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/BreakGlassAdmin';
@@ -23,16 +23,6 @@ const account = { accountId: '123456789012', executionRoleArn: 'arn:aws:iam::123
 async function withWorker<T>(env: TestWorkflowEnvironment, taskQueue: string, activities: object, fn: () => Promise<T>): Promise<T> {
   const worker = await createTestWorker(env, taskQueue, activities);
   return worker.runUntil(fn);
-}
-
-/** Each recording gets its own server: a run that ends while the server skips time can leave it stuck. */
-async function recording(fn: (env: TestWorkflowEnvironment) => Promise<void>): Promise<void> {
-  const env = await startTimeSkipping();
-  try {
-    await fn(env);
-  } finally {
-    await env.teardown();
-  }
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { startTimeSkipping } from '../support/time-skipping';
 
 export const HISTORIES_DIR = path.join(__dirname, 'histories');
 
@@ -31,4 +33,14 @@ export function runRecorder(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+/** Each recording gets its own server: a run that ends while the server skips time can leave it stuck. */
+export async function recording(fn: (env: TestWorkflowEnvironment) => Promise<void>): Promise<void> {
+  const env = await startTimeSkipping();
+  try {
+    await fn(env);
+  } finally {
+    await env.teardown();
+  }
 }

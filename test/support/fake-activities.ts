@@ -9,7 +9,7 @@ import type { ReviewActivities } from '../../activities/reviews';
 
 /** Break-glass's activities (rotation has its own fakes: the real ones against the sandbox; fire
  * drills' are built per test in test/workflows/fire-drill.test.ts; restore drills' in fake-drill.ts). */
-type Activities = Omit<AllActivities, keyof RotationActivities | 'checkRotationRequest' | keyof FireDrillActivities | keyof DrillActivities | keyof ReviewActivities>;
+type Activities = Omit<AllActivities, keyof RotationActivities | 'checkRotationRequest' | keyof FireDrillActivities | keyof DrillActivities | keyof ReviewActivities | 'runRunbookCheck' | 'findRootLogins' | 'checkRunbookRequest' | 'findEvidence'>;
 import { toEnvelope } from '../../activities/notify/notifier';
 import type { Notification } from '../../workflows/shared/notifications';
 import type { PolicyVerdict } from '../../activities/policy/break-glass-check';

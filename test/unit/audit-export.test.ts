@@ -341,6 +341,179 @@ describe('renderers', () => {
   });
 });
 
+// Runbook runs as declarative-runbook.workflow.ts writes them: a `runbook-step` record as each step
+// ends, then the run's `runbook` record with every step's result; and the watcher's `root-login` pages.
+describe('runbook runs and root sign-ins', () => {
+  const HOSTILE = `=HYPERLINK("http://x","<img src=x onerror=alert(1)>") | \`y\``;
+  type Step = { id: string; type: string; outcome?: string; by?: { by: string; note?: string }[]; escalated?: boolean; detail?: string; check?: Record<string, unknown> };
+  const ROOT_RECOVERY: Step[] = [
+    { id: 'approve', type: 'approval', by: [{ by: 'bob' }, { by: 'carol' }] },
+    { id: 'mfa-retrieved', type: 'confirm', by: [{ by: 'bob', note: HOSTILE }, { by: 'dave', note: 'witnessed' }] },
+    { id: 'password-retrieved', type: 'confirm', by: [{ by: 'carol', note: 'envelope 7' }, { by: 'dave', note: 'witnessed' }] },
+    { id: 'root-signed-in', type: 'wait', check: { check: 'root-console-login', passed: true, summary: 'root signed in', facts: { newestEventId: 'ev-1' }, checkedAt: '2026-03-10T10:20:00.000Z' } },
+    { id: 'work', type: 'wait' },
+    { id: 'password-rotated', type: 'confirm', by: [{ by: 'bob', note: 'rotated' }, { by: 'carol', note: 'vault log checked' }], escalated: true },
+    { id: 'mfa-resealed', type: 'confirm', by: [{ by: 'bob', note: 'seal 00418' }, { by: 'dave', note: 'witnessed' }] },
+    { id: 'root-locked-down', type: 'check', check: { check: 'root-mfa-no-access-keys', passed: true, summary: 'MFA on, no access keys', facts: {}, checkedAt: '2026-03-10T10:40:00.000Z' } },
+    { id: 'tell-security', type: 'notify' },
+  ];
+
+  /** A run's step records and its run record (`ended: false`: a run still open, no run record). */
+  function runbookRun(n: number, opts: { steps?: Step[]; outcome?: string; ended?: boolean; reason?: string; skipStepRecords?: string[] } = {}) {
+    const workflowId = `runbook-root-recovery-0000000${n}`;
+    const runId = `run-rb${n}`;
+    const at = (min: number) => new Date(Date.UTC(2026, 2, 10, 10, min)).toISOString();
+    const results = (opts.steps ?? ROOT_RECOVERY).map((s, index) => ({
+      index,
+      id: s.id,
+      type: s.type,
+      outcome: s.outcome ?? 'done',
+      startedAt: at(index * 5),
+      endedAt: at(index * 5 + 4),
+      escalated: s.escalated ?? false,
+      by: (s.by ?? []).map((b, i) => ({ by: b.by, at: at(index * 5 + 1 + i), ...(b.note ? { note: b.note } : {}), via: 'cli' })),
+      ...(s.check ? { check: s.check } : {}),
+      detail: s.detail ?? `${s.id} done`,
+    }));
+    const steps = results
+      .filter((r) => !(opts.skipStepRecords ?? []).includes(r.id))
+      .map((r) => ({ kind: 'runbook-step', id: `${workflowId}/${runId}/step-${r.index}`, record: { workflowId, runId, runbook: 'root-recovery', requestedBy: 'alice', ...r } }));
+    const run = {
+      kind: 'runbook',
+      id: `${workflowId}/${runId}`,
+      record: {
+        workflowId, runId, runbook: 'root-recovery', title: 'Root account recovery', accountId: '123456789012', requestedBy: 'alice', reason: opts.reason ?? 'root MFA device lost; SEC-4242', outcome: opts.outcome ?? 'completed',
+        definition: { name: 'root-recovery', steps: ROOT_RECOVERY.map((s) => ({ id: s.id, type: s.type })) }, stepResults: results, startedAt: at(0), endedAt: at(results.length * 5), steps: [], facts: [], timeline: [],
+      },
+    };
+    return opts.ended === false ? steps : [...steps, run];
+  }
+
+  const completed = () => runbookRun(1, { reason: HOSTILE });
+  const timedOut = () =>
+    runbookRun(2, {
+      outcome: 'timed-out',
+      steps: [...ROOT_RECOVERY.slice(0, 5), { id: 'password-rotated', type: 'confirm', outcome: 'timed-out', escalated: true, by: [{ by: 'bob', note: 'half done' }], detail: '1 of 2 confirmations (bob) when the timeout passed' }],
+      skipStepRecords: ['work'],
+    });
+  const denied = () => runbookRun(3, { outcome: 'denied', steps: [{ id: 'approve', type: 'approval', outcome: 'failed', by: [{ by: 'bob' }, { by: 'carol', note: HOSTILE }], detail: `denied by carol: ${HOSTILE}` }] });
+  const open = () => runbookRun(4, { ended: false, steps: ROOT_RECOVERY.slice(0, 2) });
+  const rootLogin = (eventId: string, mfaUsed: string | undefined, sourceIp = '198.51.100.9') => ({
+    kind: 'root-login',
+    id: `root-login/123456789012/${eventId}`,
+    record: { accountId: '123456789012', eventId, at: '2026-03-11T03:14:00.000Z', sourceIp, ...(mfaUsed ? { mfaUsed } : {}), verdict: 'unexpected', watchWorkflowId: 'safeguard-root-login-watch-2026-03-11T03:15:00Z', pagedAt: '2026-03-11T03:15:02.000Z' },
+  });
+  const minutes = (i: number) => new Date(Date.UTC(2026, 2, 10, 12, i));
+
+  it('one row per run: runbook, requester, approvers from the approval steps, steps done, escalated, timed out, distinct confirmers, step seqs', async () => {
+    const records = [...completed(), ...timedOut(), ...denied()];
+    await store(records, minutes);
+    const m = await model();
+    const rows = rowsOf(m, 'runbook');
+    expect(rows.map((r) => [r.workflowId, r.outcome])).toEqual([
+      ['runbook-root-recovery-00000001', 'completed'],
+      ['runbook-root-recovery-00000002', 'timed-out'],
+      ['runbook-root-recovery-00000003', 'denied'],
+    ]);
+    const [done, late, no] = rows as [RunRow, RunRow, RunRow];
+    expect(done).toMatchObject({ subject: 'root-recovery', requestedBy: 'alice', approvers: ['bob', 'carol'], startedAt: '2026-03-10T10:00:00.000Z', endedAt: '2026-03-10T10:45:00.000Z', seq: 10, evidenceId: 'runbook-root-recovery-00000001/run-rb1', problems: [] });
+    expect(done.figures).toEqual({
+      title: 'Root account recovery', accountId: '123456789012', reason: HOSTILE, stepsDone: 9, stepsTotal: 9, stepsEscalated: 1, stepsTimedOut: 0, stoppedAt: null, confirmers: 3, confirmedBy: 'bob, dave, carol', stepEvidence: '1, 2, 3, 4, 5, 6, 7, 8, 9',
+    });
+    expect(late.figures).toMatchObject({ stepsDone: 5, stepsTotal: 9, stepsEscalated: 1, stepsTimedOut: 1, stoppedAt: 'password-rotated (timed-out): 1 of 2 confirmations (bob) when the timeout passed', stepEvidence: '11, 12, 13, 14, 15' });
+    // Its record lists the `work` step, whose own record is missing: said, not hidden.
+    expect(late.problems).toEqual(['no runbook-step evidence for step(s) work']);
+    // carol denied: she is not an approver.
+    expect(no).toMatchObject({ approvers: ['bob'], figures: expect.objectContaining({ stepsDone: 0, stoppedAt: `approve (failed): denied by carol: ${HOSTILE}`, confirmers: 0, confirmedBy: null }) });
+    expect(m.summary.find((s) => s.kind === 'runbook')).toEqual({ kind: 'runbook', title: 'Declarative runbook runs', runs: 3, outcomes: { completed: 1, denied: 1, 'timed-out': 1 }, figures: { stepsEscalated: 2, stepsTimedOut: 1 } });
+    // The steps belong to their runs: none is "other evidence".
+    expect(m.other).toEqual([]);
+  });
+
+  it('cites the steps of a run that began before the period, and shows a run with steps but no run record yet', async () => {
+    const [first, ...rest] = completed();
+    // The first step was written before the period; the rest of the run inside it. Run 4 is still open.
+    await store([first!, ...rest, ...open()], (i) => (i === 0 ? new Date(FROM.getTime() - 60_000) : minutes(i)));
+    for (const kind of [null, 'runbook'] as const) {
+      const rows = rowsOf(await model(kind), 'runbook');
+      expect(rows.map((r) => [r.workflowId, r.outcome, r.figures['stepEvidence']])).toEqual([
+        ['runbook-root-recovery-00000001', 'completed', '1, 2, 3, 4, 5, 6, 7, 8, 9'],
+        ['runbook-root-recovery-00000004', 'no run record', '11, 12'],
+      ]);
+      expect(rows[0]!.problems).toEqual([]);
+      expect(rows[1]).toMatchObject({ seq: 12, evidenceId: 'runbook-root-recovery-00000004/run-rb4/step-1', subject: 'root-recovery', requestedBy: 'alice', approvers: ['bob', 'carol'], endedAt: null });
+      expect(rows[1]!.problems[0]).toMatch(/^no runbook record for this run: it ended after the period or its record was not written; shown from its 2 step record\(s\)$/);
+      expect(rows[1]!.figures).toMatchObject({ stepsDone: 2, stepsTotal: null, confirmers: 2, confirmedBy: 'bob, dave' });
+    }
+  });
+
+  it('flags a step record missing what its schema requires', async () => {
+    const records = completed();
+    const broken = records.map((r, i) => (i === 2 ? { ...r, record: { ...r.record, by: 'carol' } } : r));
+    await store(broken, minutes);
+    const [row] = rowsOf(await model(), 'runbook');
+    expect(row!.problems).toEqual([expect.stringMatching(/^step record #3: runbook-step record \(schema 1\) is invalid: by/)]);
+  });
+
+  it('root sign-ins the watcher paged: account, time, source IP, MFA used, event id', async () => {
+    await store([rootLogin('ev-no-mfa', 'No'), rootLogin('ev-mfa', 'Yes'), rootLogin('ev-unknown', undefined)], minutes);
+    const m = await model();
+    const rows = rowsOf(m, 'root-login');
+    expect(rows[0]).toMatchObject({ subject: '123456789012', outcome: 'paged', workflowId: 'safeguard-root-login-watch-2026-03-11T03:15:00Z', startedAt: '2026-03-11T03:14:00.000Z', endedAt: '2026-03-11T03:15:02.000Z', requestedBy: null, problems: [] });
+    expect(rows.map((r) => r.figures)).toEqual([
+      { accountId: '123456789012', signedInAt: '2026-03-11T03:14:00.000Z', sourceIp: '198.51.100.9', mfaUsed: 'no', eventId: 'ev-no-mfa', pagedAt: '2026-03-11T03:15:02.000Z' },
+      expect.objectContaining({ mfaUsed: 'yes', eventId: 'ev-mfa' }),
+      expect.objectContaining({ mfaUsed: null, eventId: 'ev-unknown' }),
+    ]);
+    expect(m.summary.find((s) => s.kind === 'root-login')).toMatchObject({ runs: 3, outcomes: { paged: 3 }, figures: { withoutMfa: 1 } });
+    const md = renderAuditMarkdown(m);
+    expect(md).toContain('| Unexpected root sign-ins paged | 3 | paged 3 | without MFA 1/3 |');
+    expect(md).toContain('## Unexpected root sign-ins paged (root-login)');
+    expect(md).toMatch(/\| account \| signed in at \| source IP \| MFA used \| CloudTrail event id \| paged at \| problems \|/);
+    expect(renderAuditHtml(m)).toContain('<tr class="run" data-kind="root-login" data-seq="1" data-evidence-id="root-login/123456789012/ev-no-mfa">');
+  });
+
+  it('says plainly when no root sign-in was paged', async () => {
+    await store(completed(), minutes);
+    const m = await model();
+    expect(renderAuditMarkdown(m)).toContain('## Unexpected root sign-ins paged (root-login)\n\nNo unexpected root sign-in was paged in this period.');
+    expect(renderAuditHtml(m)).toContain('<p class="empty">No unexpected root sign-in was paged in this period.</p>');
+  });
+
+  it('renders hostile reasons, denial reasons and source IPs inert in every format', async () => {
+    await store([...completed(), ...denied(), rootLogin('ev-x', 'No', `@SUM(1)<b>`)], minutes);
+    const m = await model();
+    const csv = renderAuditCsv(m);
+    const header = csv.split('\r\n')[0]!.split(',');
+    for (const col of ['steps_done', 'steps_total', 'steps_escalated', 'steps_timed_out', 'stopped_at', 'confirmers', 'confirmed_by', 'step_evidence', 'signed_in_at', 'source_ip', 'mfa_used', 'event_id', 'paged_at']) expect(header).toContain(col);
+    expect(csv).toContain(`"'=HYPERLINK(""http://x"",""<img src=x onerror=alert(1)>"") | \`y\`"`);
+    expect(csv).toContain(`"approve (failed): denied by carol: =HYPERLINK(""http://x"",""<img src=x onerror=alert(1)>"") | \`y\`"`);
+    expect(csv).toContain(",'@SUM(1)<b>,");
+    expect(csv.split('\r\n').filter((l) => l.startsWith('runbook,'))).toHaveLength(2);
+    expect(csv).not.toMatch(/^runbook-step,/m);
+
+    const html = renderAuditHtml(m);
+    expect(html).not.toMatch(/<img|<b>|onerror=alert\(1\)>/);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).toContain('&lt;b&gt;');
+    expect(html).toContain(`default-src 'none'`);
+    expect(html).toMatch(/<section id="kind-runbook" data-kind="runbook">\n<h2>Declarative runbook runs \(runbook\)<\/h2>/);
+    expect(html).toContain('<td data-figure="stepEvidence">1, 2, 3, 4, 5, 6, 7, 8, 9</td>');
+    expect(html).not.toContain('id="other"');
+
+    const md = renderAuditMarkdown(m);
+    expect(md).not.toMatch(/<img|<b>/);
+    expect(md).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(md).toContain('\\`y\\`');
+    expect(md).toContain('| Declarative runbook runs | 2 | completed 1, denied 1 | steps escalated 1, steps timed out 0 |');
+    // Confirmation notes stay in the evidence (`audit show` prints them): the period report counts people.
+    expect(JSON.stringify(m)).not.toContain('seal 00418');
+
+    const json = JSON.parse(renderAuditJson(m)) as AuditExport;
+    expect(json.sections.find((s) => s.kind === 'runbook')!.rows[0]!.figures['reason']).toBe(HOSTILE);
+  });
+});
+
 describe('safeguard audit export', () => {
   function sink() {
     const o = { out: [] as string[], err: [] as string[] };

@@ -7,12 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import type { temporal } from '@temporalio/proto';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { KeyRingError, createKeyRing, dataConverterWithCodec } from '../../codec';
 import type { KeyRing } from '../../codec';
 import { loadTimeline, payloadDecoder, renderTimeline, timelineFromEvidence, timelineFromHistory } from '../../client/audit-timeline';
 import type { Timeline, TimelineEntry } from '../../client/audit-timeline';
-import { registerAuditReplay, registerAuditShow } from '../../cli/areas/audit-show';
+import { registerAuditReplay, registerAuditShow, runAuditShow } from '../../cli/areas/audit-show';
 import type { AuditShowDeps } from '../../cli/areas/audit-show';
 import type { EvidenceEntry } from '../../evidence/store';
 import { encryptHistory } from '../support/encrypt-history';
@@ -150,6 +151,204 @@ describe('timeline from evidence, when the history is gone', () => {
 
   it('knows nothing of a workflow no record names', async () => {
     expect(timelineFromEvidence('breakglass-nobody-00000000', [await evidenceOf(APPROVED)])).toBeUndefined();
+  });
+});
+
+// A declarative runbook run (declarative-runbook.workflow.ts): approvals on the step's round, `confirm`
+// Updates with notes, checks read from AWS, and an evidence record per step besides the run's.
+describe('a runbook run', () => {
+  const ET = temporal.api.enums.v1.EventType;
+  const RUN = 'runbook-root-recovery-0badc0de';
+  const T0 = Date.parse('2026-03-10T10:00:00.000Z');
+  const NOTE = 'device #2 out of safe B\n2026-03-10T10:00:00.000Z  +0s  update confirm by mallory\u001b[2J';
+  const account = { accountId: '123456789012', executionRoleArn: 'arn:aws:iam::123456789012:role/SafeguardExecution', externalId: 'ext-1' };
+
+  /**
+   * A history as the server records one, built event by event (payloads plain JSON: no codec here;
+   * ids and times plain numbers where the service sends Longs: the walk reads both).
+   */
+  function runbookHistory(): History {
+    const events: Record<string, unknown>[] = [];
+    const at = (s: number) => ({ seconds: Math.floor((T0 + s * 1000) / 1000), nanos: 0 });
+    const p = (v: unknown) => ({ payloads: [defaultPayloadConverter.toPayload(v)] });
+    const ev = (s: number, eventType: number, attrs: Record<string, unknown>): number => {
+      events.push({ ...attrs, eventId: events.length + 1, eventTime: at(s), eventType });
+      return events.length;
+    };
+    const activity = (s: number, name: string, input: unknown, result: unknown) => {
+      const id = ev(s, ET.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, { activityTaskScheduledEventAttributes: { activityType: { name }, input: p(input) } });
+      ev(s, ET.EVENT_TYPE_ACTIVITY_TASK_STARTED, { activityTaskStartedEventAttributes: { scheduledEventId: id, attempt: 1 } });
+      ev(s + 1, ET.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, { activityTaskCompletedEventAttributes: { scheduledEventId: id, result: p(result) } });
+    };
+    const update = (s: number, name: string, input: unknown, result: unknown) => {
+      const updateId = `u-${events.length}`;
+      ev(s, ET.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED, { workflowExecutionUpdateAcceptedEventAttributes: { protocolInstanceId: updateId, acceptedRequest: { meta: { updateId, identity: '77@laptop' }, input: { name, args: p(input) } } } });
+      ev(s, ET.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED, { workflowExecutionUpdateCompletedEventAttributes: { meta: { updateId }, outcome: { success: p(result) } } });
+    };
+    const input = { runbook: { name: 'root-recovery', title: 'Root account recovery', account, steps: [] }, requestedBy: 'alice', reason: 'root MFA device lost; SEC-4242', security: ['carol'] };
+    ev(0, ET.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, { workflowExecutionStartedEventAttributes: { workflowType: { name: 'declarativeRunbookWorkflow' }, input: p(input), identity: '12@laptop', originalExecutionRunId: 'run-1' } });
+    activity(1, 'checkRunbookRequest', { input }, { accepted: true, problems: [] });
+    update(5, 'approve', { approver: 'bob', round: 'approve', via: 'cli', comment: 'SEC-4242 checked' }, { accepted: true, roundState: 'open' });
+    update(6, 'approve', { approver: 'carol', round: 'approve', via: 'slack' }, { accepted: true, roundState: 'approved' });
+    update(10, 'confirm', { by: 'bob', step: 'mfa-retrieved', note: NOTE, via: 'cli' }, { step: 'mfa-retrieved', confirmations: 1, needed: 2, complete: false });
+    update(12, 'confirm', { by: 'dave', step: 'mfa-retrieved', note: 'witnessed', via: 'slack' }, { step: 'mfa-retrieved', confirmations: 2, needed: 2, complete: true });
+    activity(20, 'runRunbookCheck', { check: { name: 'root-console-login', since: 'step' }, account, sinceIso: '2026-03-10T10:00:15.000Z' }, { check: 'root-console-login', passed: false, summary: 'no root console sign-in since 10:00:15', facts: { events: 0 }, checkedAt: '2026-03-10T10:00:21.000Z' });
+    activity(25, 'runRunbookCheck', { check: { name: 'root-console-login', since: 'step' }, account, sinceIso: '2026-03-10T10:00:15.000Z' }, { check: 'root-console-login', passed: true, summary: 'root signed in at 10:00:23 from 203.0.113.7', facts: { newestEventId: 'ev-1' }, checkedAt: '2026-03-10T10:00:26.000Z' });
+    activity(30, 'runRunbookCheck', { check: { name: 'root-mfa-no-access-keys', since: 'step' }, account, sinceIso: '2026-03-10T10:00:30.000Z' }, { check: 'root-mfa-no-access-keys', passed: true, summary: 'MFA on, no access keys', facts: { AccountMFAEnabled: 1, AccountAccessKeysPresent: 0 }, checkedAt: '2026-03-10T10:00:31.000Z' });
+    ev(40, ET.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, { workflowExecutionCompletedEventAttributes: { result: p({ status: { workflowId: RUN, kind: 'runbook' }, outcome: 'completed', evidenceWritten: true }) } });
+    return { events } as unknown as History;
+  }
+
+  it('from the history: who asked for which runbook, approvals on its round, each confirmation with its step, note and channel', async () => {
+    const t = await timelineFromHistory(runbookHistory(), { workflowId: RUN, decode: plain });
+    expect(t).toMatchObject({ source: 'history', workflowType: 'declarativeRunbookWorkflow', status: 'COMPLETED', outcome: 'completed', request: { requester: 'alice', what: 'root-recovery', why: 'root MFA device lost; SEC-4242' } });
+    expect(named(t, 'update', 'approve').map((a) => [a.actor, a.via, a.label, a.detail])).toEqual([
+      ['bob', 'cli', 'approval', 'round approve: "SEC-4242 checked"'],
+      ['carol', 'slack', 'approval', 'round approve'],
+    ]);
+    expect(named(t, 'update', 'confirm').map((c) => [c.actor, c.via, c.label, c.detail, c.outcome, c.identity])).toEqual([
+      ['bob', 'cli', 'confirmation of a runbook step', `step mfa-retrieved: "${NOTE}"`, 'completed', '77@laptop'],
+      ['dave', 'slack', 'confirmation of a runbook step', 'step mfa-retrieved: "witnessed"', 'completed', '77@laptop'],
+    ]);
+    expect(named(t, 'activity', 'checkRunbookRequest')[0]).toMatchObject({ label: "runbook run checked against the worker's policy", outcome: 'completed' });
+  });
+
+  it('from the history: each check is a receipt of which check ran, what AWS was read, whether it passed and what it saw', async () => {
+    const t = await timelineFromHistory(runbookHistory(), { workflowId: RUN, decode: plain });
+    expect(named(t, 'activity', 'runRunbookCheck').map((c) => [c.label, c.aws, c.outcome, c.detail])).toEqual([
+      ['runbook check root-console-login', 'cloudtrail:LookupEvents (read-only)', 'completed', 'not passed: no root console sign-in since 10:00:15'],
+      ['runbook check root-console-login', 'cloudtrail:LookupEvents (read-only)', 'completed', 'passed: root signed in at 10:00:23 from 203.0.113.7'],
+      ['runbook check root-mfa-no-access-keys', 'iam:GetAccountSummary (read-only)', 'completed', 'passed: MFA on, no access keys'],
+    ]);
+    expect(named(t, 'activity', 'runRunbookCheck')[1]).toMatchObject({ resource: { accountId: '123456789012' }, result: { passed: true, facts: { newestEventId: 'ev-1' } } });
+    const text = renderTimeline(t);
+    expect(text).toContain('request: by alice for root-recovery because "root MFA device lost; SEC-4242"');
+    expect(text).toMatch(/\+10s\s+update confirm \(confirmation of a runbook step\) by bob via cli \[client 77@laptop\] — completed/);
+    expect(text).toMatch(/activity runRunbookCheck \(runbook check root-mfa-no-access-keys\) — completed at \+31s\n\s+aws: iam:GetAccountSummary \(read-only\)\n\s+on: accountId=123456789012\n\s+passed: MFA on, no access keys/);
+    // A note is someone's text: its line break cannot start a forged entry, its escape cannot reach the terminal.
+    expect(unsafeCharacterIn(text)).toBeUndefined();
+    for (const line of text.split('\n')) expect(line).not.toMatch(/^2026-03-10T10:00:00\.000Z {2}\+0s {2}update confirm by mallory/);
+  });
+
+  it('reads a recorded root-recovery history: confirmations with step and note, checks by name and AWS read', async () => {
+    const file = fs.readdirSync(HISTORIES).find((f) => f.startsWith('runbook-root-recovery-'))!;
+    const t = await timelineFromHistory(recorded(file), { workflowId: file.split('.')[0]!, decode: plain });
+    expect(t.request).toMatchObject({ requester: 'alice', what: 'root-recovery' });
+    const confirms = named(t, 'update', 'confirm');
+    expect(confirms.length).toBeGreaterThanOrEqual(8);
+    for (const c of confirms) expect(c).toMatchObject({ label: 'confirmation of a runbook step', actor: expect.any(String), via: expect.any(String), outcome: 'completed', detail: expect.stringMatching(/^step [a-z-]+: "/) });
+    expect(confirms.map((c) => c.actor)).not.toContain('alice');
+    expect(named(t, 'update', 'approve').map((a) => a.detail)).toEqual(['round approve', 'round approve']);
+    const checks = named(t, 'activity', 'runRunbookCheck');
+    expect(checks.map((c) => c.label)).toEqual(['runbook check root-console-login', 'runbook check root-mfa-no-access-keys']);
+    expect(checks.map((c) => c.aws)).toEqual(['cloudtrail:LookupEvents (read-only)', 'iam:GetAccountSummary (read-only)']);
+    for (const c of checks) expect(c.detail).toMatch(/^passed: /);
+  });
+
+  /** The records the run wrote: one per step as it ended, then the run's (with every step's result). */
+  function runbookEvidence(): EvidenceEntry[] {
+    const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+    const steps = [
+      { index: 0, id: 'approve', type: 'approval', outcome: 'done', startedAt: at(2), endedAt: at(6), escalated: false, by: [{ by: 'bob', at: at(5), note: 'SEC-4242 checked' }, { by: 'carol', at: at(6) }], detail: 'approved by bob, carol' },
+      { index: 1, id: 'mfa-retrieved', type: 'confirm', outcome: 'done', startedAt: at(6), endedAt: at(12), escalated: true, by: [{ by: 'bob', at: at(10), note: NOTE, via: 'cli' }, { by: 'dave', at: at(12), note: 'witnessed', via: 'slack' }], detail: 'confirmed by bob, dave' },
+      { index: 2, id: 'root-signed-in', type: 'wait', outcome: 'done', startedAt: at(15), endedAt: at(26), escalated: false, by: [], check: { check: 'root-console-login', passed: true, summary: 'root signed in at 10:00:23 from 203.0.113.7', facts: { newestEventId: 'ev-1' }, checkedAt: at(26) }, detail: 'root signed in' },
+      { index: 3, id: 'root-locked-down', type: 'check', outcome: 'done', startedAt: at(30), endedAt: at(31), escalated: false, by: [], check: { check: 'root-mfa-no-access-keys', passed: true, summary: 'MFA on, no access keys', facts: {}, checkedAt: at(31) }, detail: 'MFA on, no access keys' },
+    ];
+    const entry = (seq: number, kind: string, id: string, record: Record<string, unknown>): EvidenceEntry => ({ seq, at: String(record['endedAt']), id, kind, prevHash: 'a'.repeat(64), hash: `${seq}`.repeat(64).slice(0, 64), record });
+    const ids = { workflowId: RUN, runId: 'run-1', runbook: 'root-recovery' };
+    const stepEntries = steps.map((s, i) => entry(i + 1, 'runbook-step', `${RUN}/run-1/step-${s.index}`, { ...ids, requestedBy: 'alice', ...s }));
+    const timeline = [
+      { at: at(0), event: 'started', by: 'alice', detail: 'root MFA device lost; SEC-4242' },
+      { at: at(6), event: 'approval:approved' },
+      { at: at(10), event: 'mfa-retrieved:confirmed', by: 'bob', detail: NOTE },
+      { at: at(11), event: 'mfa-retrieved:escalated' },
+      { at: at(12), event: 'mfa-retrieved:confirmed', by: 'dave', detail: 'witnessed' },
+      { at: at(40), event: 'ended:completed' },
+    ];
+    const run = entry(5, 'runbook', `${RUN}/run-1`, { ...ids, title: 'Root account recovery', accountId: '123456789012', requestedBy: 'alice', reason: 'root MFA device lost; SEC-4242', outcome: 'completed', definition: {}, stepResults: steps, startedAt: at(0), endedAt: at(40), steps: steps.map((s) => ({ name: s.id, state: 'done', at: s.endedAt })), facts: [], timeline });
+    return [...stepEntries, run];
+  }
+
+  it('from evidence: the run record, not a step, says how it ended; decisions and check receipts come from its steps', () => {
+    const t = timelineFromEvidence(RUN, runbookEvidence())!;
+    expect(t).toMatchObject({ source: 'evidence', status: 'RECORDED', outcome: 'completed', runId: 'run-1', startedAt: '2026-03-10T10:00:00.000Z', endedAt: '2026-03-10T10:00:40.000Z', request: { requester: 'alice', what: 'root-recovery', why: 'root MFA device lost; SEC-4242' } });
+    expect(t.records!.map((r) => [r.seq, r.kind])).toEqual([
+      [1, 'runbook-step'],
+      [2, 'runbook-step'],
+      [3, 'runbook-step'],
+      [4, 'runbook-step'],
+      [5, 'runbook'],
+    ]);
+    expect(t.entries.filter((e) => e.kind === 'decision').map((d) => [d.name, d.label, d.actor, d.via, d.detail])).toEqual([
+      ['approve', 'approval (round approve)', 'bob', undefined, 'SEC-4242 checked'],
+      ['approve', 'approval (round approve)', 'carol', undefined, undefined],
+      ['confirm', 'confirmation (step mfa-retrieved)', 'bob', 'cli', NOTE],
+      ['confirm', 'confirmation (step mfa-retrieved)', 'dave', 'slack', 'witnessed'],
+    ]);
+    // Each confirmation once: the run's own log line of it is not repeated beside the decision.
+    expect(t.entries.filter((e) => e.name === 'mfa-retrieved:confirmed')).toEqual([]);
+    expect(t.entries.find((e) => e.name === 'mfa-retrieved:escalated')).toMatchObject({ kind: 'event' });
+    expect(t.entries.filter((e) => e.kind === 'receipt').map((r) => [r.name, r.aws, r.outcome, r.detail])).toEqual([
+      ['runbook check root-console-login', 'cloudtrail:LookupEvents (read-only)', 'passed', 'root signed in at 10:00:23 from 203.0.113.7'],
+      ['runbook check root-mfa-no-access-keys', 'iam:GetAccountSummary (read-only)', 'passed', 'MFA on, no access keys'],
+    ]);
+    // The checklist comes from the run record; steps are not listed twice.
+    expect(t.entries.filter((e) => e.kind === 'step').map((e) => e.name)).toEqual(['approve', 'mfa-retrieved', 'root-signed-in', 'root-locked-down']);
+    const text = renderTimeline(t);
+    expect(text).toMatch(/decision confirm \(confirmation \(step mfa-retrieved\)\) by dave via slack\n\s+witnessed/);
+    expect(text).toMatch(/ended: 2026-03-10T10:00:40\.000Z \(\+40s\) RECORDED, outcome completed/);
+    expect(unsafeCharacterIn(text)).toBeUndefined();
+  });
+
+  it('from evidence, a run with step records only: its steps and decisions, and no end it does not know', () => {
+    const t = timelineFromEvidence(RUN, runbookEvidence().filter((e) => e.kind === 'runbook-step').slice(0, 2))!;
+    expect(t.outcome).toBeUndefined();
+    expect(t.endedAt).toBeUndefined();
+    expect(t.startedAt).toBe('2026-03-10T10:00:02.000Z');
+    expect(t.sourceNote).toContain('no record of the run itself (still open, or its record was not written): its steps only');
+    expect(t.entries.filter((e) => e.kind === 'step').map((e) => [e.name, e.outcome, e.detail])).toEqual([
+      ['approve', 'done', 'approved by bob, carol'],
+      ['mfa-retrieved', 'done', 'escalated; confirmed by bob, dave'],
+    ]);
+    expect(t.entries.filter((e) => e.kind === 'decision')).toHaveLength(4);
+  });
+
+  it('from evidence: a denied approval step names its denier as a denial, with the reason', () => {
+    const [first] = runbookEvidence();
+    const denied = { ...first!, record: { ...first!.record, outcome: 'failed', by: [{ by: 'bob', at: '2026-03-10T10:00:05.000Z' }, { by: 'carol', at: '2026-03-10T10:00:06.000Z', note: 'no ticket for this' }] } };
+    const t = timelineFromEvidence(RUN, [denied])!;
+    expect(t.entries.filter((e) => e.kind === 'decision').map((d) => [d.name, d.actor, d.detail])).toEqual([
+      ['approve', 'bob', undefined],
+      ['deny', 'carol', 'no ticket for this'],
+    ]);
+  });
+
+  it('from evidence: a watcher run shows the root sign-in it paged', () => {
+    const record = { accountId: '123456789012', eventId: 'ev-9', at: '2026-03-11T03:14:00.000Z', sourceIp: '198.51.100.9', mfaUsed: 'No', verdict: 'unexpected', watchWorkflowId: 'safeguard-root-login-watch-x', pagedAt: '2026-03-11T03:15:02.000Z' };
+    const t = timelineFromEvidence('safeguard-root-login-watch-x', [{ seq: 3, at: '2026-03-11T03:15:02.100Z', id: 'root-login/123456789012/ev-9', kind: 'root-login', prevHash: 'a'.repeat(64), hash: 'c'.repeat(64), record }])!;
+    expect(t.entries.find((e) => e.kind === 'event')).toMatchObject({ at: '2026-03-11T03:14:00.000Z', name: 'root console sign-in', label: 'no recovery open: security paged', detail: 'account 123456789012, from 198.51.100.9, MFA used: No, CloudTrail event ev-9', endedAt: '2026-03-11T03:15:02.000Z' });
+  });
+
+  it('`audit show` falls back to the run record and its step records when the history is gone', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-show-runbook-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'evidence.jsonl'), runbookEvidence().map((e) => JSON.stringify(e)).join('\n') + '\n');
+      const t = await loadTimeline({ workflowId: RUN, evidenceDir: dir, temporalError: 'down' });
+      expect(t).toMatchObject({ source: 'evidence', outcome: 'completed' });
+      expect(t.records).toHaveLength(5);
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runAuditShow(RUN, { dir }, { openContext: () => Promise.reject(new Error('connect ECONNREFUSED')), encryptedConverter: () => Promise.reject(new Error('unused')), out: { stdout: (x) => out.push(x), stderr: (x) => err.push(x) } });
+      expect(code).toBe(0);
+      expect(err.join('\n')).toContain('the timeline comes from evidence records');
+      const text = out.join('\n');
+      expect(text).toContain('request: by alice for root-recovery because "root MFA device lost; SEC-4242"');
+      expect(text).toMatch(/receipt runbook check root-console-login — passed\n\s+aws: cloudtrail:LookupEvents \(read-only\)\n\s+root signed in at 10:00:23 from 203\.0\.113\.7/);
+      expect(text).toMatch(/#5 \S+ runbook runbook-root-recovery-0badc0de\/run-1 /);
+      expect(unsafeCharacterIn(text)).toBeUndefined();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -11,6 +11,8 @@ import { encodeAuthHeader, signCallerIdentityRequest } from '../../cli/api-auth'
 import { ApiRequestError, SafeguardApiClient } from '../../cli/api-client';
 import { loadPolicyFile } from '../../config/policy';
 import type { DecisionsClient } from '../../client/decisions-client';
+import { SafeguardError } from '../../client/errors';
+import type { RunbookClient } from '../../client/runbook-client';
 
 const STS = 'https://sts.us-east-1.amazonaws.com';
 const SERVER_ID = 'https://safeguard-api.example.com';
@@ -43,12 +45,25 @@ const decisions = {
   },
 } as unknown as DecisionsClient;
 
+const confirmations: Array<{ id: string; by: string; step: string | undefined; note: string | undefined; via: string | undefined }> = [];
+/** Refuses as the workflow's confirm validator would: a step named `needs-note` wants a note, bob started the run. */
+const runbooks = {
+  async confirm(id: string, by: string, opts: { step?: string; note?: string; via?: string } = {}) {
+    if (by === 'bob') throw new SafeguardError('REFUSED', 'you started this runbook; someone else must confirm', { refusal: 'SelfConfirmation' });
+    if (opts.step === 'needs-note' && !opts.note) throw new SafeguardError('REFUSED', 'step needs-note needs a note', { refusal: 'NoteRequired' });
+    if (opts.step === 'later') throw new SafeguardError('REFUSED', 'the run is on step mfa-retrieved, not later', { refusal: 'StepNotOpen' });
+    confirmations.push({ id, by, step: opts.step, note: opts.note, via: opts.via });
+    return { step: opts.step ?? 'mfa-retrieved', confirmations: 1, needed: 2, complete: false, duplicate: false };
+  },
+} as unknown as RunbookClient;
+
 let api: RunningApi;
 beforeAll(async () => {
   const policy = loadPolicyFile(path.join(__dirname, '../../examples/policy.yaml'));
   api = await startApiServer({
     breakGlass,
     decisions,
+    runbooks,
     policy: () => policy,
     verifier: new CallerIdentityVerifier({ stsEndpoint: STS, allowedStsHosts: ['sts.us-east-1.amazonaws.com'], serverId: SERVER_ID, fetch: fakeSts }),
     brokerSts: () => ({}) as STSClient,
@@ -124,4 +139,45 @@ test('decisions on any other kind of run go through /v1/runs with the identity t
   expect(bad).toEqual({ status: 400, code: 'BAD_REQUEST' });
   expect(await send('POST', '/v1/runs', await headerFor('carol', { method: 'POST', path: '/v1/runs', body: '{}' }), '{}')).toEqual({ status: 404, code: 'NOT_FOUND' });
   expect(runDecisions).toHaveLength(1);
+});
+
+describe('POST /v1/runs/:id/confirm', () => {
+  const id = 'runbook-root-recovery-0123abcd';
+  const confirmPath = `/v1/runs/${id}/confirm`;
+  const post = async (body: string) => send('POST', confirmPath, await headerFor('carol', { method: 'POST', path: confirmPath, body }), body);
+  beforeEach(() => {
+    confirmations.length = 0;
+  });
+
+  it('confirms as the person the api derives, through the CLI client, with via api', async () => {
+    expect(await client('carol').confirmRun(id, { step: 'mfa-retrieved', note: 'device taken from the safe' })).toEqual({ step: 'mfa-retrieved', confirmations: 1, needed: 2, complete: false, duplicate: false });
+    expect(confirmations).toEqual([{ id, by: 'carol', step: 'mfa-retrieved', note: 'device taken from the safe', via: 'api' }]);
+  });
+
+  it.each([
+    ['a field the body does not have (nobody names the confirmer)', '{"by":"alice","step":"mfa-retrieved"}'],
+    ['no step (a confirmation always names its step)', '{"note":"done"}'],
+    ['a step that is not a step id', '{"step":"Confirm MFA!"}'],
+    ['a step that is not text', '{"step":2}'],
+    ['a step id over 40 characters', JSON.stringify({ step: `s${'x'.repeat(40)}` })],
+    ['a note over 1000 characters', JSON.stringify({ step: 'mfa-retrieved', note: 'n'.repeat(1001) })],
+    ['a note that is not text', '{"step":"mfa-retrieved","note":["done"]}'],
+    ['a body that is not an object', '"confirm"'],
+  ])('refuses %s with 400 BAD_REQUEST and confirms nothing', async (_name, body) => {
+    expect(await post(body)).toEqual({ status: 400, code: 'BAD_REQUEST' });
+    expect(confirmations).toEqual([]);
+  });
+
+  it("answers the workflow's refusals with their own status and code, keeping the refusal", async () => {
+    const refused = async (p: Promise<unknown>) => {
+      const err = await p.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApiRequestError);
+      const e = err as ApiRequestError;
+      return { status: e.status, apiCode: e.apiCode, refusal: e.refusal };
+    };
+    expect(await refused(client('bob').confirmRun(id, { step: 'mfa-retrieved' }))).toEqual({ status: 403, apiCode: 'SELF_CONFIRMATION', refusal: 'SelfConfirmation' });
+    expect(await refused(client('carol').confirmRun(id, { step: 'needs-note' }))).toEqual({ status: 400, apiCode: 'NOTE_REQUIRED', refusal: 'NoteRequired' });
+    expect(await refused(client('carol').confirmRun(id, { step: 'later' }))).toEqual({ status: 409, apiCode: 'STEP_NOT_OPEN', refusal: 'StepNotOpen' });
+    expect(confirmations).toEqual([]);
+  });
 });

@@ -11,6 +11,7 @@ import {
   evidenceChainCheck,
   kmsRotationEvidenceCheck,
   restoreDrillCheck,
+  rootRecoveryCheck,
 } from '../../compliance/evidence-rows';
 import type { EntryLike, Period } from '../../compliance/evidence-rows';
 import { combine } from '../../compliance/model';
@@ -152,6 +153,40 @@ describe('emergency access procedure (evidence)', () => {
     const r = emergencyAccessCheck([denied], PERIOD);
     expect(r.status).toBe('not checked');
     expect(r.reason).toBe('no break-glass grant and no fire drill recorded 2026-01-01 to 2026-04-01');
+  });
+});
+
+describe('root-account recovery (evidence and the policy)', () => {
+  const declared = { runbooks: ['root-recovery'], accounts: ['123456789012'] };
+  const recovery = (outcome: string, at?: string): EntryLike =>
+    entry('runbook', { workflowId: 'runbook-root-recovery-1', runId: 'r', runbook: 'root-recovery', requestedBy: 'alice', outcome, stepResults: [{}, {}, {}] }, at);
+  const page = (): EntryLike => entry('root-login', { accountId: '123456789012', eventId: 'e1', at: '2026-02-03T04:05:06.000Z', verdict: 'unexpected' });
+
+  it('compliant when the last recovery completed, naming it and its evidenced steps', () => {
+    const r = rootRecoveryCheck([recovery('failed', '2026-01-10T00:00:00Z'), recovery('completed', '2026-02-10T00:00:00Z')], PERIOD, declared);
+    expect(r.status).toBe('compliant');
+    expect(r.reason).toMatch(/last root recovery \(root-recovery, requested by alice\) on 2026-02-10: completed, 3 steps evidenced \(2 runs in the period\)/);
+  });
+
+  it('non-compliant when the watcher paged a root sign-in, or the last recovery failed', () => {
+    const paged = rootRecoveryCheck([recovery('completed'), page()], PERIOD, declared);
+    expect(paged.status).toBe('non-compliant');
+    expect(paged.reason).toMatch(/1 root console sign-in with no recovery runbook open \(paged\): 123456789012 at 2026-02-03T04:05:06.000Z/);
+    expect(rootRecoveryCheck([recovery('timed-out')], PERIOD, declared).status).toBe('non-compliant');
+    // Cancelled after its approval: root may have been used and the procedure did not finish.
+    const before = recovery('completed', '2026-01-05T00:00:00Z');
+    const halfway = entry('runbook', { runbook: 'root-recovery', requestedBy: 'alice', outcome: 'cancelled', stepResults: [{ type: 'approval', outcome: 'done' }] });
+    expect(rootRecoveryCheck([before, halfway], PERIOD, declared)).toMatchObject({ status: 'non-compliant', reason: expect.stringMatching(/cancelled/) });
+  });
+
+  it('compliant when none was needed and root is watched; not checked when the policy has no such runbook', () => {
+    const quiet = rootRecoveryCheck([recovery('cancelled')], PERIOD, declared);
+    expect(quiet.status).toBe('compliant');
+    expect(quiet.reason).toMatch(/no root recovery was needed: the procedure is the declared runbook root-recovery, root console sign-ins in 123456789012 are watched/);
+    expect(rootRecoveryCheck([], PERIOD, null)).toMatchObject({ status: 'not checked', reason: expect.stringMatching(/names no root-recovery runbook/) });
+    expect(rootRecoveryCheck([], PERIOD, undefined).status).toBe('not checked');
+    // Another runbook's runs say nothing about root recovery.
+    expect(rootRecoveryCheck([entry('runbook', { runbook: 'region-failover', outcome: 'failed', stepResults: [] })], PERIOD, declared).status).toBe('compliant');
   });
 });
 
@@ -354,6 +389,7 @@ describe('renderers', () => {
       entries: [grant(), drill('passed')],
       chain: { ok: true, entries: 2, problems: [] },
       awsSkipped: 'AWS was not queried (--skip-aws)',
+      rootRecovery: { runbooks: ['root-recovery'], accounts: ['123456789012'] },
     });
   });
 

@@ -163,7 +163,7 @@ describe('break-glass-role.yaml', () => {
 
 describe('target-account.yaml', () => {
   const base = { BrokerPrincipalArn: BROKER, ExternalId: EXTERNAL_ID };
-  const all = { ...base, EnableKeyRotation: 'true', EnableRestoreDrills: 'true', EnableAccessReviews: 'true', EnableComplianceChecks: 'true' };
+  const all = { ...base, EnableKeyRotation: 'true', EnableRestoreDrills: 'true', EnableAccessReviews: 'true', EnableComplianceChecks: 'true', EnableRunbookChecks: 'true' };
 
   it('SafeguardExecution trusts the broker alone, only with the ExternalId', () => {
     const role = props(resolve('targetAccount', all), 'ExecutionRole');
@@ -183,7 +183,14 @@ describe('target-account.yaml', () => {
       'SafeguardDrillsRds',
       'SafeguardExecution',
       'SafeguardRotation',
+      'SafeguardRunbookChecks',
     ]);
+  });
+
+  it('the runbook checks policy exists only where enabled and covers exactly the check catalogue\'s reads', () => {
+    expect(Object.keys(inlinePolicies(resolve('targetAccount', { ...base, EnableRunbookChecks: 'true' }), 'ExecutionRole')).sort()).toEqual(['SafeguardExecution', 'SafeguardRunbookChecks']);
+    const allowed = statements(inlinePolicies(resolve('targetAccount', all), 'ExecutionRole').SafeguardRunbookChecks).flatMap(actions).sort();
+    expect(allowed).toEqual(['cloudtrail:LookupEvents', 'iam:GenerateCredentialReport', 'iam:GetAccountSummary', 'iam:GetCredentialReport']);
   });
 
   it('allows only named actions (no wildcard at all), and never the IAM writes that would let it grant itself or any role more', () => {

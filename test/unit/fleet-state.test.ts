@@ -73,7 +73,7 @@ describe('temporalFleetSource', () => {
       { 'break-glass': 5, 'access-key-rotation': 1, 'access-review': 1 },
     );
     const s = await temporalFleetSource(client)();
-    expect(s.runsOpen).toEqual({ 'break-glass': 5, 'access-key-rotation': 1, 'kms-rotation': 0, 'restore-drill': 0, 'break-glass-drill': 0, 'access-review': 1 });
+    expect(s.runsOpen).toEqual({ 'break-glass': 5, 'access-key-rotation': 1, 'kms-rotation': 0, 'restore-drill': 0, 'break-glass-drill': 0, 'access-review': 1, runbook: 0 });
     expect(s.grants).toEqual({ pending: 1, active: 1, revoking: 1, unknown: 2 });
     expect(s.approvalsPending).toMatchObject({ 'break-glass': 2, 'access-key-rotation': 1, 'access-review': 0 });
     expect(queries.sort()).toEqual(['bg-1:status', 'bg-2:status', 'bg-3:status', 'bg-4:status', 'rev-1:rounds', 'rot-1:rounds']);
@@ -92,9 +92,9 @@ describe('temporalFleetSource', () => {
 });
 
 const snapshot = (active: number): FleetSnapshot => ({
-  runsOpen: { 'break-glass': active, 'access-key-rotation': 0, 'kms-rotation': 0, 'restore-drill': 0, 'break-glass-drill': 0, 'access-review': 0 },
+  runsOpen: { 'break-glass': active, 'access-key-rotation': 0, 'kms-rotation': 0, 'restore-drill': 0, 'break-glass-drill': 0, 'access-review': 0, runbook: 0 },
   grants: { pending: 0, active, revoking: 0, unknown: 0 },
-  approvalsPending: { 'break-glass': 0, 'access-key-rotation': 1, 'kms-rotation': 0, 'restore-drill': 0, 'break-glass-drill': 0, 'access-review': 0 },
+  approvalsPending: { 'break-glass': 0, 'access-key-rotation': 1, 'kms-rotation': 0, 'restore-drill': 0, 'break-glass-drill': 0, 'access-review': 0, runbook: 0 },
 });
 
 describe('registerFleetGauges', () => {

@@ -119,7 +119,12 @@ describe('schedules from the policy', () => {
       ['safeguard-drill-fire-admin-fire', 'break-glass-drill'],
       ['safeguard-review-quarterly-sandbox', 'access-review'],
       ['safeguard-drill-sweeper', 'drill-sweeper'],
+      ['safeguard-root-login-watch', 'root-login-watch'],
     ]);
+    const watch = d.find((x) => x.kind === 'root-login-watch')!;
+    expect(watch.spec).toEqual({ intervals: [{ every: 5 * 60_000 }] });
+    expect(watch.action).toMatchObject({ workflowType: 'rootLoginWatchWorkflow', workflowId: 'safeguard-root-login-watch' });
+    expect((watch.action.args as unknown[])[0]).toMatchObject({ expectedDuring: ['root-recovery'], security: ['carol'], accounts: [{ accountId: '123456789012' }] });
     const review = d.find((x) => x.kind === 'access-review')!;
     expect(review.spec).toEqual({ cronExpressions: ['0 9 1 */3 *'] });
     expect(review.action).toMatchObject({ workflowType: 'accessReviewWorkflow', workflowId: 'review-quarterly-sandbox' });

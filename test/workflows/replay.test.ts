@@ -1,7 +1,8 @@
 // Recorded histories (test/replay/histories, written by test/replay/record.ts for break-glass,
 // record-rotation.ts for rotations, record-drills.ts for restore drills, the sweeper and fire drills,
 // record-reviews.ts for an access review and its reviewers, and record-reconciler.ts for the
-// reconciler, its per-grant reconciliation, the role deny-policy writer and the cleanup) must replay
+// reconciler, its per-grant reconciliation, the role deny-policy writer and the cleanup, and
+// record-runbooks.ts for a declarative runbook and a root-login watcher look) must replay
 // against today's workflow code: a change that would break running workflows fails here, not in
 // production. Reading and replaying is worker/replay.ts, the same code `safeguard audit replay` runs.
 import path from 'node:path';

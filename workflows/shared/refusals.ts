@@ -31,6 +31,13 @@ export const Refusals = {
   unknownItem: 'UnknownReviewItem',
   /** Nobody reviews their own access (the item goes to someone else). */
   ownAccess: 'OwnAccess',
+  // Declarative runbooks' confirm steps
+  notConfirmer: 'NotAConfirmer',
+  /** The person who started the run may not confirm a step that says notRequester. */
+  selfConfirmation: 'SelfConfirmation',
+  noteRequired: 'NoteRequired',
+  /** The step named is not the one the run is waiting on (a stale click, a typo). */
+  stepNotOpen: 'StepNotOpen',
   // Anything a person types
   secretInText: 'SecretInText',
   malformed: 'MalformedRequest',
@@ -73,6 +80,10 @@ export const REFUSAL_INFO: Record<RefusalCode, RefusalInfo> = {
   TooManyLeases: { http: 429, apiCode: 'TOO_MANY_REQUESTS', label: 'too many credential requests at once' },
   OwnAccess: { http: 403, apiCode: 'OWN_ACCESS', label: 'you cannot review your own access' },
   UnknownReviewItem: { http: 404, apiCode: 'UNKNOWN_REVIEW_ITEM', label: 'not one of your review items' },
+  NotAConfirmer: { http: 403, apiCode: 'NOT_A_CONFIRMER', label: 'not a confirmer for this step' },
+  SelfConfirmation: { http: 403, apiCode: 'SELF_CONFIRMATION', label: 'you started this runbook; someone else must confirm this step' },
+  NoteRequired: { http: 400, apiCode: 'NOTE_REQUIRED', label: 'this step needs a note' },
+  StepNotOpen: { http: 409, apiCode: 'STEP_NOT_OPEN', label: 'that step is not waiting for confirmation' },
   SecretInText: { http: 400, apiCode: 'SECRET_IN_TEXT', label: 'the text looks like a secret' },
   MalformedRequest: { http: 400, apiCode: 'BAD_REQUEST', label: 'malformed request' },
   RequestRejected: { http: 409, apiCode: 'REQUEST_REJECTED', label: 'the request does not match the policy' },

@@ -24,4 +24,19 @@ export interface RunView {
   facts: Array<{ label: string; value: string }>;
   /** Decisions the run asks for; open ones render as buttons. */
   rounds?: ApprovalSnapshot[];
+  /** The confirmation a declarative runbook waits for, if any: renders as a Confirm button. */
+  confirm?: ConfirmPrompt;
+}
+
+/** A confirm step waiting for people (workflows/runbook): who has confirmed, how many are needed. */
+export interface ConfirmPrompt {
+  step: string;
+  title: string;
+  needed: number;
+  /** Person ids who confirmed so far. */
+  by: string[];
+  noteRequired: boolean;
+  /** The person who started the run may not confirm. */
+  notRequester: boolean;
+  deadlineAt?: string;
 }

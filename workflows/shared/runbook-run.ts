@@ -35,6 +35,8 @@ export interface RunbookRunOptions {
   steps: readonly string[];
   /** The decision rounds to show on the card, if the kind asks for any. */
   rounds?: () => ApprovalSnapshot[];
+  /** The confirmation the run waits for, shown on its card (declarative runbooks). */
+  confirm?: () => RunView['confirm'];
 }
 
 export class RunbookRun {
@@ -63,8 +65,15 @@ export class RunbookRun {
       security: this.opts.security,
       ...(this.opts.channel ? { channel: this.opts.channel } : {}),
       ...(o.detail ? { detail: o.detail } : {}),
-      view: this.record.view(this.opts.rounds?.()),
+      view: this.view(),
     });
+  }
+
+  /** The run as its card and status Query show it. */
+  view(): RunView {
+    const v = this.record.view(this.opts.rounds?.());
+    const confirm = this.opts.confirm?.();
+    return confirm ? { ...v, confirm } : v;
   }
 
   /** What every kind's evidence record carries about the run itself: times, steps, facts, timeline. */

@@ -11,8 +11,8 @@ import type { ApprovalRound } from './gate';
 import { assertDecisionShape } from './decision-shape';
 
 export interface SingleRoundOptions {
-  /** The round id decisions must name. */
-  roundId: string;
+  /** The round id decisions must name (a function when it changes from step to step). */
+  roundId: string | (() => string | undefined);
   /** The open (or decided) round, once the run has opened it. */
   round: () => ApprovalRound | undefined;
   record: RunRecord;
@@ -20,13 +20,17 @@ export interface SingleRoundOptions {
   what: string;
   /** Timeline event prefix: `<logAs>:<state>` is written on each accepted decision. */
   logAs: string;
+  /** Every round the run has had, for the rounds Query (default: the current one). */
+  rounds?: () => ApprovalRound[];
 }
 
 export function handleSingleRound(o: SingleRoundOptions): void {
+  const roundId = (): string | undefined => (typeof o.roundId === 'function' ? o.roundId() : o.roundId);
   const validate = (named: string | undefined, check: (r: ApprovalRound) => void): void => {
-    if (named === undefined) refuse(Refusals.roundRequired, `name the round you decide (${o.roundId})`);
+    const id = roundId();
+    if (named === undefined) refuse(Refusals.roundRequired, `name the round you decide (${id ?? 'none open'})`);
     const round = o.round();
-    if (named !== o.roundId) refuse(Refusals.unknownRound, `this ${o.what} has no round "${named.slice(0, 40)}" (its rounds: ${round ? o.roundId : 'none yet'})`);
+    if (named !== id) refuse(Refusals.unknownRound, `this ${o.what} has no round "${named.slice(0, 40)}" (its rounds: ${round && id ? id : 'none yet'})`);
     if (!round) refuse(Refusals.notOpen, `this ${o.what} is not waiting for a decision`);
     check(round);
   };
@@ -35,9 +39,10 @@ export function handleSingleRound(o: SingleRoundOptions): void {
     apply(round);
     const r = round.snapshot();
     o.record.log(Date.now(), `${o.logAs}:${r.state}`);
-    return { accepted: true, duplicate: false, approvals: r.approvals.length, quorum: r.quorum, phase: o.record.phase, decided: r.state !== 'open', round: o.roundId, roundKind: r.kind, roundState: r.state };
+    return { accepted: true, duplicate: false, approvals: r.approvals.length, quorum: r.quorum, phase: o.record.phase, decided: r.state !== 'open', round: round.config.id, roundKind: r.kind, roundState: r.state };
   };
   setHandler(roundsQuery, () => {
+    if (o.rounds) return o.rounds().map((r) => r.snapshot());
     const r = o.round();
     return r ? [r.snapshot()] : [];
   });
