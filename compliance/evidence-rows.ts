@@ -122,7 +122,8 @@ export function rootRecoveryCheck(entries: EntryLike[], period: Period, declared
     return checkResult('root-recovery', RECOVERY_TITLE, looked, [], `${why}: root-account recovery is not a Safeguard runbook`);
   }
   const findings: Finding[] = [];
-  const pages = of(entries, 'root-login');
+  // Sign-ins during an approved recovery are recorded too ("expected"): only the paged ones are findings.
+  const pages = of(entries, 'root-login').filter((e) => e.record['verdict'] !== 'expected');
   if (pages.length > 0) {
     const list = pages.slice(0, 5).map((e) => `${str(e.record['accountId']) ?? '?'} at ${str(e.record['at']) ?? '?'}`).join(', ');
     findings.push({ status: 'non-compliant', reason: `${plural(pages.length, 'root console sign-in')} with no recovery runbook open (paged): ${list}${pages.length > 5 ? ', …' : ''}`, refs: pages.map(ref) });

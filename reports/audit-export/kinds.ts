@@ -221,6 +221,8 @@ const KIND_ROWS: Record<ReportKind, KindRow> = {
       // CloudTrail says "Yes" or "No"; anything else is shown as it is, and absent stays unknown.
       mfaUsed: typeof mfa === 'boolean' ? (mfa ? 'yes' : 'no') : mfa === 'Yes' || mfa === 'No' ? mfa.toLowerCase() : str(mfa),
       eventId: str(r['eventId']),
+      // Expected: the approved recovery run it fell in; paged: none was open.
+      duringRun: str(r['duringRun']),
       pagedAt: str(r['pagedAt']),
     };
   },

@@ -17,13 +17,13 @@ export const KIND_TITLES: Record<ReportKind, string> = {
   'kms-rotation': 'KMS key rotations',
   'access-review': 'Access reviews',
   runbook: 'Declarative runbook runs',
-  'root-login': 'Unexpected root sign-ins paged',
+  'root-login': 'Root console sign-ins',
   'drill-sweep': 'Drill sweeps',
 };
 
 /** What an empty section says, where "No runs in this period." would not read right. */
 export function emptyText(kind: ReportKind): string {
-  return kind === 'root-login' ? 'No unexpected root sign-in was paged in this period.' : 'No runs in this period.';
+  return kind === 'root-login' ? 'No root console sign-in was recorded in this period.' : 'No runs in this period.';
 }
 
 /**
@@ -197,6 +197,7 @@ export const FIGURES: Record<ReportKind, FigureSpec[]> = {
     f('sourceIp', 'source IP', 'text'),
     f('mfaUsed', 'MFA used', 'text'),
     f('eventId', 'CloudTrail event id', 'text'),
+    f('duringRun', 'during approved run', 'text'),
     f('pagedAt', 'paged at', 'time'),
   ],
   'drill-sweep': [f('swept', 'swept', 'count'), f('deleted', 'deleted', 'count')],

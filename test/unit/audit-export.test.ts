@@ -455,29 +455,32 @@ describe('runbook runs and root sign-ins', () => {
     expect(row!.problems).toEqual([expect.stringMatching(/^step record #3: runbook-step record \(schema 1\) is invalid: by/)]);
   });
 
-  it('root sign-ins the watcher paged: account, time, source IP, MFA used, event id', async () => {
-    await store([rootLogin('ev-no-mfa', 'No'), rootLogin('ev-mfa', 'Yes'), rootLogin('ev-unknown', undefined)], minutes);
+  it('root sign-ins the watcher paged: account, time, source IP, MFA used, event id; one during an approved recovery as expected', async () => {
+    const during = { kind: 'root-login', id: 'root-login/123456789012/ev-during', record: { accountId: '123456789012', eventId: 'ev-during', at: '2026-03-11T02:00:00.000Z', mfaUsed: 'Yes', verdict: 'expected', duringRun: 'runbook-root-recovery-00000001', watchWorkflowId: 'safeguard-root-login-watch-2026-03-11T02:05:00Z' } };
+    await store([rootLogin('ev-no-mfa', 'No'), rootLogin('ev-mfa', 'Yes'), rootLogin('ev-unknown', undefined), during], minutes);
     const m = await model();
     const rows = rowsOf(m, 'root-login');
     expect(rows[0]).toMatchObject({ subject: '123456789012', outcome: 'paged', workflowId: 'safeguard-root-login-watch-2026-03-11T03:15:00Z', startedAt: '2026-03-11T03:14:00.000Z', endedAt: '2026-03-11T03:15:02.000Z', requestedBy: null, problems: [] });
     expect(rows.map((r) => r.figures)).toEqual([
-      { accountId: '123456789012', signedInAt: '2026-03-11T03:14:00.000Z', sourceIp: '198.51.100.9', mfaUsed: 'no', eventId: 'ev-no-mfa', pagedAt: '2026-03-11T03:15:02.000Z' },
+      { accountId: '123456789012', signedInAt: '2026-03-11T03:14:00.000Z', sourceIp: '198.51.100.9', mfaUsed: 'no', eventId: 'ev-no-mfa', duringRun: null, pagedAt: '2026-03-11T03:15:02.000Z' },
       expect.objectContaining({ mfaUsed: 'yes', eventId: 'ev-mfa' }),
       expect.objectContaining({ mfaUsed: null, eventId: 'ev-unknown' }),
+      { accountId: '123456789012', signedInAt: '2026-03-11T02:00:00.000Z', sourceIp: null, mfaUsed: 'yes', eventId: 'ev-during', duringRun: 'runbook-root-recovery-00000001', pagedAt: null },
     ]);
-    expect(m.summary.find((s) => s.kind === 'root-login')).toMatchObject({ runs: 3, outcomes: { paged: 3 }, figures: { withoutMfa: 1 } });
+    expect(rows[3]).toMatchObject({ outcome: 'expected' });
+    expect(m.summary.find((s) => s.kind === 'root-login')).toMatchObject({ runs: 4, outcomes: { paged: 3, expected: 1 }, figures: { withoutMfa: 1 } });
     const md = renderAuditMarkdown(m);
-    expect(md).toContain('| Unexpected root sign-ins paged | 3 | paged 3 | without MFA 1/3 |');
-    expect(md).toContain('## Unexpected root sign-ins paged (root-login)');
-    expect(md).toMatch(/\| account \| signed in at \| source IP \| MFA used \| CloudTrail event id \| paged at \| problems \|/);
+    expect(md).toContain('| Root console sign-ins | 4 | expected 1, paged 3 | without MFA 1/4 |');
+    expect(md).toContain('## Root console sign-ins (root-login)');
+    expect(md).toMatch(/\| account \| signed in at \| source IP \| MFA used \| CloudTrail event id \| during approved run \| paged at \| problems \|/);
     expect(renderAuditHtml(m)).toContain('<tr class="run" data-kind="root-login" data-seq="1" data-evidence-id="root-login/123456789012/ev-no-mfa">');
   });
 
   it('says plainly when no root sign-in was paged', async () => {
     await store(completed(), minutes);
     const m = await model();
-    expect(renderAuditMarkdown(m)).toContain('## Unexpected root sign-ins paged (root-login)\n\nNo unexpected root sign-in was paged in this period.');
-    expect(renderAuditHtml(m)).toContain('<p class="empty">No unexpected root sign-in was paged in this period.</p>');
+    expect(renderAuditMarkdown(m)).toContain('## Root console sign-ins (root-login)\n\nNo root console sign-in was recorded in this period.');
+    expect(renderAuditHtml(m)).toContain('<p class="empty">No root console sign-in was recorded in this period.</p>');
   });
 
   it('renders hostile reasons, denial reasons and source IPs inert in every format', async () => {

@@ -180,7 +180,8 @@ describe('root-account recovery (evidence and the policy)', () => {
   });
 
   it('compliant when none was needed and root is watched; not checked when the policy has no such runbook', () => {
-    const quiet = rootRecoveryCheck([recovery('cancelled')], PERIOD, declared);
+    const expected = entry('root-login', { accountId: '123456789012', eventId: 'e2', at: '2026-02-03T04:05:06.000Z', verdict: 'expected', duringRun: 'runbook-root-recovery-1' });
+    const quiet = rootRecoveryCheck([recovery('cancelled'), expected], PERIOD, declared);
     expect(quiet.status).toBe('compliant');
     expect(quiet.reason).toMatch(/no root recovery was needed: the procedure is the declared runbook root-recovery, root console sign-ins in 123456789012 are watched/);
     expect(rootRecoveryCheck([], PERIOD, null)).toMatchObject({ status: 'not checked', reason: expect.stringMatching(/names no root-recovery runbook/) });
