@@ -1,6 +1,7 @@
 // In-memory stand-ins for the declarative runbook's activities (the worker's policy check, the check
 // catalogue, notify, evidence) and the root-login watcher's read, for the workflow tier and the replay
 // recorder. The real activities run against the sandbox in test/integration/runbook-*.test.ts.
+import { ApplicationFailure } from '@temporalio/common';
 import { checkRunbookInput } from '../../activities/policy/runbook-check';
 import type { Policy } from '../../config/policy/types';
 import type { CheckResult, RootLogin, RunbookInput } from '../../workflows/runbook/definitions';
@@ -14,6 +15,10 @@ export interface FakeRunbook {
   /** What each check answers on its n-th call (default: passes). */
   answer: (name: string, n: number) => CheckResult | Error;
   notifyFails: boolean;
+  /** Notifications of these events fail (Slack down for them). */
+  failingEvents: Set<string>;
+  /** recordEvidence fails (the store unreachable). */
+  evidenceFails: boolean;
   /** Overrides the real policy check (runbooks made up by a test are in no policy). */
   verdict?: () => { accepted: boolean; problems: string[] };
   /** What the watcher's CloudTrail read finds. */
@@ -24,7 +29,7 @@ export const passed = (name: string): CheckResult => ({ check: name, passed: tru
 export const notPassed = (name: string): CheckResult => ({ check: name, passed: false, summary: `${name} did not pass`, facts: { looked: true }, checkedAt: new Date().toISOString() });
 
 export function fakeRunbook(policy: Policy): { state: FakeRunbook; activities: object } {
-  const state: FakeRunbook = { policy, notifications: [], evidence: [], checks: [], answer: (name) => passed(name), notifyFails: false, logins: [] };
+  const state: FakeRunbook = { policy, notifications: [], evidence: [], checks: [], answer: (name) => passed(name), notifyFails: false, failingEvents: new Set(), evidenceFails: false, logins: [] };
   const activities = {
     async checkRunbookRequest({ input }: { input: RunbookInput }) {
       return state.verdict ? state.verdict() : checkRunbookInput(input, state.policy);
@@ -39,7 +44,7 @@ export function fakeRunbook(policy: Policy): { state: FakeRunbook; activities: o
       return { logins: state.logins.map((l) => ({ ...l })), unreadable: [] };
     },
     async notify(n: RunbookNotification) {
-      if (n.event === 'runbook-notify' && state.notifyFails) throw new Error('Slack is down');
+      if ((n.event === 'runbook-notify' && state.notifyFails) || state.failingEvents.has(n.event)) throw new Error('Slack is down');
       state.notifications.push(n);
       return {};
     },
@@ -47,6 +52,7 @@ export function fakeRunbook(policy: Policy): { state: FakeRunbook; activities: o
       return { found: state.evidence.some((e) => e.id === id) };
     },
     async recordEvidence(r: { id: string; kind: string; record: Record<string, unknown> }) {
+      if (state.evidenceFails) throw ApplicationFailure.nonRetryable('the evidence store is unreachable', 'EvidenceIo');
       const dup = state.evidence.some((e) => e.id === r.id);
       if (!dup) state.evidence.push(r);
       return { seq: state.evidence.length, hash: 'h', duplicate: dup };
