@@ -1,5 +1,6 @@
 // Starting, reading and confirming declarative runbooks. A run's input is the policy's runbook frozen
 // when it starts (client/runbook-definition.ts): a policy edit never changes a run in flight.
+import { STEP_ID_PATTERN } from '../config/policy/fields';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { findPersonById, securityPeople } from '../config/policy/lookup';
@@ -18,7 +19,6 @@ import { runbookDefinitionFor } from './runbook-definition';
 
 const KINDS = ['runbook'] as const;
 export const MIN_RUNBOOK_REASON = 10;
-const STEP_ID = /^[a-z][a-z0-9-]{0,39}$/;
 
 /** The input of a run of `name` started by `requestedBy`; refuses what the policy does not allow. */
 export function runbookInput(policy: Policy, name: string, requestedBy: string, reason: string): RunbookInput {
@@ -66,7 +66,7 @@ export class RunbookClient {
    */
   async confirm(id: string, by: string, opts: { step: string; note?: string; via?: DecisionChannel }): Promise<ConfirmResult & { duplicate: boolean }> {
     const step = opts.step;
-    if (!STEP_ID.test(step)) throw new SafeguardError('INVALID_ID', `"${step.slice(0, 40)}" is not a step id (lower-case letters, digits and "-")`);
+    if (!STEP_ID_PATTERN.test(step)) throw new SafeguardError('INVALID_ID', `"${step.slice(0, 40)}" is not a step id (lower-case letters, digits and "-")`);
     const note = opts.note?.trim();
     assertFreeText('note', note);
     if (note !== undefined && note.length > 1000) throw new SafeguardError('INVALID_OPTION', 'the note is longer than 1000 characters');

@@ -3,6 +3,7 @@
 // `POST /v1/runs/<workflow id>/confirm`. Break-glass requests keep their own routes.
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { STEP_ID_PATTERN } from '../../config/policy/fields';
 import { SafeguardError } from '../../client/errors';
 import { refusalInfo } from '../../workflows/shared/refusals';
 import type { ApiKit } from '../kit';
@@ -14,7 +15,7 @@ const denyBody = z.object({ reason: z.string().max(1000), round }).strict();
 const confirmBody = z
   .object({
     // Always named (invariant 10): a confirmation meant for a step that just completed must not land on the next.
-    step: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be a step id (lower-case letters, digits and "-", starting with a letter)'),
+    step: z.string().regex(STEP_ID_PATTERN, 'must be a step id (lower-case letters, digits and "-", starting with a letter)'),
     note: z.string().max(1000).optional(),
   })
   .strict();

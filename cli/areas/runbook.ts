@@ -2,6 +2,7 @@
 // section (root-account recovery and the like): typed steps people carry out under dual control.
 // Reasons, notes, comments and check summaries are people's (or AWS's) text: everything printed goes
 // through safeForTerminal, and JSON through jsonForTerminal.
+import { STEP_ID_PATTERN } from '../../config/policy/fields';
 import type { Command } from 'commander';
 import { SafeguardError } from '../../client/errors';
 import { assertRunId } from '../../client/ids';
@@ -20,8 +21,6 @@ import { callerOf, identity, withContext } from '../program';
 import type { Common } from '../program';
 import { executionNote, formatRunList, runViewLines } from '../run-view';
 
-/** A step id as the policy writes it (config/policy/runbooks.ts): checked before anything is sent. */
-const STEP_ID = /^[a-z][a-z0-9-]{0,39}$/;
 const MAX_TEXT = 1000;
 
 /** One line of someone's text: whitespace collapsed (a typed newline cannot fake a checklist line), controls escaped. */
@@ -43,7 +42,7 @@ export function parseConfirmArgs(id: string, o: { step?: string; note?: string }
   assertRunId(id, ['runbook']);
   // Named every time: a confirmation meant for a step that just completed must not land on the next one.
   if (o.step === undefined) throw new SafeguardError('INVALID_OPTION', `name the step you confirm with --step (safeguard runbook status ${id} shows the one it waits on)`);
-  if (!STEP_ID.test(o.step)) {
+  if (!STEP_ID_PATTERN.test(o.step)) {
     throw new SafeguardError('INVALID_ID', `--step "${safeForTerminal(o.step.slice(0, 40))}" is not a step id (lower-case letters, digits and "-", starting with a letter; safeguard runbook status ${id} names the step)`);
   }
   const note = o.note?.trim();

@@ -6,6 +6,8 @@ import { checkDuration, DURATION_HOWTO } from '../duration';
 import type { DurationLimits } from '../duration';
 
 export const ID_PATTERN = /^[a-z][a-z0-9_-]{1,31}$/;
+/** A declarative runbook's step id: in commands, decisions, Slack buttons and evidence. */
+export const STEP_ID_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 export const SLACK_USER_ID_PATTERN = /^[UW][A-Z0-9]{2,}$/;
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 export const ROLE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{1,63}$/;

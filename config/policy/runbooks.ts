@@ -4,7 +4,7 @@
 // Checks come from a fixed catalogue (check-catalogue.ts), never anything arbitrary.
 import { z } from 'zod';
 import { CHECK_NAMES, CHECKS_WITH_USER } from './check-catalogue';
-import { bool, duration, groupList, id, list, patterned, quorum, slackChannel, text } from './fields';
+import { bool, duration, groupList, id, list, patterned, quorum, slackChannel, STEP_ID_PATTERN, text } from './fields';
 import type { Path, PolicyChecks } from './issues';
 import { scheduleSchema } from './rotation';
 import { checkAccountRef, checkGroupRefs, checkQuorum, membersOf, selfRequestShortfall } from './shared';
@@ -12,7 +12,6 @@ import type { Policy, RunbookCheckPolicy, RunbookPolicy, RunbookSettings, Runboo
 
 /** Runbook names go into workflow ids (`runbook-<name>-<hex>`): single hyphens, 2-40 characters. */
 export const RUNBOOK_NAME_PATTERN = /^[a-z](?:[a-z0-9]|-(?!-)){1,39}(?<!-)$/;
-const STEP_ID_PATTERN = /^[a-z][a-z0-9-]{0,39}$/;
 export const MAX_RUNBOOK_STEPS = 40;
 /** The shortest poll a wait may ask for: every look is an AWS call and history. */
 const MIN_WAIT_EVERY_MS = 5_000;

@@ -241,13 +241,18 @@ export function eventOf(e: TrailEntry): Record<string, unknown> {
     ...(id.accountId !== undefined ? { recipientAccountId: id.accountId } : {}),
     eventCategory: 'Management',
   };
+  return lookupEvent(e, id, readOnly, record);
+}
+
+/** LookupEvents' envelope around an event's CloudTrail record (EventTime in epoch seconds, as JSON 1.1 sends timestamps). */
+function lookupEvent(e: TrailEntry, id: Identity, readOnly: boolean, record: Record<string, unknown>): Record<string, unknown> {
   return {
     EventId: e.eventId,
     EventName: e.action,
     ReadOnly: String(readOnly),
     ...(e.accessKeyId !== undefined ? { AccessKeyId: e.accessKeyId } : {}),
     EventTime: e.time / 1000,
-    EventSource: eventSource,
+    EventSource: eventSourceOf(e.service),
     ...(id.username !== undefined ? { Username: id.username } : {}),
     Resources: [],
     CloudTrailEvent: JSON.stringify(record),
@@ -287,16 +292,7 @@ function signInEventOf(e: TrailEntry, signIn: NonNullable<TrailEntry['consoleSig
     ...(id.accountId !== undefined ? { recipientAccountId: id.accountId } : {}),
     eventCategory: 'Management',
   };
-  return {
-    EventId: e.eventId,
-    EventName: e.action,
-    ReadOnly: 'false',
-    EventTime: e.time / 1000,
-    EventSource: eventSource,
-    ...(id.username !== undefined ? { Username: id.username } : {}),
-    Resources: [],
-    CloudTrailEvent: JSON.stringify(record),
-  };
+  return lookupEvent(e, id, false, record);
 }
 
 /**

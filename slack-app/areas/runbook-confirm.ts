@@ -2,6 +2,7 @@
 // `<workflow id>@<step id>[@note]`) opens a note modal; submitting it sends the run's `confirm` Update
 // as the person behind the Slack user. The workflow's validator decides (a confirmer? the requester?
 // a note? the step it waits on?); the reply is written from its answer or its refusal.
+import { STEP_ID_PATTERN } from '../../config/policy/fields';
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { SafeguardError } from '../../client/errors';
@@ -20,8 +21,6 @@ export const knows = {
   view: (callbackId: string): boolean => callbackId === RUNBOOK_CONFIRM_VIEW,
 };
 
-/** A step id as the policy allows it (config/policy/runbooks.ts). */
-const STEP_ID = /^[a-z][a-z0-9-]{0,39}$/;
 /** A Slack conversation id (C…, G…, D…), where the click came from and the reply goes. */
 const CHANNEL_ID = /^[A-Z][A-Z0-9]{2,31}$/;
 
@@ -29,7 +28,7 @@ const runbookRunId = z
   .string()
   .max(120)
   .refine((id) => kindOfWorkflowId(id) === 'runbook', 'not a runbook run id');
-const stepId = z.string().regex(STEP_ID);
+const stepId = z.string().regex(STEP_ID_PATTERN);
 
 const confirmTargetSchema = z.strictObject({ workflowId: runbookRunId, step: stepId, noteRequired: z.boolean() });
 
