@@ -1,6 +1,6 @@
 // Benchmark (issue #10 §2: an access review of 10,000 principals, inventory + findings ≤ 60 s on this
 // machine). Starts its own embedded stack (Temporal dev server + AWS sandbox + worker, loopback only,
-// data under .data/bench-review) with a bench policy built from examples/policy.yaml plus two review
+// data in a temporary directory) with a bench policy built from examples/policy.yaml plus two review
 // accounts; seeds N principals in each, half users and half roles (bench/seed-principals.ts: keys,
 // owner tags naming the policy's people, some untagged, aged so findings appear; each account also
 // has its SafeguardExecution role, always exempt); starts the review with ReviewClient and
@@ -14,7 +14,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { google } from '@temporalio/proto';
 import { ReviewClient } from '../client/review-client';
@@ -26,6 +25,9 @@ import { startStack } from '../dev/stack';
 import type { Stack } from '../dev/stack';
 import { REPO_ROOT } from '../dev/temporal-server';
 import type { AccessReviewStatus, AccessReviewerStatus } from '../workflows/access-review/definitions';
+import { machineConditions, processMemory } from './machine';
+import { runsOf } from './sections/history-size';
+import type { RunSize } from './sections/history-size';
 import { seedPrincipals } from './seed-principals';
 
 const ACCOUNTS = ['111111111111', '222222222222'] as const;
@@ -127,42 +129,6 @@ function stepDone(st: AccessReviewStatus, name: string): boolean {
 /** The Temporal id of a history event type, without the enum prefix ("ACTIVITY_TASK_COMPLETED"). */
 const EventType = temporal.api.enums.v1.EventType;
 
-interface RunHistory {
-  workflowId: string;
-  runId: string;
-  events: number;
-  /** Temporal's own figure (DescribeWorkflowExecution historySizeBytes). */
-  bytes: number;
-  /** The fetched history, protobuf-encoded (a cross-check of `bytes`). */
-  encodedBytes: number;
-  continuedAsNew: boolean;
-}
-
-/** Every run of a workflow id, newest first: the latest, then back along continuedExecutionRunId. */
-async function historiesOf(client: Client, workflowId: string): Promise<{ runs: RunHistory[]; latest: temporal.api.history.v1.IHistory }> {
-  const runs: RunHistory[] = [];
-  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
-  let latest: temporal.api.history.v1.IHistory | undefined;
-  for (let n = 0; runId !== undefined && n < 100; n++) {
-    const h: WorkflowHandle = client.workflow.getHandle(workflowId, runId);
-    const [d, history]: [WorkflowExecutionDescription, temporal.api.history.v1.IHistory] = await Promise.all([h.describe(), h.fetchHistory()]);
-    latest ??= history;
-    const events: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
-    const info = d.raw.workflowExecutionInfo;
-    runs.push({
-      workflowId,
-      runId,
-      events: events.length,
-      bytes: Number(info?.historySizeBytes ?? 0),
-      encodedBytes: temporal.api.history.v1.History.encode(history).finish().length,
-      continuedAsNew: d.status.name === 'CONTINUED_AS_NEW',
-    });
-    const prev: string | null | undefined = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
-    runId = prev ? prev : undefined;
-  }
-  return { runs, latest: latest ?? {} };
-}
-
 /** Per activity type in a history: how many, and the sum and max of scheduled → completed. */
 function activityTimes(history: temporal.api.history.v1.IHistory): Record<string, { n: number; totalMs: number; maxMs: number; queuedMaxMs: number }> {
   const ms = (t: google.protobuf.ITimestamp | null | undefined): number => (t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0);
@@ -190,37 +156,23 @@ function activityTimes(history: temporal.api.history.v1.IHistory): Record<string
   return out;
 }
 
-/** Resident set of a process from /proc (Linux): now and its peak, in MiB. */
-function rssOf(pid: number | undefined): { rssMiB: number; peakMiB: number } | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rssMiB: Math.round(kb('VmRSS') / 1024), peakMiB: Math.round(kb('VmHWM') / 1024) };
-  } catch {
-    return undefined;
-  }
-}
-
+/** The conditions in the shape this bench has always printed (`loadAverage`, taken at its start). */
 function conditions() {
-  const cpus = os.cpus();
-  return {
-    cores: cpus.length,
-    cpu: cpus[0]?.model.trim() ?? 'unknown',
-    node: process.version,
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
-  };
+  const { loadAverageAtStart, ...machine } = machineConditions();
+  return { ...machine, loadAverage: loadAverageAtStart };
 }
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const log = (m: string): void => void process.stderr.write(`· ${m}\n`);
   const machine = conditions();
-  const dataDir = path.join(REPO_ROOT, '.data', 'bench-review');
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  fs.mkdirSync(dataDir, { recursive: true });
+  // A directory of its own, so runs side by side (and `npm run bench`) never share one; --keep uses
+  // the fixed .data/bench-review, to be looked at afterwards.
+  const dataDir = opts.keep ? path.join(REPO_ROOT, '.data', 'bench-review') : fs.mkdtempSync(path.join(os.tmpdir(), 'safeguard-bench-review-'));
+  if (opts.keep) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.mkdirSync(dataDir, { recursive: true });
+  }
   const policyFile = path.join(dataDir, 'bench-policy.yaml');
   writeBenchPolicy(policyFile);
   const policy = loadPolicyFile(policyFile);
@@ -269,7 +221,7 @@ async function main(): Promise<void> {
     closeConnection = () => connection.close();
     const reviews = new ReviewClient(client, info.taskQueue);
     const workerPid = stack.worker?.process.pid;
-    const rssBefore = rssOf(workerPid);
+    const rssBefore = processMemory(workerPid);
 
     // ---- inventory + findings (the measured part) ----
     const startedAt = Date.now();
@@ -283,7 +235,7 @@ async function main(): Promise<void> {
       200,
       async () => {
         const s = await reviews.status(workflowId);
-        const r = rssOf(workerPid);
+        const r = processMemory(workerPid);
         if (r && (!peakWorker || r.rssMiB > peakWorker.rssMiB)) peakWorker = r;
         if (Date.now() - lastProgress > 5000 && s.progress.length > 0) {
           lastProgress = Date.now();
@@ -360,21 +312,21 @@ async function main(): Promise<void> {
     const result = await withTimeout('the review to complete', WAIT_RESULT_MS, reviews.result(workflowId));
     const completeMs = Date.now() - startedAt;
     log(`review ${result.outcome} ${(completeMs / 1000).toFixed(1)} s after it started`);
-    const rssAfter = rssOf(workerPid);
+    const rssAfter = processMemory(workerPid);
 
     // ---- histories ----
     const ids = [workflowId, ...result.status.reviewers.map((r) => r.workflowId)];
-    const all: RunHistory[] = [];
+    const all: RunSize[] = [];
     let parentHistory: temporal.api.history.v1.IHistory = {};
     for (const id of ids) {
-      const h = await withTimeout(`the history of ${id}`, 60_000, historiesOf(client, id));
+      const h = await withTimeout(`the history of ${id}`, 60_000, runsOf(client, id));
       if (id === workflowId) parentHistory = h.latest;
       all.push(...h.runs);
     }
     const parent = all.find((r) => r.workflowId === workflowId)!;
     const reviewerRuns = all.filter((r) => r.workflowId !== workflowId);
     const byEvents = [...all].sort((a, b) => b.events - a.events)[0]!;
-    const byBytes = [...all].sort((a, b) => b.bytes - a.bytes)[0]!;
+    const byBytes = [...all].sort((a, b) => b.historyBytes - a.historyBytes)[0]!;
     const activities = activityTimes(parentHistory);
 
     const figures = {
@@ -411,9 +363,9 @@ async function main(): Promise<void> {
       evidenceWritten: result.evidenceWritten,
       completeMs,
       history: {
-        parent: { events: parent.events, bytes: parent.bytes, encodedBytes: parent.encodedBytes },
-        largestByEvents: { workflowId: byEvents.workflowId, events: byEvents.events, bytes: byEvents.bytes },
-        largestByBytes: { workflowId: byBytes.workflowId, events: byBytes.events, bytes: byBytes.bytes },
+        parent: { events: parent.events, bytes: parent.historyBytes, encodedBytes: parent.encodedBytes },
+        largestByEvents: { workflowId: byEvents.workflowId, events: byEvents.events, bytes: byEvents.historyBytes },
+        largestByBytes: { workflowId: byBytes.workflowId, events: byBytes.events, bytes: byBytes.historyBytes },
         runs: all.length,
         continuedAsNew: all.filter((r) => r.continuedAsNew).length,
         reviewerMaxEvents: Math.max(0, ...reviewerRuns.map((r) => r.events)),
@@ -441,9 +393,9 @@ async function main(): Promise<void> {
         ['reviewers', `${figures.reviewers} (${figures.reviewerRuns} runs)`],
         ['decisions', `keep-all: ${decided} items in ${decisionCalls} update(s) over ${rounds} round(s), ${s(decideMs)}`],
         ['review', `${result.outcome}, evidence ${result.evidenceWritten ? 'written' : 'NOT written'}, ${s(completeMs)} after start`],
-        ['history: parent', `${parent.events} events, ${kb(parent.bytes)}`],
-        ['history: largest (events)', `${byEvents.events} events, ${kb(byEvents.bytes)}  ${byEvents.workflowId}`],
-        ['history: largest (bytes)', `${byBytes.events} events, ${kb(byBytes.bytes)}  ${byBytes.workflowId}`],
+        ['history: parent', `${parent.events} events, ${kb(parent.historyBytes)}`],
+        ['history: largest (events)', `${byEvents.events} events, ${kb(byEvents.historyBytes)}  ${byEvents.workflowId}`],
+        ['history: largest (bytes)', `${byBytes.events} events, ${kb(byBytes.historyBytes)}  ${byBytes.workflowId}`],
         ['history: runs read', `${all.length} (continued as new: ${figures.history.continuedAsNew})`],
         ['worker RSS', figures.worker ? `${figures.worker.rssBeforeMiB ?? '?'} MiB before, ${figures.worker.rssMaxSampledMiB ?? '?'} MiB max sampled during inventory, ${figures.worker.rssAfterMiB ?? '?'} MiB after, peak ${figures.worker.peakMiB ?? '?'} MiB` : 'n/a'],
       ];

@@ -27,7 +27,7 @@ import { assertNoSecrets, SecretDetectedError } from '../config/redact';
 import { canonicalJson } from './canonical-json';
 import { GENESIS_HASH, KEYED_ENTRY_VERSION, entryHash, keyedEntryHash, makeAnchor, safeLinkCheck } from './chain';
 import type { EvidenceEntry } from './chain';
-import type { AnchorStore } from './anchors/anchor-store';
+import type { AnchorListing, AnchorStore } from './anchors/anchor-store';
 import type { EvidenceKeyRing } from './evidence-key';
 import { EvidenceInputError, EvidenceIoError, EvidenceLockError, EvidenceSecretError } from './errors';
 import { parseEntry, splitLines, verifyChain, verifyText } from './verify';
@@ -180,7 +180,23 @@ export class EvidenceStore {
     const text = await this.readAll();
     if (this.anchors.length === 0) return verifyText(text, this.keys);
     const listings = await Promise.all(this.anchors.map(async (a) => ({ where: a.where, listing: await a.list() })));
-    return verifyChain(text, this.keys, listings);
+    return verifyChain(text, this.keys, await this.withoutLaterAppends(text, listings));
+  }
+
+  /**
+   * The file is read before the anchors are listed (so every line read must be anchored: a line
+   * without one is a forged append), which lets a worker's append land in between: its anchor is
+   * listed, its line was not read. Anchors past the text's last line are dropped when the file has
+   * grown by exactly those lines since (a later verify checks them); otherwise they stay and are
+   * reported, as a deleted tail must be.
+   */
+  private async withoutLaterAppends<L extends { listing: AnchorListing }>(text: string, listings: L[]): Promise<L[]> {
+    const head = lastSeqOf(text);
+    if (!listings.some((l) => l.listing.anchors.some((a) => a.seq > head))) return listings;
+    const later = await this.readAll();
+    if (later.length <= text.length || !later.startsWith(text)) return listings;
+    const laterHead = lastSeqOf(later);
+    return listings.map((l) => ({ ...l, listing: { ...l.listing, anchors: l.listing.anchors.filter((a) => a.seq <= head || a.seq > laterHead) } }));
   }
 
   /** Whether the evidence file exists (an auditor pointed at the wrong directory must be told). */
@@ -461,5 +477,16 @@ async function fsyncDir(dir: string): Promise<void> {
     // best effort
   } finally {
     await fh?.close().catch(() => undefined);
+  }
+}
+
+/** The seq of the text's last line, 0 when it has none that parses. */
+function lastSeqOf(text: string): number {
+  const lines = text.trimEnd().split('\n');
+  try {
+    const seq = (JSON.parse(lines[lines.length - 1] ?? '') as { seq?: unknown }).seq;
+    return typeof seq === 'number' && Number.isSafeInteger(seq) ? seq : 0;
+  } catch {
+    return 0;
   }
 }

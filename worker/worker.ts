@@ -1,7 +1,7 @@
 // Builds the Safeguard worker from its parts; main.ts (production), the dev stack and the tests all
 // call this, so they run the same workflows and activities.
 import type { NativeConnection, State } from '@temporalio/worker';
-import { Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Policy } from '../config/policy/types';
@@ -10,6 +10,7 @@ import { createActivities } from '../activities';
 import { AwsClients } from '../activities/aws/clients';
 import type { AwsConfig } from '../activities/aws/clients';
 import type { EvidenceStore } from '../evidence/store';
+import { buildWorkflowBundle } from './workflow-bundle';
 import { LogNotifier } from '../activities/notify/notifier';
 import type { Notifier } from '../activities/notify/notifier';
 import type { WorkerMetrics } from '../shared/ops/metrics';
@@ -43,7 +44,7 @@ export interface SafeguardWorkerOptions {
  */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-export const workflowsPath = require.resolve('../workflows');
+export { workflowsPath } from './workflows-path';
 
 /** The worker process's Temporal workers: its own task queue, and the shared revocation queue. */
 export interface SafeguardWorker {
@@ -58,6 +59,9 @@ export interface SafeguardWorker {
  * the per-role deny-policy writers live. A writer must outlive whichever worker started it (a
  * second worker group, a worker on a temporary queue), so it is never tied to one worker's queue.
  */
+/** The workflow cache every Safeguard worker runs with (see createSafeguardWorker). */
+export const WORKFLOW_CACHE = { maxCachedWorkflows: 0 } as const;
+
 export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promise<SafeguardWorker> {
   const activities = createActivities({
     aws: new AwsClients(opts.aws),
@@ -68,7 +72,8 @@ export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promi
     temporal: { client: opts.client, taskQueue: opts.taskQueue, revocationTaskQueue: opts.revocationTaskQueue },
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: quietBundler(opts.logger) });
+  const bundle = await buildWorkflowBundle();
+  const workflowBundle = { codePath: bundle.codePath };
   const create = (taskQueue: string) =>
     Worker.create({
       connection: opts.connection,
@@ -80,9 +85,18 @@ export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promi
       // Revocation must not wait behind a queue of slow notifications: keep plenty of slots.
       maxConcurrentActivityTaskExecutions: 200,
       shutdownGraceTime: SHUTDOWN_GRACE_MS,
+      // No workflow cache: every workflow task replays its run from history, as any later replay will.
+      // With a cache, SDK 1.24's core lets a Query served by a worker that has not yet seen a run's
+      // latest events run the workflow on them and keep the resulting commands for the next task; when
+      // that task brings an Update, history records the commands in an order no replay reproduces and
+      // the run is stuck on a non-determinism error (found by `npm run chaos`; reproduced in
+      // test/workflows/update-ordering-replay.test.ts). The cost is a replay per workflow task
+      // (docs/decisions.md, "No workflow cache").
+      ...WORKFLOW_CACHE,
     });
   const queues = [...new Set([opts.taskQueue, opts.revocationTaskQueue])];
-  const workers = await Promise.all(queues.map(create));
+  // Each worker reads the file when it is created; nothing needs it after.
+  const workers = await Promise.all(queues.map(create)).finally(() => bundle.dispose());
   return {
     async run() {
       // If one stops (shutdown, or a fatal error), stop the others too, then report the first error.
@@ -97,10 +111,4 @@ export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promi
       return workers.map((w) => w.getState()).find((s) => s !== 'RUNNING') ?? 'RUNNING';
     },
   };
-}
-
-/** The bundler's own chatter goes to debug. */
-function quietBundler(logger: Logger) {
-  const debug = (message: string) => logger.debug({ component: 'bundler' }, message);
-  return { log: debug, trace: debug, debug, info: debug, warn: (message: string) => logger.warn({ component: 'bundler' }, message), error: (message: string) => logger.error({ component: 'bundler' }, message) };
 }

@@ -294,3 +294,26 @@ describe('keyed, anchored evidence', () => {
     expect(r.anchors).toMatchObject({ lastSeq: 3 });
   });
 });
+
+describe('verifying while a writer appends', () => {
+  it('an append that lands while the anchors are listed is not mistaken for a deleted tail', async () => {
+    const writer = await seed(3);
+    // A remote anchor store whose listing is slow enough for the worker to append meanwhile: the
+    // append writes its line and its anchors before the listing answers.
+    const remote = new LocalAnchorStore(remoteDir);
+    const racing: AnchorStore = {
+      where: remote.where,
+      put: (a) => remote.put(a),
+      list: async () => {
+        await writer.append({ id: 'run-4/r', kind: 'break-glass', record: { workflowId: 'run-4', runId: 'r', outcome: 'expired' } });
+        return remote.list();
+      },
+    };
+    const auditor = new EvidenceStore(dir, { keys, anchors: [new LocalAnchorStore(dir), racing] });
+    const r = await auditor.verify();
+    // The chain as read (3 lines) verifies; the line that landed meanwhile is the next verify's.
+    expect(r.problems).toEqual([]);
+    expect(r).toMatchObject({ ok: true, entries: 3 });
+    expect(await open().verify()).toMatchObject({ ok: true, entries: 4 });
+  });
+});
