@@ -25,7 +25,7 @@ import { Random } from './random';
 import { renderChaosReport } from './report';
 import type { ChaosReport } from './report';
 import { ChaosStack } from './stack-control';
-import { PLAY_LANES, apiAs, breakGlassActor, newStats, playLane } from './workload';
+import { apiAs, breakGlassActor, newStats, playLane, playLanes } from './workload';
 import type { WorkloadStats } from './workload';
 import { retryTransient } from './retry';
 
@@ -99,7 +99,8 @@ async function runChaos(opts: ChaosOptions, chaos: ChaosStack, ctx: CliContext, 
     log,
   };
   const plan = planFaults(opts, windowMs, random);
-  log(`window ${opts.chaosSeconds} s: ${plan.length} faults planned, ${opts.actors} requesters, ${PLAY_LANES.length} play lanes`);
+  const lanes = playLanes(opts.quick);
+  log(`window ${opts.chaosSeconds} s: ${plan.length} faults planned, ${opts.actors} requesters, ${lanes.length} play lanes`);
   const faults = runFaults(plan, start, {
     chaos,
     slack,
@@ -112,7 +113,7 @@ async function runChaos(opts: ChaosOptions, chaos: ChaosStack, ctx: CliContext, 
   const load = Promise.all([
     ...Array.from({ length: opts.actors }, (_, i) => breakGlassActor(workload, stats, i + 1)),
     // Plays start a little after the load so the first ones meet faults, not a quiet stack.
-    ...PLAY_LANES.map((lane, i) => sleep(i * 3_000).then(() => playLane(workload, stats, lane))),
+    ...lanes.map((lane, i) => sleep(i * 3_000).then(() => playLane(workload, stats, lane))),
   ]);
   await faults;
   // Recovery: every fault off, both workers up; "the last recovery" is measured from here.

@@ -1,5 +1,6 @@
 // The role's single deny-policy writer and the reconciler's per-grant workflow, on the time-skipping
 // server with fake activities.
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { addRevocationCutoffSignal, parseRevocationStatements, revocationWriterStateQuery } from '../../workflows/break-glass/revocation-policy';
 import type { RevocationWriterInput } from '../../workflows/break-glass/revocation-policy';
@@ -120,6 +121,46 @@ test('the reconciler revokes for a closed, unrevoked grant once and records it a
     expect(state.evidence[0]).toMatchObject({ id: `reconciled/${grant.workflowId}/${grant.runId}`, record: { closedAs: 'TERMINATED', requester: 'alice', revocation: { verified: true } } });
     expect(state.statements.get(ROLE)?.map((s) => s.person)).toEqual(['alice']);
     expect(state.notifications.find((n) => n.event === 'reconciling')).toMatchObject({ severity: 'page' });
+  } finally {
+    await env.client.workflow.getHandle(reconcileId).terminate('test over').catch(() => undefined);
+    await healTimeSkipping(env);
+  }
+});
+
+test('a sweep whose orphaned-writer check fails (AWS throttling past its retries) still completes with its reconciliations started', async () => {
+  const { activities, state } = fakeActivities();
+  const grant: UnrevokedGrant = {
+    workflowId: 'breakglass-BreakGlassAdmin-00beef00',
+    runId: '21111111-2222-3333-4444-555555555555',
+    closedAs: 'TERMINATED',
+    grantId: 'breakglass-BreakGlassAdmin-00beef00',
+    requester: 'alice',
+    role: { name: 'BreakGlassAdmin', ...target },
+    phase: 'active',
+    granted: true,
+    revocationVerified: false,
+    sessions: [],
+  };
+  state.unrevoked = [grant];
+  let checks = 0;
+  const failing = {
+    ...activities,
+    async ensureRevocationWriters(): Promise<{ started: string[] }> {
+      checks += 1;
+      throw ApplicationFailure.create({ type: 'AwsThrottling', message: 'Rate exceeded (injected)', nonRetryable: true });
+    },
+  };
+  const taskQueue = `tq-reconcile-${Math.random().toString(16).slice(2, 8)}`;
+  const worker = await createTestWorker(env, taskQueue, failing);
+  const reconcileId = `reconcile-${grant.workflowId}-${grant.runId}`;
+  try {
+    await worker.runUntil(async () => {
+      const sweep = await env.client.workflow.execute('breakGlassReconcilerWorkflow', { taskQueue, workflowId: `reconciler-${taskQueue}-1`, args: [{}] });
+      expect(sweep).toEqual({ reconciling: [grant.workflowId], writersStarted: [] });
+      await env.client.workflow.getHandle(reconcileId).result();
+    });
+    expect(checks).toBe(1);
+    expect(state.evidence.filter((e) => e.kind === 'reconciled')).toHaveLength(1);
   } finally {
     await env.client.workflow.getHandle(reconcileId).terminate('test over').catch(() => undefined);
     await healTimeSkipping(env);

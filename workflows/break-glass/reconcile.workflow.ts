@@ -10,6 +10,7 @@ import {
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   log,
+  patched,
   proxyActivities,
   startChild,
   workflowInfo,
@@ -55,8 +56,20 @@ export async function breakGlassReconcilerWorkflow(input: ReconcilerInput = {}):
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) log.error('could not start a reconciliation', { workflowId: grant.workflowId, error: errorMessage(err) });
     }
   }
-  const { started } = await sweep.ensureRevocationWriters();
-  return { reconciling, writersStarted: started };
+  // Housekeeping the next sweep repeats: a failure here (AWS throttling the role reads past the
+  // retries) must not fail the sweep whose reconciliations have already started (found by
+  // `npm run chaos` under 30% AWS faults). Older runs failed with it; replay keeps them failing.
+  if (!patched('reconciler-writers-best-effort')) {
+    const { started } = await sweep.ensureRevocationWriters();
+    return { reconciling, writersStarted: started };
+  }
+  try {
+    const { started } = await sweep.ensureRevocationWriters();
+    return { reconciling, writersStarted: started };
+  } catch (err) {
+    log.warn('could not check the roles for orphaned deny statements; the next sweep will', { error: errorMessage(err) });
+    return { reconciling, writersStarted: [] };
+  }
 }
 
 export async function reconcileGrantWorkflow(grant: UnrevokedGrant): Promise<{ receipt: RevocationReceipt; evidenceWritten: boolean }> {
