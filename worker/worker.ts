@@ -59,9 +59,6 @@ export interface SafeguardWorker {
  * the per-role deny-policy writers live. A writer must outlive whichever worker started it (a
  * second worker group, a worker on a temporary queue), so it is never tied to one worker's queue.
  */
-/** The workflow cache of the worker on Safeguard's own task queue, where runs take Updates (see createSafeguardWorker). */
-export const WORKFLOW_CACHE = { maxCachedWorkflows: 0 } as const;
-
 export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promise<SafeguardWorker> {
   const activities = createActivities({
     aws: new AwsClients(opts.aws),
@@ -85,15 +82,12 @@ export async function createSafeguardWorker(opts: SafeguardWorkerOptions): Promi
       // Revocation must not wait behind a queue of slow notifications: keep plenty of slots.
       maxConcurrentActivityTaskExecutions: 200,
       shutdownGraceTime: SHUTDOWN_GRACE_MS,
-      // No workflow cache where runs take Updates: every workflow task replays its run from history,
-      // as any later replay will. With a cache, SDK 1.24's core lets a Query served by a worker that
-      // has not yet seen a run's latest events run the workflow on them and keep the resulting
-      // commands for the next task; when that task brings an Update, history records the commands in
-      // an order no replay reproduces and the run is stuck on a non-determinism error (found by `npm
-      // run chaos`; reproduced in test/workflows/update-ordering-replay.test.ts). The revocation
-      // queue's deny-policy writers take only Signals (history events, replayed in their order) and
-      // live long on hundreds of them: they keep the cache (docs/decisions.md, "No workflow cache").
-      ...(taskQueue === opts.revocationTaskQueue && taskQueue !== opts.taskQueue ? {} : WORKFLOW_CACHE),
+      // The SDK's default workflow cache. Without one (maxCachedWorkflows: 0) the SDK 1.24 Query/Update
+      // ordering bug `npm run chaos` found cannot happen (test/workflows/update-ordering-replay.test.ts),
+      // but every task then replays its run, core drops buffered tasks on each eviction, and under load
+      // runs wait on workflow-task timeouts: the integration tier timed out. Until the SDK is fixed, a
+      // run stuck that way is ended by an operator and revoked by the reconciler from its history
+      // (docs/decisions.md, "The workflow cache stays").
     });
   const queues = [...new Set([opts.taskQueue, opts.revocationTaskQueue])];
   // Each worker reads the file when it is created; nothing needs it after.

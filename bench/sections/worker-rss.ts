@@ -5,7 +5,6 @@
 // (requested, approved, active, hours left), its highest reading while they were opened and ended,
 // and after all were revoked and closed and the process had time to settle. Grants are opened at a
 // bounded concurrency, as people would over a busy day, not in one burst.
-import { WORKFLOW_CACHE } from '../../worker/worker';
 import v8 from 'node:v8';
 import type { Figure } from '../figures';
 import { ms } from '../figures';
@@ -58,7 +57,7 @@ function rssNow(pid: number, when: string): number {
 
 /**
  * The SDK's default sticky cache size for a worker with this heap limit (worker-options.js, with
- * reuseV8Context): what the worker would hold without worker/worker.ts's setting.
+ * reuseV8Context): every open workflow fits in it, so each stays in the worker's memory.
  */
 export function defaultMaxCachedWorkflows(heapLimitMiB: number): number {
   return Math.max(Math.floor((Math.max(heapLimitMiB - 200, 0) * 600) / 1024), 10);
@@ -117,7 +116,7 @@ async function measureWorkerRss(bench: BenchContext): Promise<Figure[]> {
         notes: [
           `rest is the reading when the section began (after the sections before it on the same worker); ${n} grants requested, approved and active (${GRANT_DURATION} each) at concurrency ${CONCURRENCY} in ${ms(openingMs)}, read ${OPEN_SETTLE_MS / 1000} s after the last became active, with ${open.length} break-glass runs open on the server`,
           `peak is the highest of ${sampler.readings} readings, every ${SAMPLE_EVERY_MS} ms, while the grants were opened, revoked and closed`,
-          `the worker caches no workflow on its own queue (maxCachedWorkflows ${WORKFLOW_CACHE.maxCachedWorkflows}, worker/worker.ts): an open run is replayed for each of its tasks rather than held; the SDK's default would have been ${cacheDefault} per task queue, which holds all ${n}`,
+          `the SDK's default sticky cache for this heap limit is ${cacheDefault} workflows per task queue${cacheDefault >= n ? `: all ${n} open runs stay in the worker's memory` : ''}`,
         ],
       },
       {
